@@ -1,0 +1,24 @@
+# Every dependency is a Debian 12 package; see README "Dependencies".
+set(OMPI_SKIP_MPICXX ON)
+find_package(MPI REQUIRED COMPONENTS C)
+
+set(HDF5_PREFER_PARALLEL TRUE)
+find_package(HDF5 REQUIRED COMPONENTS C)
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR
+    "neuropop needs the parallel (MPI) build of HDF5, but CMake found a serial one "
+    "(${HDF5_C_INCLUDE_DIRS}). On Debian 12 install libhdf5-openmpi-dev "
+    "(apt-get install libhdf5-openmpi-dev) and remove libhdf5-dev, or point HDF5_ROOT at a parallel build.")
+endif()
+add_library(neuropop_hdf5 INTERFACE)
+target_include_directories(neuropop_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS})
+target_link_libraries(neuropop_hdf5 INTERFACE ${HDF5_C_LIBRARIES} MPI::MPI_C)
+target_compile_definitions(neuropop_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
+
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(TBB REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED
+  DOC "Random123 counter-based RNG headers (Debian: librandom123-dev)")
+add_library(neuropop_random123 INTERFACE)
+target_include_directories(neuropop_random123 SYSTEM INTERFACE ${RANDOM123_INCLUDE_DIR})

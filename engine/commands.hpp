@@ -1,0 +1,21 @@
+#pragma once
+// CLI subcommands. Each takes the arguments after its name and returns the process exit code:
+// 0 success, 2 bad input or usage (one line on stderr), 3 some work items failed.
+
+#include <string>
+#include <vector>
+
+namespace neuropop::cli {
+
+using Args = std::vector<std::string>;
+
+int inspect(const Args& args);  // engine/cmd_inspect.cpp
+int generate(const Args& args); // engine/cmd_generate.cpp
+
+// Exit codes shared by every subcommand.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_internal = 1;
+inline constexpr int exit_bad_input = 2;
+inline constexpr int exit_failed_items = 3;
+
+} // namespace neuropop::cli

@@ -1,0 +1,464 @@
+#include "io/h5.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+namespace neuropop::h5 {
+
+namespace {
+
+// Innermost (most specific) description on the current error stack.
+herr_t innermost(unsigned n, const H5E_error2_t* err, void* out) {
+    auto* s = static_cast<std::string*>(out);
+    if (n == 0 && err && err->desc) *s = err->desc;
+    return 0;
+}
+
+std::string stack_message() {
+    std::string msg;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost, &msg);
+    H5Eclear2(H5E_DEFAULT);
+    return msg.empty() ? std::string("HDF5 call failed") : msg;
+}
+
+std::string trim_fixed(const char* p, std::size_t n) {
+    std::size_t len = strnlen(p, n);
+    while (len > 0 && p[len - 1] == ' ') --len;
+    return std::string(p, len);
+}
+
+// Reads every string of an attribute or dataset whose type is `ftype`.
+template <typename ReadFn>
+std::vector<std::string> read_strings_of(hid_t ftype, std::size_t n, ReadFn&& read,
+                                         std::string_view where) {
+    std::vector<std::string> out;
+    out.reserve(n);
+    if (n == 0) return out;
+    H5T_cset_t cset = H5Tget_cset(ftype);
+    if (H5Tis_variable_str(ftype) > 0) {
+        Handle mt = own_type(check(H5Tcopy(H5T_C_S1), "H5Tcopy", where));
+        check(H5Tset_size(mt.id(), H5T_VARIABLE), "H5Tset_size", where);
+        check(H5Tset_cset(mt.id(), cset), "H5Tset_cset", where);
+        std::vector<char*> ptrs(n, nullptr);
+        read(mt.id(), ptrs.data());
+        for (char* p : ptrs) {
+            out.emplace_back(p ? p : "");
+            std::free(p); // HDF5 allocated with the default (malloc) allocator
+        }
+        return out;
+    }
+    std::size_t width = H5Tget_size(ftype);
+    if (width == 0) throw Error("H5Tget_size", std::string(where), "string type of size 0");
+    Handle mt = own_type(check(H5Tcopy(H5T_C_S1), "H5Tcopy", where));
+    check(H5Tset_size(mt.id(), width), "H5Tset_size", where);
+    check(H5Tset_cset(mt.id(), cset), "H5Tset_cset", where);
+    check(H5Tset_strpad(mt.id(), H5T_STR_NULLPAD), "H5Tset_strpad", where);
+    std::vector<char> buf(n * width);
+    read(mt.id(), buf.data());
+    for (std::size_t i = 0; i < n; ++i) out.push_back(trim_fixed(buf.data() + i * width, width));
+    return out;
+}
+
+TypeClass classify(hid_t type) {
+    switch (H5Tget_class(type)) {
+    case H5T_INTEGER: return TypeClass::Integer;
+    case H5T_FLOAT: return TypeClass::Float;
+    case H5T_STRING: return TypeClass::String;
+    case H5T_REFERENCE: return TypeClass::Reference;
+    case H5T_COMPOUND: return TypeClass::Compound;
+    default: return TypeClass::Other;
+    }
+}
+
+hsize_t space_size(hid_t space) {
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    return n < 0 ? 0 : static_cast<hsize_t>(n);
+}
+
+} // namespace
+
+Error::Error(std::string call, std::string object, std::string detail)
+    : std::runtime_error(object + ": " + detail + " (" + call + ")"), call_(std::move(call)),
+      object_(std::move(object)), detail_(std::move(detail)) {}
+
+void silence_errors() {
+    static std::once_flag once;
+    std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+hid_t check(hid_t rc, const char* call, std::string_view object) {
+    if (rc < 0) throw Error(call, std::string(object), stack_message());
+    return rc;
+}
+
+herr_t check(herr_t rc, const char* call, std::string_view object) {
+    if (rc < 0) throw Error(call, std::string(object), stack_message());
+    return rc;
+}
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+    if (this != &o) {
+        reset();
+        id_ = o.id_;
+        closer_ = o.closer_;
+        o.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+}
+
+void Handle::reset() {
+    if (id_ >= 0 && closer_) closer_(id_);
+    id_ = H5I_INVALID_HID;
+}
+
+Handle own_type(hid_t id) { return Handle(id, H5Tclose); }
+Handle own_space(hid_t id) { return Handle(id, H5Sclose); }
+Handle own_plist(hid_t id) { return Handle(id, H5Pclose); }
+
+Handle vlen_utf8_type() {
+    Handle t = own_type(check(H5Tcopy(H5T_C_S1), "H5Tcopy", "string type"));
+    check(H5Tset_size(t.id(), H5T_VARIABLE), "H5Tset_size", "string type");
+    check(H5Tset_cset(t.id(), H5T_CSET_UTF8), "H5Tset_cset", "string type");
+    return t;
+}
+
+// ---- Attribute -------------------------------------------------------------------------------
+
+TypeClass Attribute::type_class() const {
+    Handle t = own_type(check(H5Aget_type(h_.id()), "H5Aget_type", where_));
+    return classify(t.id());
+}
+
+std::vector<std::string> Attribute::read_strings() const {
+    Handle t = own_type(check(H5Aget_type(h_.id()), "H5Aget_type", where_));
+    if (H5Tget_class(t.id()) != H5T_STRING)
+        throw Error("H5Aread", where_, "attribute is not a string");
+    Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
+    auto n = static_cast<std::size_t>(space_size(s.id()));
+    return read_strings_of(
+        t.id(), n,
+        [&](hid_t mt, void* buf) { check(H5Aread(h_.id(), mt, buf), "H5Aread", where_); }, where_);
+}
+
+std::string Attribute::read_string() const {
+    auto v = read_strings();
+    if (v.empty()) throw Error("H5Aread", where_, "empty string attribute");
+    return v.front();
+}
+
+std::vector<double> Attribute::read_doubles() const {
+    Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
+    std::vector<double> out(static_cast<std::size_t>(space_size(s.id())));
+    if (!out.empty())
+        check(H5Aread(h_.id(), H5T_NATIVE_DOUBLE, out.data()), "H5Aread", where_);
+    return out;
+}
+
+std::string Attribute::read_reference_path() const {
+    Handle t = own_type(check(H5Aget_type(h_.id()), "H5Aget_type", where_));
+    if (H5Tget_class(t.id()) != H5T_REFERENCE)
+        throw Error("H5Aread", where_, "attribute is not an object reference");
+    hobj_ref_t ref{};
+    check(H5Aread(h_.id(), H5T_STD_REF_OBJ, &ref), "H5Aread", where_);
+    hid_t file = check(H5Iget_file_id(h_.id()), "H5Iget_file_id", where_);
+    Handle f(file, H5Fclose);
+    ssize_t len = H5Rget_name(f.id(), H5R_OBJECT, &ref, nullptr, 0);
+    if (len <= 0) throw Error("H5Rget_name", where_, "dangling object reference");
+    std::string name(static_cast<std::size_t>(len) + 1, '\0');
+    H5Rget_name(f.id(), H5R_OBJECT, &ref, name.data(), name.size());
+    name.resize(static_cast<std::size_t>(len));
+    return name;
+}
+
+// ---- Object ----------------------------------------------------------------------------------
+
+bool Object::has_attribute(const std::string& name) const {
+    return check(H5Aexists(id(), name.c_str()), "H5Aexists", path_ + "@" + name) > 0;
+}
+
+Attribute Object::attribute(const std::string& name) const {
+    std::string where = path_ + "@" + name;
+    return Attribute(Handle(check(H5Aopen(id(), name.c_str(), H5P_DEFAULT), "H5Aopen", where),
+                            H5Aclose),
+                     where);
+}
+
+std::optional<std::string> Object::string_attribute(const std::string& name) const {
+    if (!has_attribute(name)) return std::nullopt;
+    Attribute a = attribute(name);
+    if (a.type_class() != TypeClass::String) return std::nullopt;
+    auto v = a.read_strings();
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+namespace {
+void replace_attribute(hid_t obj, const std::string& name, const std::string& where) {
+    if (check(H5Aexists(obj, name.c_str()), "H5Aexists", where) > 0)
+        check(H5Adelete(obj, name.c_str()), "H5Adelete", where);
+}
+} // namespace
+
+void Object::write_attribute(const std::string& name, std::string_view value) const {
+    std::string where = path_ + "@" + name;
+    replace_attribute(id(), name, where);
+    Handle t = vlen_utf8_type();
+    Handle s = own_space(check(H5Screate(H5S_SCALAR), "H5Screate", where));
+    Handle a(check(H5Acreate2(id(), name.c_str(), t.id(), s.id(), H5P_DEFAULT, H5P_DEFAULT),
+                   "H5Acreate2", where),
+             H5Aclose);
+    std::string copy(value);
+    const char* p = copy.c_str();
+    check(H5Awrite(a.id(), t.id(), &p), "H5Awrite", where);
+}
+
+void Object::write_attribute(const std::string& name, const std::vector<std::string>& values) const {
+    std::string where = path_ + "@" + name;
+    replace_attribute(id(), name, where);
+    Handle t = vlen_utf8_type();
+    hsize_t n = values.size();
+    Handle s = own_space(check(H5Screate_simple(1, &n, nullptr), "H5Screate_simple", where));
+    Handle a(check(H5Acreate2(id(), name.c_str(), t.id(), s.id(), H5P_DEFAULT, H5P_DEFAULT),
+                   "H5Acreate2", where),
+             H5Aclose);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    if (!ptrs.empty()) check(H5Awrite(a.id(), t.id(), ptrs.data()), "H5Awrite", where);
+}
+
+namespace {
+template <typename T>
+void write_scalar_attribute(hid_t obj, const std::string& name, T value, const std::string& where) {
+    replace_attribute(obj, name, where);
+    Handle s = own_space(check(H5Screate(H5S_SCALAR), "H5Screate", where));
+    Handle a(check(H5Acreate2(obj, name.c_str(), native_type<T>(), s.id(), H5P_DEFAULT,
+                              H5P_DEFAULT),
+                   "H5Acreate2", where),
+             H5Aclose);
+    check(H5Awrite(a.id(), native_type<T>(), &value), "H5Awrite", where);
+}
+} // namespace
+
+void Object::write_attribute(const std::string& name, double value) const {
+    write_scalar_attribute(id(), name, value, path_ + "@" + name);
+}
+
+void Object::write_attribute(const std::string& name, std::int64_t value) const {
+    write_scalar_attribute(id(), name, value, path_ + "@" + name);
+}
+
+// ---- Dataset ---------------------------------------------------------------------------------
+
+std::vector<hsize_t> Dataset::dims() const {
+    Handle s = own_space(check(H5Dget_space(id()), "H5Dget_space", path_));
+    int rank = check(H5Sget_simple_extent_ndims(s.id()), "H5Sget_simple_extent_ndims", path_);
+    std::vector<hsize_t> d(static_cast<std::size_t>(rank));
+    if (rank > 0) H5Sget_simple_extent_dims(s.id(), d.data(), nullptr);
+    return d;
+}
+
+hsize_t Dataset::size() const {
+    Handle s = own_space(check(H5Dget_space(id()), "H5Dget_space", path_));
+    return space_size(s.id());
+}
+
+TypeClass Dataset::type_class() const {
+    Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
+    return classify(t.id());
+}
+
+bool Dataset::is_variable_string() const {
+    Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
+    return H5Tget_class(t.id()) == H5T_STRING && H5Tis_variable_str(t.id()) > 0;
+}
+
+std::string Dataset::type_description() const {
+    Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
+    std::size_t bits = H5Tget_size(t.id()) * 8;
+    switch (H5Tget_class(t.id())) {
+    case H5T_INTEGER:
+        return (H5Tget_sign(t.id()) == H5T_SGN_NONE ? "uint" : "int") + std::to_string(bits);
+    case H5T_FLOAT: return "float" + std::to_string(bits);
+    case H5T_STRING: {
+        std::string cs = H5Tget_cset(t.id()) == H5T_CSET_UTF8 ? "utf-8" : "ascii";
+        if (H5Tis_variable_str(t.id()) > 0) return "vlen " + cs + " string";
+        return "fixed " + cs + " string[" + std::to_string(bits / 8) + "]";
+    }
+    case H5T_REFERENCE: return "reference";
+    case H5T_COMPOUND: return "compound";
+    default: return "other";
+    }
+}
+
+void Dataset::read_raw(hid_t mem_type, void* buffer, hid_t file_space) const {
+    check(H5Dread(id(), mem_type, H5S_ALL, file_space, H5P_DEFAULT, buffer), "H5Dread", path_);
+}
+
+void Dataset::read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const {
+    Handle fs = own_space(check(H5Dget_space(id()), "H5Dget_space", path_));
+    check(H5Sselect_hyperslab(fs.id(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+          "H5Sselect_hyperslab", path_);
+    Handle ms = own_space(check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple", path_));
+    check(H5Dread(id(), mem_type, ms.id(), fs.id(), H5P_DEFAULT, buffer), "H5Dread", path_);
+}
+
+void Dataset::write_raw(hid_t mem_type, const void* buffer) const {
+    check(H5Dwrite(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer), "H5Dwrite", path_);
+}
+
+std::vector<std::string> Dataset::read_strings() const {
+    Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
+    if (H5Tget_class(t.id()) != H5T_STRING) throw Error("H5Dread", path_, "dataset is not a string");
+    return read_strings_of(
+        t.id(), static_cast<std::size_t>(size()),
+        [&](hid_t mt, void* buf) {
+            check(H5Dread(id(), mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "H5Dread", path_);
+        },
+        path_);
+}
+
+std::string Dataset::read_string() const {
+    auto v = read_strings();
+    if (v.empty()) throw Error("H5Dread", path_, "empty string dataset");
+    return v.front();
+}
+
+// ---- Group -----------------------------------------------------------------------------------
+
+std::string Group::child_path(const std::string& relative) const {
+    if (!relative.empty() && relative.front() == '/') return relative;
+    if (path_.empty() || path_ == "/") return "/" + relative;
+    return path_ + "/" + relative;
+}
+
+bool Group::exists(const std::string& relative) const {
+    std::string prefix;
+    std::size_t pos = 0;
+    if (!relative.empty() && relative.front() == '/') {
+        prefix = "/";
+        pos = 1;
+    }
+    while (pos <= relative.size()) {
+        std::size_t next = relative.find('/', pos);
+        std::string part = relative.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+        if (!part.empty()) {
+            prefix += part;
+            if (H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+            if (H5Oexists_by_name(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+            prefix += "/";
+        }
+        if (next == std::string::npos) break;
+        pos = next + 1;
+    }
+    H5Eclear2(H5E_DEFAULT);
+    return true;
+}
+
+namespace {
+H5O_type_t object_type(hid_t loc, const std::string& rel, const std::string& where) {
+    H5O_info_t info{};
+    check(H5Oget_info_by_name2(loc, rel.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT),
+          "H5Oget_info_by_name2", where);
+    return info.type;
+}
+} // namespace
+
+bool Group::is_group(const std::string& relative) const {
+    return exists(relative) && object_type(id(), relative, child_path(relative)) == H5O_TYPE_GROUP;
+}
+
+bool Group::is_dataset(const std::string& relative) const {
+    return exists(relative) &&
+           object_type(id(), relative, child_path(relative)) == H5O_TYPE_DATASET;
+}
+
+Group Group::open_group(const std::string& relative) const {
+    std::string p = child_path(relative);
+    return Group(Handle(check(H5Gopen2(id(), relative.c_str(), H5P_DEFAULT), "H5Gopen2", p), H5Gclose),
+                 p);
+}
+
+Dataset Group::open_dataset(const std::string& relative) const {
+    std::string p = child_path(relative);
+    return Dataset(
+        Handle(check(H5Dopen2(id(), relative.c_str(), H5P_DEFAULT), "H5Dopen2", p), H5Dclose), p);
+}
+
+namespace {
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+}
+} // namespace
+
+std::vector<std::string> Group::children() const {
+    std::vector<std::string> names;
+    hsize_t idx = 0;
+    check(H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &names), "H5Literate",
+          path_);
+    return names;
+}
+
+Group Group::create_group(const std::string& name) const {
+    std::string p = child_path(name);
+    return Group(Handle(check(H5Gcreate2(id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                              "H5Gcreate2", p),
+                        H5Gclose),
+                 p);
+}
+
+Dataset Group::create_dataset(const std::string& name, hid_t file_type,
+                              const std::vector<hsize_t>& dims, hid_t dcpl) const {
+    std::string p = child_path(name);
+    Handle s = own_space(dims.empty()
+                             ? check(H5Screate(H5S_SCALAR), "H5Screate", p)
+                             : check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                                     "H5Screate_simple", p));
+    return Dataset(Handle(check(H5Dcreate2(id(), name.c_str(), file_type, s.id(), H5P_DEFAULT, dcpl,
+                                           H5P_DEFAULT),
+                                "H5Dcreate2", p),
+                          H5Dclose),
+                   p);
+}
+
+Dataset Group::write_strings(const std::string& name, const std::vector<std::string>& values,
+                             bool scalar) const {
+    Handle t = vlen_utf8_type();
+    std::vector<hsize_t> dims;
+    if (!(scalar && values.size() == 1)) dims.push_back(values.size());
+    Dataset d = create_dataset(name, t.id(), dims);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    if (!ptrs.empty()) d.write_raw(t.id(), ptrs.data());
+    return d;
+}
+
+void Group::link_soft(const std::string& target, const std::string& name) const {
+    check(H5Lcreate_soft(target.c_str(), id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+          "H5Lcreate_soft", child_path(name));
+}
+
+// ---- File ------------------------------------------------------------------------------------
+
+File::File(Handle h, std::string filename) : Group(std::move(h), "/"), filename_(std::move(filename)) {}
+
+File File::open(const std::string& filename, Mode mode, hid_t fapl) {
+    silence_errors();
+    unsigned flags = mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
+    hid_t id = H5Fopen(filename.c_str(), flags, fapl);
+    if (id < 0) throw Error("H5Fopen", filename, stack_message());
+    return File(Handle(id, H5Fclose), filename);
+}
+
+File File::create(const std::string& filename, bool truncate, hid_t fapl) {
+    silence_errors();
+    hid_t id = H5Fcreate(filename.c_str(), truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    if (id < 0) throw Error("H5Fcreate", filename, stack_message());
+    return File(Handle(id, H5Fclose), filename);
+}
+
+void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", filename_); }
+
+} // namespace neuropop::h5

@@ -1,0 +1,206 @@
+#pragma once
+// Thin RAII layer over the HDF5 C API. Every H5* call of the project goes through here or
+// through io/*.cpp files that use these handles; each failing call throws h5::Error carrying
+// the innermost message of HDF5's error stack, and HDF5's own printing is silenced.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <hdf5.h>
+
+namespace neuropop::h5 {
+
+// A failed HDF5 call: which call, on which object, and what HDF5 said.
+class Error : public std::runtime_error {
+public:
+    Error(std::string call, std::string object, std::string detail);
+    const std::string& call() const { return call_; }
+    const std::string& object() const { return object_; }
+    const std::string& detail() const { return detail_; }
+
+private:
+    std::string call_, object_, detail_;
+};
+
+// Turns off HDF5's automatic error-stack printing for the whole process (idempotent).
+void silence_errors();
+
+// Throws Error if rc < 0, with HDF5's innermost message.
+hid_t check(hid_t rc, const char* call, std::string_view object);
+herr_t check(herr_t rc, const char* call, std::string_view object);
+
+// Move-only owner of one hid_t; the closer matches its kind (file, group, dataset...).
+class Handle {
+public:
+    using Closer = herr_t (*)(hid_t);
+    Handle() = default;
+    Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+    Handle(Handle&& o) noexcept : id_(o.id_), closer_(o.closer_) { o.id_ = H5I_INVALID_HID; }
+    Handle& operator=(Handle&& o) noexcept;
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle() { reset(); }
+    void reset();
+    hid_t id() const { return id_; }
+    explicit operator bool() const { return id_ >= 0; }
+
+private:
+    hid_t id_ = H5I_INVALID_HID;
+    Closer closer_ = nullptr;
+};
+
+Handle own_type(hid_t id);
+Handle own_space(hid_t id);
+Handle own_plist(hid_t id);
+
+template <typename T>
+hid_t native_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+    else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
+    else if constexpr (std::is_same_v<T, std::int8_t>) return H5T_NATIVE_INT8;
+    else if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_NATIVE_UINT8;
+    else if constexpr (std::is_same_v<T, std::int16_t>) return H5T_NATIVE_INT16;
+    else if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_NATIVE_UINT16;
+    else if constexpr (std::is_same_v<T, std::int32_t>) return H5T_NATIVE_INT32;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
+    else static_assert(sizeof(T) == 0, "no native HDF5 type for T");
+}
+
+// The kinds of element a reader needs to tell apart.
+enum class TypeClass { Integer, Float, String, Reference, Compound, Other };
+
+class Object;
+
+// An attribute on a group or dataset.
+class Attribute {
+public:
+    Attribute(Handle h, std::string where) : h_(std::move(h)), where_(std::move(where)) {}
+    TypeClass type_class() const;
+    std::vector<std::string> read_strings() const; // scalar or 1-D, vlen or fixed
+    std::string read_string() const;               // first element of read_strings()
+    std::vector<double> read_doubles() const;
+    // Path of the object an object-reference attribute points to (e.g. DynamicTableRegion.table).
+    std::string read_reference_path() const;
+    hid_t id() const { return h_.id(); }
+
+private:
+    Handle h_;
+    std::string where_;
+};
+
+// Shared by groups, datasets and files: attributes and a path for messages.
+class Object {
+public:
+    Object() = default;
+    Object(Handle h, std::string path) : h_(std::move(h)), path_(std::move(path)) {}
+    hid_t id() const { return h_.id(); }
+    const std::string& path() const { return path_; }
+    bool has_attribute(const std::string& name) const;
+    Attribute attribute(const std::string& name) const;
+    std::optional<std::string> string_attribute(const std::string& name) const;
+
+    void write_attribute(const std::string& name, std::string_view value) const;
+    void write_attribute(const std::string& name, const std::vector<std::string>& values) const;
+    void write_attribute(const std::string& name, double value) const;
+    void write_attribute(const std::string& name, std::int64_t value) const;
+
+protected:
+    Handle h_;
+    std::string path_;
+};
+
+// A dataset: shape, element class, whole or hyperslab reads of numbers and strings.
+class Dataset : public Object {
+public:
+    using Object::Object;
+    std::vector<hsize_t> dims() const;
+    hsize_t size() const; // product of dims (1 for scalar)
+    TypeClass type_class() const;
+    bool is_variable_string() const;
+    std::string type_description() const; // e.g. "uint16", "float64", "vlen utf-8 string"
+
+    template <typename T>
+    std::vector<T> read() const {
+        std::vector<T> out(static_cast<std::size_t>(size()));
+        if (!out.empty()) read_raw(native_type<T>(), out.data(), H5S_ALL);
+        return out;
+    }
+    // 1-D hyperslab [start, start+count).
+    template <typename T>
+    std::vector<T> read_range(hsize_t start, hsize_t count) const {
+        std::vector<T> out(static_cast<std::size_t>(count));
+        if (count > 0) read_slab_1d(native_type<T>(), out.data(), start, count);
+        return out;
+    }
+    std::vector<std::string> read_strings() const; // vlen or fixed, ASCII or UTF-8, trailing NUL/space trimmed for fixed
+    std::string read_string() const;
+
+    template <typename T>
+    void write(std::span<const T> values) const {
+        write_raw(native_type<T>(), values.data());
+    }
+
+    void read_raw(hid_t mem_type, void* buffer, hid_t file_space) const;
+    void read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const;
+    void write_raw(hid_t mem_type, const void* buffer) const;
+};
+
+class Group : public Object {
+public:
+    using Object::Object;
+    // True if every component of the relative path exists (no error when a parent is missing).
+    bool exists(const std::string& relative) const;
+    bool is_group(const std::string& relative) const;
+    bool is_dataset(const std::string& relative) const;
+    Group open_group(const std::string& relative) const;
+    Dataset open_dataset(const std::string& relative) const;
+    std::vector<std::string> children() const; // link names, in name order
+
+    Group create_group(const std::string& name) const;
+    Dataset create_dataset(const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims,
+                           hid_t dcpl = H5P_DEFAULT) const;
+    template <typename T>
+    Dataset write_dataset(const std::string& name, std::span<const T> values) const {
+        Dataset d = create_dataset(name, native_type<T>(), {static_cast<hsize_t>(values.size())});
+        if (!values.empty()) d.write(values);
+        return d;
+    }
+    template <typename T>
+    Dataset write_dataset(const std::string& name, const std::vector<T>& values) const {
+        return write_dataset(name, std::span<const T>(values));
+    }
+    // Variable-length UTF-8 strings, 1-D (or scalar when scalar == true and one value).
+    Dataset write_strings(const std::string& name, const std::vector<std::string>& values,
+                          bool scalar = false) const;
+    void link_soft(const std::string& target, const std::string& name) const;
+
+    std::string child_path(const std::string& relative) const;
+};
+
+// An open HDF5 file; its root group is the file itself.
+class File : public Group {
+public:
+    enum class Mode { ReadOnly, ReadWrite };
+    File() = default;
+    static File open(const std::string& filename, Mode mode = Mode::ReadOnly, hid_t fapl = H5P_DEFAULT);
+    static File create(const std::string& filename, bool truncate, hid_t fapl = H5P_DEFAULT);
+    const std::string& filename() const { return filename_; }
+    void flush() const;
+
+private:
+    File(Handle h, std::string filename);
+    std::string filename_;
+};
+
+// Variable-length UTF-8 string type for writing.
+Handle vlen_utf8_type();
+
+} // namespace neuropop::h5

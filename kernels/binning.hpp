@@ -1,0 +1,56 @@
+#pragma once
+// Trial-aligned spike counting (ANALYSES.md §1). Bins are half-open: bin k of a trial aligned at
+// time a counts spikes s with e_k <= s < e_{k+1}, where e_k = (a + start) + k * width, evaluated
+// in double exactly in that order (so numpy's searchsorted on the same edges gives identical
+// counts).
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace neuropop::kernels {
+
+struct BinWindow {
+    double start = 0.0; // seconds relative to the alignment event, inclusive
+    double stop = 0.0;  // exclusive
+    double width = 0.0; // bin width in seconds
+    // Number of bins: round((stop - start) / width); the window must be a whole number of bins
+    // within 1e-9 relative, else validate() names the problem.
+    std::size_t bins() const;
+    // Empty string when valid, else a one-line reason.
+    std::string validate() const;
+};
+
+// Spike trains of several units in compressed form: unit u spans times[offsets[u], offsets[u+1]).
+struct SpikeTrains {
+    std::vector<double> times;
+    std::vector<std::size_t> offsets{0};
+    std::size_t units() const { return offsets.size() - 1; }
+    std::span<const double> unit(std::size_t u) const {
+        return {times.data() + offsets[u], offsets[u + 1] - offsets[u]};
+    }
+};
+
+// counts[trial][unit][bin], row-major, uint32. `trials` lists the input trial rows that were kept
+// (rows whose alignment time is NaN are dropped and counted in dropped_nan).
+struct CountTensor {
+    std::size_t n_trials = 0, n_units = 0, n_bins = 0;
+    std::vector<std::uint32_t> values;
+    std::vector<std::size_t> trials;
+    std::size_t dropped_nan = 0;
+    std::uint32_t& at(std::size_t t, std::size_t u, std::size_t b) {
+        return values[(t * n_units + u) * n_bins + b];
+    }
+    std::uint32_t at(std::size_t t, std::size_t u, std::size_t b) const {
+        return values[(t * n_units + u) * n_bins + b];
+    }
+};
+
+// Counts every unit's spikes in every trial's window. Parallel over units with TBB; the result
+// does not depend on the thread count. Spike times per unit must be sorted (io validates).
+CountTensor bin_spikes(const SpikeTrains& spikes, std::span<const double> align,
+                       const BinWindow& window);
+
+} // namespace neuropop::kernels

@@ -21,7 +21,8 @@ struct Command {
 };
 
 constexpr Command commands[] = {
-    {"inspect", neuropop::cli::inspect, "summarise NWB sessions (units per region, trials, columns)"},
+    {"inspect", neuropop::cli::inspect,
+     "summarise NWB sessions (units per region, trials, columns)"},
     {"generate", neuropop::cli::generate, "write synthetic NWB sessions with known ground truth"},
 };
 

@@ -25,7 +25,8 @@ std::string stack_message() {
 
 std::string trim_fixed(const char* p, std::size_t n) {
     std::size_t len = strnlen(p, n);
-    while (len > 0 && p[len - 1] == ' ') --len;
+    while (len > 0 && p[len - 1] == ' ')
+        --len;
     return std::string(p, len);
 }
 
@@ -57,18 +58,25 @@ std::vector<std::string> read_strings_of(hid_t ftype, std::size_t n, ReadFn&& re
     check(H5Tset_strpad(mt.id(), H5T_STR_NULLPAD), "H5Tset_strpad", where);
     std::vector<char> buf(n * width);
     read(mt.id(), buf.data());
-    for (std::size_t i = 0; i < n; ++i) out.push_back(trim_fixed(buf.data() + i * width, width));
+    for (std::size_t i = 0; i < n; ++i)
+        out.push_back(trim_fixed(buf.data() + i * width, width));
     return out;
 }
 
 TypeClass classify(hid_t type) {
     switch (H5Tget_class(type)) {
-    case H5T_INTEGER: return TypeClass::Integer;
-    case H5T_FLOAT: return TypeClass::Float;
-    case H5T_STRING: return TypeClass::String;
-    case H5T_REFERENCE: return TypeClass::Reference;
-    case H5T_COMPOUND: return TypeClass::Compound;
-    default: return TypeClass::Other;
+    case H5T_INTEGER:
+        return TypeClass::Integer;
+    case H5T_FLOAT:
+        return TypeClass::Float;
+    case H5T_STRING:
+        return TypeClass::String;
+    case H5T_REFERENCE:
+        return TypeClass::Reference;
+    case H5T_COMPOUND:
+        return TypeClass::Compound;
+    default:
+        return TypeClass::Other;
     }
 }
 
@@ -113,9 +121,15 @@ void Handle::reset() {
     id_ = H5I_INVALID_HID;
 }
 
-Handle own_type(hid_t id) { return Handle(id, H5Tclose); }
-Handle own_space(hid_t id) { return Handle(id, H5Sclose); }
-Handle own_plist(hid_t id) { return Handle(id, H5Pclose); }
+Handle own_type(hid_t id) {
+    return Handle(id, H5Tclose);
+}
+Handle own_space(hid_t id) {
+    return Handle(id, H5Sclose);
+}
+Handle own_plist(hid_t id) {
+    return Handle(id, H5Pclose);
+}
 
 Handle vlen_utf8_type() {
     Handle t = own_type(check(H5Tcopy(H5T_C_S1), "H5Tcopy", "string type"));
@@ -151,8 +165,7 @@ std::string Attribute::read_string() const {
 std::vector<double> Attribute::read_doubles() const {
     Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
     std::vector<double> out(static_cast<std::size_t>(space_size(s.id())));
-    if (!out.empty())
-        check(H5Aread(h_.id(), H5T_NATIVE_DOUBLE, out.data()), "H5Aread", where_);
+    if (!out.empty()) check(H5Aread(h_.id(), H5T_NATIVE_DOUBLE, out.data()), "H5Aread", where_);
     return out;
 }
 
@@ -180,9 +193,8 @@ bool Object::has_attribute(const std::string& name) const {
 
 Attribute Object::attribute(const std::string& name) const {
     std::string where = path_ + "@" + name;
-    return Attribute(Handle(check(H5Aopen(id(), name.c_str(), H5P_DEFAULT), "H5Aopen", where),
-                            H5Aclose),
-                     where);
+    return Attribute(
+        Handle(check(H5Aopen(id(), name.c_str(), H5P_DEFAULT), "H5Aopen", where), H5Aclose), where);
 }
 
 std::optional<std::string> Object::string_attribute(const std::string& name) const {
@@ -214,7 +226,8 @@ void Object::write_attribute(const std::string& name, std::string_view value) co
     check(H5Awrite(a.id(), t.id(), &p), "H5Awrite", where);
 }
 
-void Object::write_attribute(const std::string& name, const std::vector<std::string>& values) const {
+void Object::write_attribute(const std::string& name,
+                             const std::vector<std::string>& values) const {
     std::string where = path_ + "@" + name;
     replace_attribute(id(), name, where);
     Handle t = vlen_utf8_type();
@@ -224,7 +237,8 @@ void Object::write_attribute(const std::string& name, const std::vector<std::str
                    "H5Acreate2", where),
              H5Aclose);
     std::vector<const char*> ptrs;
-    for (const auto& v : values) ptrs.push_back(v.c_str());
+    for (const auto& v : values)
+        ptrs.push_back(v.c_str());
     if (!ptrs.empty()) check(H5Awrite(a.id(), t.id(), ptrs.data()), "H5Awrite", where);
 }
 
@@ -233,10 +247,10 @@ template <typename T>
 void write_scalar_attribute(hid_t obj, const std::string& name, T value, const std::string& where) {
     replace_attribute(obj, name, where);
     Handle s = own_space(check(H5Screate(H5S_SCALAR), "H5Screate", where));
-    Handle a(check(H5Acreate2(obj, name.c_str(), native_type<T>(), s.id(), H5P_DEFAULT,
-                              H5P_DEFAULT),
-                   "H5Acreate2", where),
-             H5Aclose);
+    Handle a(
+        check(H5Acreate2(obj, name.c_str(), native_type<T>(), s.id(), H5P_DEFAULT, H5P_DEFAULT),
+              "H5Acreate2", where),
+        H5Aclose);
     check(H5Awrite(a.id(), native_type<T>(), &value), "H5Awrite", where);
 }
 } // namespace
@@ -280,15 +294,19 @@ std::string Dataset::type_description() const {
     switch (H5Tget_class(t.id())) {
     case H5T_INTEGER:
         return (H5Tget_sign(t.id()) == H5T_SGN_NONE ? "uint" : "int") + std::to_string(bits);
-    case H5T_FLOAT: return "float" + std::to_string(bits);
+    case H5T_FLOAT:
+        return "float" + std::to_string(bits);
     case H5T_STRING: {
         std::string cs = H5Tget_cset(t.id()) == H5T_CSET_UTF8 ? "utf-8" : "ascii";
         if (H5Tis_variable_str(t.id()) > 0) return "vlen " + cs + " string";
         return "fixed " + cs + " string[" + std::to_string(bits / 8) + "]";
     }
-    case H5T_REFERENCE: return "reference";
-    case H5T_COMPOUND: return "compound";
-    default: return "other";
+    case H5T_REFERENCE:
+        return "reference";
+    case H5T_COMPOUND:
+        return "compound";
+    default:
+        return "other";
     }
 }
 
@@ -310,7 +328,8 @@ void Dataset::write_raw(hid_t mem_type, const void* buffer) const {
 
 std::vector<std::string> Dataset::read_strings() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
-    if (H5Tget_class(t.id()) != H5T_STRING) throw Error("H5Dread", path_, "dataset is not a string");
+    if (H5Tget_class(t.id()) != H5T_STRING)
+        throw Error("H5Dread", path_, "dataset is not a string");
     return read_strings_of(
         t.id(), static_cast<std::size_t>(size()),
         [&](hid_t mt, void* buf) {
@@ -342,7 +361,8 @@ bool Group::exists(const std::string& relative) const {
     }
     while (pos <= relative.size()) {
         std::size_t next = relative.find('/', pos);
-        std::string part = relative.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+        std::string part =
+            relative.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
         if (!part.empty()) {
             prefix += part;
             if (H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
@@ -376,8 +396,8 @@ bool Group::is_dataset(const std::string& relative) const {
 
 Group Group::open_group(const std::string& relative) const {
     std::string p = child_path(relative);
-    return Group(Handle(check(H5Gopen2(id(), relative.c_str(), H5P_DEFAULT), "H5Gopen2", p), H5Gclose),
-                 p);
+    return Group(
+        Handle(check(H5Gopen2(id(), relative.c_str(), H5P_DEFAULT), "H5Gopen2", p), H5Gclose), p);
 }
 
 Dataset Group::open_dataset(const std::string& relative) const {
@@ -412,10 +432,10 @@ Group Group::create_group(const std::string& name) const {
 Dataset Group::create_dataset(const std::string& name, hid_t file_type,
                               const std::vector<hsize_t>& dims, hid_t dcpl) const {
     std::string p = child_path(name);
-    Handle s = own_space(dims.empty()
-                             ? check(H5Screate(H5S_SCALAR), "H5Screate", p)
-                             : check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                                     "H5Screate_simple", p));
+    Handle s = own_space(
+        dims.empty() ? check(H5Screate(H5S_SCALAR), "H5Screate", p)
+                     : check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                             "H5Screate_simple", p));
     return Dataset(Handle(check(H5Dcreate2(id(), name.c_str(), file_type, s.id(), H5P_DEFAULT, dcpl,
                                            H5P_DEFAULT),
                                 "H5Dcreate2", p),
@@ -430,7 +450,8 @@ Dataset Group::write_strings(const std::string& name, const std::vector<std::str
     if (!(scalar && values.size() == 1)) dims.push_back(values.size());
     Dataset d = create_dataset(name, t.id(), dims);
     std::vector<const char*> ptrs;
-    for (const auto& v : values) ptrs.push_back(v.c_str());
+    for (const auto& v : values)
+        ptrs.push_back(v.c_str());
     if (!ptrs.empty()) d.write_raw(t.id(), ptrs.data());
     return d;
 }
@@ -442,7 +463,8 @@ void Group::link_soft(const std::string& target, const std::string& name) const 
 
 // ---- File ------------------------------------------------------------------------------------
 
-File::File(Handle h, std::string filename) : Group(std::move(h), "/"), filename_(std::move(filename)) {}
+File::File(Handle h, std::string filename)
+    : Group(std::move(h), "/"), filename_(std::move(filename)) {}
 
 File File::open(const std::string& filename, Mode mode, hid_t fapl) {
     silence_errors();
@@ -454,11 +476,14 @@ File File::open(const std::string& filename, Mode mode, hid_t fapl) {
 
 File File::create(const std::string& filename, bool truncate, hid_t fapl) {
     silence_errors();
-    hid_t id = H5Fcreate(filename.c_str(), truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    hid_t id =
+        H5Fcreate(filename.c_str(), truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     if (id < 0) throw Error("H5Fcreate", filename, stack_message());
     return File(Handle(id, H5Fclose), filename);
 }
 
-void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", filename_); }
+void File::flush() const {
+    check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", filename_);
+}
 
 } // namespace neuropop::h5

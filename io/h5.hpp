@@ -61,17 +61,28 @@ Handle own_plist(hid_t id);
 
 template <typename T>
 hid_t native_type() {
-    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
-    else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
-    else if constexpr (std::is_same_v<T, std::int8_t>) return H5T_NATIVE_INT8;
-    else if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_NATIVE_UINT8;
-    else if constexpr (std::is_same_v<T, std::int16_t>) return H5T_NATIVE_INT16;
-    else if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_NATIVE_UINT16;
-    else if constexpr (std::is_same_v<T, std::int32_t>) return H5T_NATIVE_INT32;
-    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
-    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
-    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
-    else static_assert(sizeof(T) == 0, "no native HDF5 type for T");
+    if constexpr (std::is_same_v<T, double>)
+        return H5T_NATIVE_DOUBLE;
+    else if constexpr (std::is_same_v<T, float>)
+        return H5T_NATIVE_FLOAT;
+    else if constexpr (std::is_same_v<T, std::int8_t>)
+        return H5T_NATIVE_INT8;
+    else if constexpr (std::is_same_v<T, std::uint8_t>)
+        return H5T_NATIVE_UINT8;
+    else if constexpr (std::is_same_v<T, std::int16_t>)
+        return H5T_NATIVE_INT16;
+    else if constexpr (std::is_same_v<T, std::uint16_t>)
+        return H5T_NATIVE_UINT16;
+    else if constexpr (std::is_same_v<T, std::int32_t>)
+        return H5T_NATIVE_INT32;
+    else if constexpr (std::is_same_v<T, std::uint32_t>)
+        return H5T_NATIVE_UINT32;
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+        return H5T_NATIVE_INT64;
+    else if constexpr (std::is_same_v<T, std::uint64_t>)
+        return H5T_NATIVE_UINT64;
+    else
+        static_assert(sizeof(T) == 0, "no native HDF5 type for T");
 }
 
 // The kinds of element a reader needs to tell apart.
@@ -140,7 +151,8 @@ public:
         if (count > 0) read_slab_1d(native_type<T>(), out.data(), start, count);
         return out;
     }
-    std::vector<std::string> read_strings() const; // vlen or fixed, ASCII or UTF-8, trailing NUL/space trimmed for fixed
+    std::vector<std::string>
+    read_strings() const; // vlen or fixed, ASCII or UTF-8, trailing NUL/space trimmed for fixed
     std::string read_string() const;
 
     template <typename T>
@@ -165,8 +177,8 @@ public:
     std::vector<std::string> children() const; // link names, in name order
 
     Group create_group(const std::string& name) const;
-    Dataset create_dataset(const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims,
-                           hid_t dcpl = H5P_DEFAULT) const;
+    Dataset create_dataset(const std::string& name, hid_t file_type,
+                           const std::vector<hsize_t>& dims, hid_t dcpl = H5P_DEFAULT) const;
     template <typename T>
     Dataset write_dataset(const std::string& name, std::span<const T> values) const {
         Dataset d = create_dataset(name, native_type<T>(), {static_cast<hsize_t>(values.size())});
@@ -190,7 +202,8 @@ class File : public Group {
 public:
     enum class Mode { ReadOnly, ReadWrite };
     File() = default;
-    static File open(const std::string& filename, Mode mode = Mode::ReadOnly, hid_t fapl = H5P_DEFAULT);
+    static File open(const std::string& filename, Mode mode = Mode::ReadOnly,
+                     hid_t fapl = H5P_DEFAULT);
     static File create(const std::string& filename, bool truncate, hid_t fapl = H5P_DEFAULT);
     const std::string& filename() const { return filename_; }
     void flush() const;

@@ -14,16 +14,23 @@ namespace neuropop::test {
 
 namespace fs = std::filesystem;
 
-fs::path shared_data() { return NEUROPOP_SHARED_DATA; }
-fs::path repo_data() { return NEUROPOP_REPO_DATA; }
-fs::path it_sessions_dir() { return repo_data() / "zhang-desimone-it" / "nwb"; }
-fs::path binary() { return NEUROPOP_BINARY; }
+fs::path shared_data() {
+    return NEUROPOP_SHARED_DATA;
+}
+fs::path repo_data() {
+    return NEUROPOP_REPO_DATA;
+}
+fs::path it_sessions_dir() {
+    return repo_data() / "zhang-desimone-it" / "nwb";
+}
+fs::path binary() {
+    return NEUROPOP_BINARY;
+}
 
 TempDir::TempDir(const std::string& tag) {
     static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("neuropop-test-" + tag + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++));
+    path_ = fs::temp_directory_path() / ("neuropop-test-" + tag + "-" + std::to_string(::getpid()) +
+                                         "-" + std::to_string(counter++));
     fs::remove_all(path_);
     fs::create_directories(path_);
 }
@@ -36,8 +43,10 @@ TempDir::~TempDir() {
 std::string shell_quote(const std::string& s) {
     std::string out = "'";
     for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
     }
     return out + "'";
 }
@@ -69,7 +78,8 @@ std::string run_python(const std::string& script, const std::vector<std::string>
     fs::path file = tmp / "script.py";
     std::ofstream(file) << script;
     std::string cmd = std::string(NEUROPOP_PYTHON) + " " + shell_quote(file.string());
-    for (const auto& a : args) cmd += " " + shell_quote(a);
+    for (const auto& a : args)
+        cmd += " " + shell_quote(a);
     CommandResult r = run_command(cmd);
     if (r.exit_code != 0)
         throw std::runtime_error("python reference failed (exit " + std::to_string(r.exit_code) +
@@ -81,7 +91,8 @@ std::vector<double> parse_doubles(const std::string& text) {
     std::istringstream in(text);
     std::vector<double> v;
     std::string tok;
-    while (in >> tok) v.push_back(std::stod(tok));
+    while (in >> tok)
+        v.push_back(std::stod(tok));
     return v;
 }
 

@@ -7,10 +7,10 @@
 
 namespace neuropop::test {
 
-std::filesystem::path shared_data();      // ../shared/data (real + reference NWB)
-std::filesystem::path repo_data();        // data/ in this repository
-std::filesystem::path it_sessions_dir();  // data/zhang-desimone-it/nwb
-std::filesystem::path binary();           // the built neuropop executable
+std::filesystem::path shared_data();     // ../shared/data (real + reference NWB)
+std::filesystem::path repo_data();       // data/ in this repository
+std::filesystem::path it_sessions_dir(); // data/zhang-desimone-it/nwb
+std::filesystem::path binary();          // the built neuropop executable
 
 // A fresh folder under the build tree's tmp, removed when the object dies.
 class TempDir {

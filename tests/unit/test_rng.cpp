@@ -30,7 +30,8 @@ TEST_CASE("counter RNG uniform and below are unbiased within binomial bounds", "
         counts[rng.below(6)]++;
         sum += rng.uniform();
     }
-    for (int k : counts) CHECK(std::abs(k - n / 6) < 5 * 129.1);
+    for (int k : counts)
+        CHECK(std::abs(k - n / 6) < 5 * 129.1);
     // mean of n uniforms: sd = sqrt(1/12/n) = 8.3e-4
     CHECK(std::abs(sum / n - 0.5) < 5 * 8.3e-4);
 }
@@ -45,5 +46,6 @@ TEST_CASE("shuffle is a permutation and reproducible", "[rng]") {
     CHECK(v == w);
     auto s = v;
     std::sort(s.begin(), s.end());
-    for (int i = 0; i < 100; ++i) CHECK(s[static_cast<std::size_t>(i)] == i);
+    for (int i = 0; i < 100; ++i)
+        CHECK(s[static_cast<std::size_t>(i)] == i);
 }

@@ -1,0 +1,43 @@
+#pragma once
+// The plan: a dataset inventory plus work items whose ids do not depend on the number of ranks.
+// Stage 1 bins one session-region; stage 2 analyses one population with one analysis (and one
+// block of windows/permutations); stage 3 summarises across sessions/animals.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/nwb_reader.hpp"
+#include "jobs/job_spec.hpp"
+
+namespace neuropop::jobs {
+
+enum class Stage : std::uint8_t { Bin = 0, Analyse = 1, Summarise = 2 };
+
+// One session of the inventory (metadata only; spikes are read by the worker that bins it).
+struct SessionEntry {
+    std::string key; // results-file group name: the NWB identifier, made path-safe and unique
+    io::SessionInfo info;
+    std::vector<std::string> regions; // regions that qualify under the job's filters
+};
+
+struct WorkItem {
+    std::uint64_t id = 0; // position in Plan::items; stable for a given job and inventory
+    Stage stage = Stage::Bin;
+    std::string analysis;            // "bin", "pca", "cvpca", "fa", ...
+    std::size_t session = 0;         // index into Plan::sessions
+    std::string region;              // brain region
+    std::size_t block = 0;           // block index within (population, analysis)
+    std::vector<std::uint64_t> needs; // items that must be complete before this one starts
+    double cost = 0.0;               // estimated relative cost, for largest-first scheduling
+    std::string name() const;        // e.g. "pca/zhang-desimone-it-1001/IT/0", for messages
+};
+
+struct Plan {
+    std::vector<SessionEntry> sessions;
+    std::vector<WorkItem> items;
+    std::vector<std::string> skipped; // "session/region: reason" for populations left out
+};
+
+} // namespace neuropop::jobs

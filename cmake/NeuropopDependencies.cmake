@@ -1,9 +1,12 @@
 # Every dependency is a Debian 12 package; see README "Dependencies".
-set(OMPI_SKIP_MPICXX ON)
 find_package(MPI REQUIRED COMPONENTS C)
+# We use the C API only; OpenMPI's deprecated C++ bindings would otherwise be pulled in by mpi.h
+# and need libmpi_cxx at link time.
+set_property(TARGET MPI::MPI_C APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
 
 set(HDF5_PREFER_PARALLEL TRUE)
-find_package(HDF5 REQUIRED COMPONENTS C)
+# HL: dimension scales (H5DS*) label the axes of every results dataset for xarray/netCDF readers.
+find_package(HDF5 REQUIRED COMPONENTS C HL)
 if(NOT HDF5_IS_PARALLEL)
   message(FATAL_ERROR
     "neuropop needs the parallel (MPI) build of HDF5, but CMake found a serial one "
@@ -12,8 +15,10 @@ if(NOT HDF5_IS_PARALLEL)
 endif()
 add_library(neuropop_hdf5 INTERFACE)
 target_include_directories(neuropop_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS})
-target_link_libraries(neuropop_hdf5 INTERFACE ${HDF5_C_LIBRARIES} MPI::MPI_C)
+target_link_libraries(neuropop_hdf5 INTERFACE ${HDF5_HL_LIBRARIES} ${HDF5_C_LIBRARIES} MPI::MPI_C)
 target_compile_definitions(neuropop_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
+# mpi.h must not pull in OpenMPI's deprecated C++ bindings (unresolved MPI:: symbols at link time).
+target_compile_definitions(neuropop_hdf5 INTERFACE OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
 
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)

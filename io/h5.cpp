@@ -18,7 +18,7 @@ herr_t innermost(unsigned n, const H5E_error2_t* err, void* out) {
 
 std::string stack_message() {
     std::string msg;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost, &msg);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &msg);
     H5Eclear2(H5E_DEFAULT);
     return msg.empty() ? std::string("HDF5 call failed") : msg;
 }
@@ -263,6 +263,21 @@ void Object::write_attribute(const std::string& name, std::int64_t value) const 
     write_scalar_attribute(id(), name, value, path_ + "@" + name);
 }
 
+void Object::write_reference_attribute(const std::string& name,
+                                       const std::string& target_path) const {
+    std::string where = path_ + "@" + name;
+    replace_attribute(id(), name, where);
+    hobj_ref_t ref{};
+    check(H5Rcreate(&ref, id(), target_path.c_str(), H5R_OBJECT, -1), "H5Rcreate",
+          where + " -> " + target_path);
+    Handle s = own_space(check(H5Screate(H5S_SCALAR), "H5Screate", where));
+    Handle a(
+        check(H5Acreate2(id(), name.c_str(), H5T_STD_REF_OBJ, s.id(), H5P_DEFAULT, H5P_DEFAULT),
+              "H5Acreate2", where),
+        H5Aclose);
+    check(H5Awrite(a.id(), H5T_STD_REF_OBJ, &ref), "H5Awrite", where);
+}
+
 // ---- Dataset ---------------------------------------------------------------------------------
 
 std::vector<hsize_t> Dataset::dims() const {
@@ -453,6 +468,34 @@ Dataset Group::write_strings(const std::string& name, const std::vector<std::str
     for (const auto& v : values)
         ptrs.push_back(v.c_str());
     if (!ptrs.empty()) d.write_raw(t.id(), ptrs.data());
+    return d;
+}
+
+Dataset Group::write_ascii_strings(const std::string& name, const std::vector<std::string>& values,
+                                   bool scalar) const {
+    std::string p = child_path(name);
+    Handle t = own_type(check(H5Tcopy(H5T_C_S1), "H5Tcopy", p));
+    check(H5Tset_size(t.id(), H5T_VARIABLE), "H5Tset_size", p);
+    check(H5Tset_cset(t.id(), H5T_CSET_ASCII), "H5Tset_cset", p);
+    std::vector<hsize_t> dims;
+    if (!(scalar && values.size() == 1)) dims.push_back(values.size());
+    Dataset d = create_dataset(name, t.id(), dims);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values)
+        ptrs.push_back(v.c_str());
+    if (!ptrs.empty()) d.write_raw(t.id(), ptrs.data());
+    return d;
+}
+
+Dataset Group::write_references(const std::string& name,
+                                const std::vector<std::string>& target_paths) const {
+    std::string p = child_path(name);
+    std::vector<hobj_ref_t> refs(target_paths.size());
+    for (std::size_t i = 0; i < refs.size(); ++i)
+        check(H5Rcreate(&refs[i], id(), target_paths[i].c_str(), H5R_OBJECT, -1), "H5Rcreate",
+              p + " -> " + target_paths[i]);
+    Dataset d = create_dataset(name, H5T_STD_REF_OBJ, {static_cast<hsize_t>(refs.size())});
+    if (!refs.empty()) d.write_raw(H5T_STD_REF_OBJ, refs.data());
     return d;
 }
 

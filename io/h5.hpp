@@ -122,6 +122,9 @@ public:
     void write_attribute(const std::string& name, const std::vector<std::string>& values) const;
     void write_attribute(const std::string& name, double value) const;
     void write_attribute(const std::string& name, std::int64_t value) const;
+    // Scalar object-reference attribute to `target_path` (absolute, same file), e.g. the
+    // `target` of a VectorIndex or the `table` of a DynamicTableRegion.
+    void write_reference_attribute(const std::string& name, const std::string& target_path) const;
 
 protected:
     Handle h_;
@@ -192,6 +195,12 @@ public:
     // Variable-length UTF-8 strings, 1-D (or scalar when scalar == true and one value).
     Dataset write_strings(const std::string& name, const std::vector<std::string>& values,
                           bool scalar = false) const;
+    // Variable-length ASCII strings (pynwb stores its ISO 8601 datetimes this way).
+    Dataset write_ascii_strings(const std::string& name, const std::vector<std::string>& values,
+                                bool scalar = false) const;
+    // 1-D dataset of object references to absolute paths in the same file.
+    Dataset write_references(const std::string& name,
+                             const std::vector<std::string>& target_paths) const;
     void link_soft(const std::string& target, const std::string& name) const;
 
     std::string child_path(const std::string& relative) const;

@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev libtbb-dev libboost-program-options-dev catch2 librandom123-dev
   python3 python3-numpy python3-scipy python3-sklearn python3-h5py python3-threadpoolctl
   libopenblas0-pthread
+  slurm-wlm munge libpmix-dev
 )
 missing=()
 for p in "${packages[@]}"; do

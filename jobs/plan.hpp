@@ -27,6 +27,7 @@ struct WorkItem {
     Stage stage = Stage::Bin;
     std::string analysis;            // "bin", "pca", "cvpca", "fa", ...
     std::size_t session = 0;         // index into Plan::sessions
+    std::string session_key;         // Plan::sessions[session].key, so name() needs no plan
     std::string region;              // brain region
     std::size_t block = 0;           // block index within (population, analysis)
     std::vector<std::uint64_t> needs; // items that must be complete before this one starts

@@ -1,0 +1,95 @@
+#include "jobs/job_checks.hpp"
+
+#include "jobs/job_keys.hpp"
+#include "jobs/text_values.hpp"
+#include "jobs/windows.hpp"
+#include "kernels/binning.hpp"
+
+namespace neuropop::jobs::detail {
+
+namespace {
+
+std::string allowed(const std::string& key) {
+    const auto* k = find_key(key);
+    return k != nullptr ? "; allowed: " + k->allowed : std::string();
+}
+
+bool any_bad(const std::set<std::string>& bad, std::initializer_list<const char*> keys) {
+    for (const auto* k : keys)
+        if (bad.count(k) != 0) return true;
+    return false;
+}
+
+void check_align(const JobSpec& spec, const std::set<std::string>& bad,
+                 std::vector<std::string>& problems) {
+    if (any_bad(bad, {"align.start", "align.stop", "align.bin_width"})) return;
+    const kernels::BinWindow window{spec.align.start, spec.align.stop, spec.align.bin_width};
+    if (const auto why = window.validate(); !why.empty())
+        problems.push_back("align.start = " + text::format_double(spec.align.start) +
+                           ", align.stop = " + text::format_double(spec.align.stop) +
+                           ", align.bin_width = " + text::format_double(spec.align.bin_width) +
+                           ": " + why);
+}
+
+void check_windows(const JobSpec& spec, const std::set<std::string>& bad,
+                   std::vector<std::string>& problems) {
+    if (any_bad(bad, {"align.start", "align.stop", "align.bin_width"})) return;
+    const kernels::BinWindow whole{spec.align.start, spec.align.stop, spec.align.bin_width};
+    if (!whole.validate().empty()) return; // reported by check_align
+    if (bad.count("pca.windows") == 0) {
+        std::set<std::string> names;
+        for (const auto& w : spec.pca.windows) {
+            std::string why;
+            if (!window_bins(spec.align, w, &why))
+                problems.push_back("pca.windows: " + why + allowed("pca.windows"));
+            if (!names.insert(w.name).second)
+                problems.push_back("pca.windows: window name '" + w.name + "' used twice" +
+                                   allowed("pca.windows"));
+        }
+    }
+    // The FA window is only checked when FA runs: its default need not fit every aligned window.
+    if (spec.fa.enabled && bad.count("fa.window") == 0) {
+        std::string why;
+        if (!window_bins(spec.align, spec.fa.window, &why))
+            problems.push_back("fa.window: " + why + allowed("fa.window"));
+    }
+}
+
+void check_conditions(const JobSpec& spec, const std::set<std::string>& bad,
+                      std::vector<std::string>& problems) {
+    if (bad.count("conditions.columns") != 0) return;
+    std::set<std::string> seen;
+    for (const auto& c : spec.conditions.columns)
+        if (!seen.insert(c).second)
+            problems.push_back("conditions.columns: column '" + c + "' listed twice");
+    if (!spec.conditions.columns.empty()) return;
+    // Condition means (PCA of PSTHs) and cvPCA's stimulus repeats both need conditions.
+    std::vector<std::string> needing;
+    if (spec.pca.enabled && spec.pca.samples == PcaSamples::ConditionMeans)
+        needing.push_back("pca (pca.samples = condition_means)");
+    if (spec.cvpca.enabled) needing.push_back("cvpca");
+    if (!needing.empty())
+        problems.push_back("conditions.columns: empty, but " + text::join(needing, " and ") +
+                           " need conditions" + allowed("conditions.columns"));
+}
+
+} // namespace
+
+void check_spec(const JobSpec& spec, const std::set<std::string>& bad,
+                std::vector<std::string>& problems) {
+    if (spec.data.sessions.empty() && bad.count("data.sessions") == 0)
+        problems.push_back("data.sessions: required, not given" + allowed("data.sessions"));
+    check_align(spec, bad, problems);
+    check_windows(spec, bad, problems);
+    check_conditions(spec, bad, problems);
+    if (!any_bad(bad, {"cvpca.fit_first", "cvpca.fit_last"}) &&
+        spec.cvpca.fit_last < spec.cvpca.fit_first)
+        problems.push_back("cvpca.fit_last = " + std::to_string(spec.cvpca.fit_last) +
+                           ": less than cvpca.fit_first = " + std::to_string(spec.cvpca.fit_first) +
+                           allowed("cvpca.fit_last"));
+    if (spec.run.force && spec.run.resume)
+        problems.push_back("run.force and run.resume: both true; choose one (force starts "
+                           "afresh over an existing results file, resume continues it)");
+}
+
+} // namespace neuropop::jobs::detail

@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 
 int inspect(const Args& args);  // engine/cmd_inspect.cpp
 int generate(const Args& args); // engine/cmd_generate.cpp
+int run(const Args& args);      // engine/cmd_run.cpp
 
 // Exit codes shared by every subcommand.
 inline constexpr int exit_ok = 0;

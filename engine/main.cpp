@@ -24,6 +24,7 @@ constexpr Command commands[] = {
     {"inspect", neuropop::cli::inspect,
      "summarise NWB sessions (units per region, trials, columns)"},
     {"generate", neuropop::cli::generate, "write synthetic NWB sessions with known ground truth"},
+    {"run", neuropop::cli::run, "run a job: bin, analyse, write one HDF5 results file (MPI)"},
 };
 
 void usage(std::ostream& os) {

@@ -1,0 +1,133 @@
+// Stage 1: one session-region's spikes, aligned and counted (ANALYSES.md §1).
+
+#include <cmath>
+
+#include "engine/item_tasks.hpp"
+#include "io/errors.hpp"
+#include "io/nwb_reader.hpp"
+#include "jobs/text_values.hpp"
+#include "kernels/binning.hpp"
+
+namespace neuropop::engine::detail {
+
+namespace {
+
+// A trial's condition: the job's condition columns joined by '|' ("car|upper"); numbers in
+// their shortest exact form. Without condition columns every trial is "all".
+std::vector<std::string> condition_labels(const io::TrialsTable& trials,
+                                          const std::vector<std::string>& columns,
+                                          const std::string& file) {
+    std::vector<std::string> labels(trials.rows());
+    if (columns.empty()) {
+        std::fill(labels.begin(), labels.end(), "all");
+        return labels;
+    }
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+        const io::Column* c = trials.find(columns[k]);
+        if (c == nullptr || c->size() != trials.rows())
+            throw io::InputError(file, "/intervals/trials/" + columns[k],
+                                 "condition column missing or not one value per trial");
+        for (std::size_t t = 0; t < trials.rows(); ++t) {
+            if (k > 0) labels[t] += '|';
+            labels[t] += c->is_string ? c->strings[t] : jobs::text::format_double(c->numbers[t]);
+        }
+    }
+    return labels;
+}
+
+} // namespace
+
+Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
+    const auto& spec = env.spec;
+    const auto& session = env.plan.sessions.at(item.session);
+    // The inventory checked the metadata; read_spikes validates the spikes it reads.
+    io::ReadOptions options;
+    options.scan_spikes = false;
+    io::NwbReader reader(session.file, options);
+    const auto& info = reader.info();
+    if (!info.trials) throw io::InputError(session.file, "/intervals/trials", "absent");
+    const auto& trials = *info.trials;
+    const io::Column* event = trials.find(spec.align.event);
+    if (event == nullptr || event->is_string || event->size() != trials.rows())
+        throw io::InputError(session.file, "/intervals/trials/" + spec.align.event,
+                             "align.event must be a numeric column with one time per trial");
+    auto labels = condition_labels(trials, spec.conditions.columns, session.file);
+    const auto rows = info.units_in(item.region);
+    if (rows.empty())
+        throw io::InputError(session.file, "/units", "no unit in region '" + item.region + "'");
+    std::vector<std::int64_t> unit_ids;
+    for (auto r : rows)
+        unit_ids.push_back(info.unit_ids.at(r));
+    kernels::SpikeTrains spikes = reader.read_spikes(rows);
+    io::Attributes attributes = population_attributes(env, item);
+    attributes.push_back({"event", spec.align.event});
+    attributes.push_back({"window_start", spec.align.start});
+    attributes.push_back({"window_stop", spec.align.stop});
+    attributes.push_back({"bin_width", spec.align.bin_width});
+    attributes.push_back({"condition_columns", spec.conditions.columns});
+    attributes.push_back({"trials_in_table", static_cast<std::int64_t>(trials.rows())});
+    attributes.push_back(
+        {"counting", std::string("spikes s with e_k <= s < e_(k+1), e_k = (event + "
+                                 "window_start) + k * bin_width (half-open bins)")});
+
+    return [spec, group = binned_group(session.key, item.region), attributes,
+            spikes = std::move(spikes), align = event->numbers, trial_ids = trials.ids,
+            labels = std::move(labels), unit_ids = std::move(unit_ids)]() {
+        const kernels::BinWindow window{spec.align.start, spec.align.stop, spec.align.bin_width};
+        kernels::CountTensor counts = kernels::bin_spikes(spikes, align, window);
+        const auto T = counts.n_trials, U = counts.n_units, B = counts.n_bins;
+
+        io::ResultBlock block;
+        block.group("/binned",
+                    {{"description", std::string("spike counts per session and region, aligned "
+                                                 "to the job's event (the binned cache)")}});
+        auto attrs = attributes;
+        attrs.push_back({"dropped_nan", static_cast<std::int64_t>(counts.dropped_nan)});
+        attrs.push_back({"n_bins", static_cast<std::int64_t>(B)});
+        attrs.push_back(
+            {"description", std::string("trial-aligned spike counts of one session-region")});
+        block.group(group, std::move(attrs));
+
+        std::vector<std::int64_t> kept, kept_ids;
+        std::vector<std::string> kept_labels;
+        std::vector<double> event_times;
+        for (auto row : counts.trials) {
+            kept.push_back(static_cast<std::int64_t>(row));
+            kept_ids.push_back(trial_ids.at(row));
+            kept_labels.push_back(labels.at(row));
+            event_times.push_back(align[row]);
+        }
+        std::vector<double> edges, centers;
+        for (std::size_t k = 0; k <= B; ++k)
+            edges.push_back(kernels::bin_edge(0.0, window, k));
+        for (std::size_t k = 0; k < B; ++k)
+            centers.push_back(0.5 * (edges[k] + edges[k + 1]));
+
+        const io::ResultBlock::Axis trial{"trial", "trial_index"};
+        const auto j = [&](const char* name) { return io::join_path(group, name); };
+        block.add_u32(j("counts"), {T, U, B}, std::move(counts.values), "spikes",
+                      "spike count of each kept trial, unit and time bin",
+                      {trial, {"unit", "unit_ids"}, {"bin", "bin_centers"}});
+        block.add_i64(j("trial_index"), {T}, std::move(kept), "1",
+                      "row of each kept trial in /intervals/trials (trials whose alignment time "
+                      "is NaN are dropped)",
+                      {trial});
+        block.add_i64(j("trial_ids"), {T}, std::move(kept_ids), "1",
+                      "/intervals/trials/id of each kept trial", {trial});
+        block.add_strings(j("conditions"), std::move(kept_labels),
+                          "condition label of each kept trial: the conditions.columns values "
+                          "joined by '|'",
+                          {trial});
+        block.add_f64(j("event_times"), {T}, std::move(event_times), "s",
+                      "alignment time of each kept trial (session clock)", {trial});
+        block.add_i64(j("unit_ids"), {U}, unit_ids, "1", "/units/id of each unit of the region",
+                      {{"unit", "unit_ids"}});
+        block.add_f64(j("bin_edges"), {B + 1}, std::move(edges), "s",
+                      "bin edges relative to the alignment event", {{"bin_edge", "bin_edges"}});
+        block.add_f64(j("bin_centers"), {B}, std::move(centers), "s",
+                      "bin centres relative to the alignment event", {{"bin", "bin_centers"}});
+        return block;
+    };
+}
+
+} // namespace neuropop::engine::detail

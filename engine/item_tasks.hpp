@@ -1,0 +1,46 @@
+#pragma once
+// Internal to engine/item*.cpp: each analysis reads its inputs on the main thread (prepare_*)
+// and returns the compute step, a function that builds the item's ResultBlock on a compute
+// thread without touching HDF5.
+
+#include <filesystem>
+#include <functional>
+
+#include "engine/items.hpp"
+#include "engine/population.hpp"
+#include "io/result_block.hpp"
+#include "kernels/rng.hpp"
+
+namespace neuropop::engine::detail {
+
+struct ItemEnv {
+    const jobs::JobSpec& spec;
+    const PlanView& plan;
+    const std::filesystem::path& items_dir;
+    int rank;
+};
+
+using Work = std::function<io::ResultBlock()>;
+
+// RNG streams of an item, so the draws of one use never shift those of another.
+inline constexpr std::uint64_t stream_halves = 1;   // split of each condition's trials
+inline constexpr std::uint64_t stream_shuffles = 2; // cvPCA swap masks
+
+Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_pca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_cvpca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_fa(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+
+// The attributes every /sessions/<session>/<region> group carries.
+io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item);
+// Adds /sessions and the population's group (with `attributes`) to a stage-2 block.
+void add_population_groups(io::ResultBlock& block, const std::string& group,
+                           const io::Attributes& attributes);
+
+// 1..n as int64 (component, factor and rank coordinates).
+std::vector<std::int64_t> one_based(std::size_t n);
+std::vector<double> to_vector(const Eigen::VectorXd& v);
+// Row-major copy of a matrix.
+std::vector<double> row_major(const Eigen::MatrixXd& m);
+
+} // namespace neuropop::engine::detail

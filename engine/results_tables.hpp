@@ -1,0 +1,16 @@
+#pragma once
+// The two tables rank 0 builds in memory for the results file: /inventory/sessions (what the job
+// read) and /progress (one row per work item: how it went). Each table is a group of parallel
+// 1-D datasets sharing one dimension scale (key / id), which xarray opens as one Dataset.
+
+#include "engine/items.hpp"
+#include "engine/scheduler.hpp"
+#include "io/result_block.hpp"
+#include "jobs/plan.hpp"
+
+namespace neuropop::engine {
+
+io::ResultBlock inventory_block(const jobs::Plan& plan);
+io::ResultBlock progress_block(const Master& master, const PlanView& plan);
+
+} // namespace neuropop::engine

@@ -1,0 +1,50 @@
+#pragma once
+// `neuropop run` as a library function: a validated JobSpec in, a results file out. Tests call
+// engine::run directly; the CLI (engine/cmd_run.cpp) parses flags and the job file and calls it.
+//
+// Collective over MPI_COMM_WORLD: every rank calls it with the same spec. Rank 0 takes the
+// inventory, plans and checks the output path, and broadcasts the plan (or every problem); the
+// ranks then self-schedule the items (engine/scheduler.hpp), each item writing its own file;
+// finally one collective merge writes PATH.partial with parallel HDF5, renamed to PATH when
+// every item succeeded.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/mpi_context.hpp"
+#include "io/result_store.hpp"
+#include "jobs/job_spec.hpp"
+
+namespace neuropop::engine {
+
+struct RunResult {
+    int exit_code = 0; // 0 ok, 1 internal error, 2 bad job or data (nothing run), 3 failed items
+    std::vector<std::string> problems; // exit 1 or 2, rank 0: every problem, one line each
+    std::vector<std::string> failed;   // exit 3, rank 0: "item name: reason"
+    std::string output;                // the file written: PATH, or PATH.partial when items failed
+    std::size_t items = 0, resumed = 0;
+    double seconds = 0.0;       // wall time of the whole run
+    double merge_seconds = 0.0; // of which the collective merge and the serial pass
+    int ranks = 1;
+    unsigned threads = 1;
+    io::MpioCounts mpio; // transfer modes of the merge's numeric writes, summed over ranks
+};
+
+// Test-only hooks, read from the environment on rank 0 (documented in the README):
+//   NEUROPOP_TEST_KILL_AFTER_ITEMS=N  SIGKILL rank 0 (so the whole job) after N items finished
+//   NEUROPOP_TEST_KILL_IN_MERGE=1     SIGKILL rank 0 after the merge created the file's layout
+inline constexpr const char* kill_after_items_env = "NEUROPOP_TEST_KILL_AFTER_ITEMS";
+inline constexpr const char* kill_in_merge_env = "NEUROPOP_TEST_KILL_IN_MERGE";
+
+// Initialises MPI if the caller has not (finalised at exit). Progress and the summary go to
+// rank 0's stderr unless spec.run.quiet; problems and failures are returned, not printed.
+RunResult run(const jobs::JobSpec& spec);
+RunResult run(const jobs::JobSpec& spec, const Context& ctx);
+
+// Threads per rank: `requested`, or this node's cores (as far as this process may use them)
+// divided by the ranks on the node, at least 1.
+unsigned resolve_threads(unsigned requested, int node_ranks);
+
+} // namespace neuropop::engine

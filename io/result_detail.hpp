@@ -1,0 +1,27 @@
+#pragma once
+// Internal pieces shared by io/result_*.cpp; not part of the io contract.
+
+#include <string>
+
+#include "io/h5.hpp"
+#include "io/result_block.hpp"
+
+namespace neuropop::io::detail {
+
+// Attribute names the item files use to carry axis names and scales to the merge.
+inline constexpr const char* dims_attribute = "_dims";
+inline constexpr const char* scales_attribute = "_scales";
+
+void write_attribute(const h5::Object& object, const Attribute& attribute);
+void write_attributes(const h5::Object& object, const Attributes& attributes);
+// Every attribute of an object, in name order, as Attribute values (integers widened to int64,
+// floats to double; 1-D numeric attributes are not used by the results file and are refused).
+Attributes read_attributes(const h5::Object& object);
+
+// Opens `path` in `file`, creating any missing groups on the way.
+h5::Group require_group(const h5::File& file, const std::string& path);
+
+hid_t file_type(ElementType type); // native numeric type; caller owns nothing
+ElementType element_type_of(const h5::Dataset& dataset);
+
+} // namespace neuropop::io::detail

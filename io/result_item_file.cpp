@@ -1,0 +1,269 @@
+// Item files: one small serial HDF5 file per completed work item (io/result_store.hpp).
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "io/result_detail.hpp"
+#include "io/result_store.hpp"
+
+namespace neuropop::io {
+
+namespace detail {
+
+void write_attribute(const h5::Object& object, const Attribute& attribute) {
+    std::visit([&](const auto& v) { object.write_attribute(attribute.name, v); }, attribute.value);
+}
+
+void write_attributes(const h5::Object& object, const Attributes& attributes) {
+    for (const auto& a : attributes)
+        write_attribute(object, a);
+}
+
+namespace {
+herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* out) {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+}
+} // namespace
+
+Attributes read_attributes(const h5::Object& object) {
+    std::vector<std::string> names;
+    hsize_t idx = 0;
+    h5::check(
+        H5Aiterate2(object.id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute_name, &names),
+        "H5Aiterate2", object.path());
+    Attributes out;
+    for (const auto& name : names) {
+        h5::Attribute a = object.attribute(name);
+        h5::Handle space = h5::own_space(
+            h5::check(H5Aget_space(a.id()), "H5Aget_space", object.path() + "@" + name));
+        int rank = H5Sget_simple_extent_ndims(space.id());
+        switch (a.type_class()) {
+        case h5::TypeClass::String: {
+            auto values = a.read_strings();
+            if (rank == 0 && values.size() == 1)
+                out.push_back({name, values.front()});
+            else
+                out.push_back({name, values});
+            break;
+        }
+        case h5::TypeClass::Float:
+        case h5::TypeClass::Integer: {
+            if (rank != 0)
+                throw h5::Error("H5Aread", object.path() + "@" + name,
+                                "numeric attribute is not a scalar");
+            if (a.type_class() == h5::TypeClass::Float) {
+                out.push_back({name, a.read_doubles().front()});
+            } else {
+                std::int64_t v = 0;
+                h5::check(H5Aread(a.id(), H5T_NATIVE_INT64, &v), "H5Aread",
+                          object.path() + "@" + name);
+                out.push_back({name, v});
+            }
+            break;
+        }
+        default:
+            // DIMENSION_LIST, REFERENCE_LIST and the like are not results attributes.
+            break;
+        }
+    }
+    return out;
+}
+
+h5::Group require_group(const h5::File& file, const std::string& path) {
+    if (path == "/" || path.empty()) return file.open_group("/");
+    std::string current;
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+        std::size_t next = path.find('/', pos);
+        if (next == std::string::npos) next = path.size();
+        current += '/';
+        current.append(path, pos, next - pos);
+        if (!file.exists(current)) file.create_group(current);
+        pos = next + 1;
+    }
+    return file.open_group(path);
+}
+
+hid_t file_type(ElementType type) {
+    switch (type) {
+    case ElementType::Float64:
+        return H5T_NATIVE_DOUBLE;
+    case ElementType::Int64:
+        return H5T_NATIVE_INT64;
+    case ElementType::UInt32:
+        return H5T_NATIVE_UINT32;
+    case ElementType::String:
+        break;
+    }
+    throw std::logic_error("file_type: strings use h5::vlen_utf8_type()");
+}
+
+ElementType element_type_of(const h5::Dataset& dataset) {
+    h5::Handle t =
+        h5::own_type(h5::check(H5Dget_type(dataset.id()), "H5Dget_type", dataset.path()));
+    switch (H5Tget_class(t.id())) {
+    case H5T_FLOAT:
+        return ElementType::Float64;
+    case H5T_STRING:
+        return ElementType::String;
+    case H5T_INTEGER:
+        if (H5Tget_sign(t.id()) == H5T_SGN_NONE && H5Tget_size(t.id()) == 4)
+            return ElementType::UInt32;
+        return ElementType::Int64;
+    default:
+        throw h5::Error("H5Dget_type", dataset.path(), "not a results dataset type");
+    }
+}
+
+} // namespace detail
+
+namespace {
+
+void write_dataset(const h5::File& file, const DatasetBlock& d) {
+    h5::Group parent = detail::require_group(file, parent_path(d.path));
+    std::string name = base_name(d.path);
+    std::vector<hsize_t> dims(d.shape.begin(), d.shape.end());
+    h5::Dataset ds;
+    if (d.type == ElementType::String) {
+        h5::Handle t = h5::vlen_utf8_type();
+        ds = parent.create_dataset(name, t.id(), dims);
+        std::vector<const char*> ptrs;
+        for (const auto& s : d.text)
+            ptrs.push_back(s.c_str());
+        if (!ptrs.empty()) ds.write_raw(t.id(), ptrs.data());
+    } else {
+        hid_t type = detail::file_type(d.type);
+        ds = parent.create_dataset(name, type, dims);
+        const void* data = d.type == ElementType::Float64 ? static_cast<const void*>(d.f64.data())
+                           : d.type == ElementType::Int64 ? static_cast<const void*>(d.i64.data())
+                                                          : static_cast<const void*>(d.u32.data());
+        if (d.elements() > 0) ds.write_raw(type, data);
+    }
+    ds.write_attribute("units", d.units);
+    ds.write_attribute("description", d.description);
+    detail::write_attributes(ds, d.attributes);
+    if (!d.dims.empty()) {
+        ds.write_attribute(detail::dims_attribute, d.dims);
+        ds.write_attribute(detail::scales_attribute, d.scales);
+    }
+}
+
+template <typename T>
+std::vector<T> read_values(const h5::Dataset& ds, hid_t type) {
+    std::vector<T> out(static_cast<std::size_t>(ds.size()));
+    if (!out.empty()) ds.read_raw(type, out.data(), H5S_ALL);
+    return out;
+}
+
+void read_dataset(const h5::File& file, const std::string& path, bool values, ResultBlock& out) {
+    h5::Dataset ds = file.open_dataset(path);
+    DatasetBlock d;
+    d.path = path;
+    d.type = detail::element_type_of(ds);
+    for (auto n : ds.dims())
+        d.shape.push_back(n);
+    for (auto& a : detail::read_attributes(ds)) {
+        if (a.name == "units")
+            d.units = std::get<std::string>(a.value);
+        else if (a.name == "description")
+            d.description = std::get<std::string>(a.value);
+        else if (a.name == detail::dims_attribute)
+            d.dims = std::get<std::vector<std::string>>(a.value);
+        else if (a.name == detail::scales_attribute)
+            d.scales = std::get<std::vector<std::string>>(a.value);
+        else
+            d.attributes.push_back(std::move(a));
+    }
+    if (d.dims.size() != d.shape.size() || d.scales.size() != d.shape.size())
+        throw h5::Error("read_item_file", path, "axis names do not match the dataset's rank");
+    if (d.type == ElementType::String) {
+        d.text = ds.read_strings();
+    } else if (values) {
+        switch (d.type) {
+        case ElementType::Float64:
+            d.f64 = read_values<double>(ds, H5T_NATIVE_DOUBLE);
+            break;
+        case ElementType::Int64:
+            d.i64 = read_values<std::int64_t>(ds, H5T_NATIVE_INT64);
+            break;
+        case ElementType::UInt32:
+            d.u32 = read_values<std::uint32_t>(ds, H5T_NATIVE_UINT32);
+            break;
+        case ElementType::String:
+            break;
+        }
+    }
+    out.datasets.push_back(std::move(d));
+}
+
+void read_group(const h5::File& file, const std::string& path, bool values, ResultBlock& out) {
+    h5::Group g = file.open_group(path);
+    if (path != "/") {
+        GroupBlock gb{path, detail::read_attributes(g)};
+        out.groups.push_back(std::move(gb));
+    }
+    for (const auto& child : g.children()) {
+        std::string p = join_path(path, child);
+        if (file.is_group(p))
+            read_group(file, p, values, out);
+        else
+            read_dataset(file, p, values, out);
+    }
+}
+
+} // namespace
+
+void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block) {
+    std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    {
+        h5::File f = h5::File::create(tmp, true);
+        f.write_attribute("item_id", static_cast<std::int64_t>(header.id));
+        f.write_attribute("item_name", header.name);
+        f.write_attribute("item_rank", header.rank);
+        f.write_attribute("item_seconds", header.seconds);
+        for (const auto& g : block.groups)
+            detail::write_attributes(detail::require_group(f, g.path), g.attributes);
+        for (const auto& d : block.datasets)
+            write_dataset(f, d);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::filesystem::remove(tmp);
+        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + ec.message());
+    }
+}
+
+std::optional<ItemHeader> read_item_header(const std::string& path) {
+    if (!std::filesystem::is_regular_file(path)) return std::nullopt;
+    try {
+        h5::File f = h5::File::open(path);
+        ItemHeader h;
+        bool has_id = false;
+        for (const auto& a : detail::read_attributes(f)) {
+            if (a.name == "item_id") {
+                h.id = static_cast<std::uint64_t>(std::get<std::int64_t>(a.value));
+                has_id = true;
+            }
+            if (a.name == "item_name") h.name = std::get<std::string>(a.value);
+            if (a.name == "item_rank") h.rank = std::get<std::int64_t>(a.value);
+            if (a.name == "item_seconds") h.seconds = std::get<double>(a.value);
+        }
+        if (!has_id) return std::nullopt;
+        return h;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+ResultBlock read_item_file(const std::string& path, bool values) {
+    h5::File f = h5::File::open(path);
+    ResultBlock out;
+    read_group(f, "/", values, out);
+    return out;
+}
+
+} // namespace neuropop::io

@@ -1,0 +1,299 @@
+// The merge layout: what rank 0 learns from the item files and every rank needs to create the
+// results file collectively, and its byte encoding for MPI_Bcast.
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "io/result_store.hpp"
+
+namespace neuropop::io {
+
+std::uint64_t LayoutDataset::elements() const {
+    std::uint64_t n = 1;
+    for (auto d : shape)
+        n *= d;
+    return n;
+}
+
+std::uint64_t LayoutDataset::bytes() const {
+    return elements() * (type == ElementType::UInt32 ? 4u : 8u);
+}
+
+namespace {
+
+void merge_attributes(Attributes& into, const Attributes& from) {
+    for (const auto& a : from) {
+        bool present = std::any_of(into.begin(), into.end(),
+                                   [&](const Attribute& b) { return b.name == a.name; });
+        if (!present) into.push_back(a);
+    }
+}
+
+class LayoutBuilder {
+public:
+    explicit LayoutBuilder(MergeLayout& layout) : layout_(layout) {}
+
+    void add(const ResultBlock& block, std::int32_t source, std::uint32_t inline_block,
+             const std::string& origin) {
+        for (const auto& g : block.groups)
+            add_group(g.path, g.attributes);
+        for (const auto& d : block.datasets) {
+            auto [it, fresh] = origin_of_.emplace(d.path, origin);
+            if (!fresh)
+                throw std::runtime_error("results dataset " + d.path + " is written by both " +
+                                         it->second + " and " + origin);
+            add_group(parent_path(d.path), {});
+            LayoutDataset l;
+            l.path = d.path;
+            l.type = d.type;
+            l.shape = d.shape;
+            l.attributes = {{"units", d.units}, {"description", d.description}};
+            for (const auto& a : d.attributes)
+                l.attributes.push_back(a);
+            l.dims = d.dims;
+            for (const auto& s : d.scales)
+                l.scales.push_back(s.empty() ? std::string() : join_path(parent_path(d.path), s));
+            l.source = source;
+            l.inline_block = inline_block;
+            layout_.datasets.push_back(std::move(l));
+        }
+    }
+
+    void finish(int ranks, std::uint64_t collective_min_bytes) {
+        std::sort(layout_.groups.begin(), layout_.groups.end(),
+                  [](const GroupBlock& a, const GroupBlock& b) { return a.path < b.path; });
+        std::set<std::string> scales;
+        for (const auto& d : layout_.datasets)
+            for (const auto& s : d.scales)
+                if (!s.empty()) scales.insert(s);
+        for (const auto& s : scales)
+            if (!origin_of_.count(s))
+                throw std::runtime_error("dimension scale " + s + " is not a results dataset");
+        // Spread the large numeric datasets over ranks, to the least loaded rank in dataset
+        // order; strings and small datasets go to rank 0's serial pass. Inline blocks live in
+        // rank 0's memory, so their large datasets are rank 0's too.
+        std::vector<std::uint64_t> load(static_cast<std::size_t>(std::max(ranks, 1)), 0);
+        for (auto& d : layout_.datasets) {
+            d.is_scale = scales.count(d.path) > 0;
+            d.owner = 0;
+            d.collective = d.type != ElementType::String && d.elements() > 0 &&
+                           d.bytes() >= collective_min_bytes;
+            if (!d.collective || d.source < 0) continue;
+            auto least = std::min_element(load.begin(), load.end());
+            d.owner = static_cast<std::int32_t>(least - load.begin());
+            *least += std::max<std::uint64_t>(d.bytes(), 1);
+        }
+    }
+
+private:
+    void add_group(const std::string& path, const Attributes& attributes) {
+        if (path.empty() || path == "/") return;
+        add_group(parent_path(path), {});
+        auto it = group_index_.find(path);
+        if (it == group_index_.end()) {
+            group_index_.emplace(path, layout_.groups.size());
+            layout_.groups.push_back({path, attributes});
+        } else {
+            merge_attributes(layout_.groups[it->second].attributes, attributes);
+        }
+    }
+
+    MergeLayout& layout_;
+    std::map<std::string, std::size_t> group_index_;
+    std::map<std::string, std::string> origin_of_;
+};
+
+// ---- byte encoding ---------------------------------------------------------------------------
+
+class Writer {
+public:
+    void u8(std::uint8_t v) { bytes.push_back(v); }
+    void u64(std::uint64_t v) { raw(&v, sizeof v); }
+    void i64(std::int64_t v) { raw(&v, sizeof v); }
+    void f64(double v) { raw(&v, sizeof v); }
+    void str(const std::string& s) {
+        u64(s.size());
+        raw(s.data(), s.size());
+    }
+    void strs(const std::vector<std::string>& v) {
+        u64(v.size());
+        for (const auto& s : v)
+            str(s);
+    }
+    void attrs(const Attributes& a) {
+        u64(a.size());
+        for (const auto& x : a) {
+            str(x.name);
+            u8(static_cast<std::uint8_t>(x.value.index()));
+            std::visit(
+                [&](const auto& v) {
+                    using T = std::decay_t<decltype(v)>;
+                    if constexpr (std::is_same_v<T, std::string>)
+                        str(v);
+                    else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+                        strs(v);
+                    else if constexpr (std::is_same_v<T, double>)
+                        f64(v);
+                    else
+                        i64(v);
+                },
+                x.value);
+        }
+    }
+    std::vector<std::uint8_t> bytes;
+
+private:
+    void raw(const void* p, std::size_t n) {
+        const auto* b = static_cast<const std::uint8_t*>(p);
+        bytes.insert(bytes.end(), b, b + n);
+    }
+};
+
+class Reader {
+public:
+    explicit Reader(const std::vector<std::uint8_t>& b) : bytes_(b) {}
+    std::uint8_t u8() {
+        need(1);
+        return bytes_[pos_++];
+    }
+    std::uint64_t u64() { return get<std::uint64_t>(); }
+    std::int64_t i64() { return get<std::int64_t>(); }
+    double f64() { return get<double>(); }
+    std::string str() {
+        auto n = static_cast<std::size_t>(u64());
+        need(n);
+        std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), n);
+        pos_ += n;
+        return s;
+    }
+    std::vector<std::string> strs() {
+        std::vector<std::string> v(static_cast<std::size_t>(u64()));
+        for (auto& s : v)
+            s = str();
+        return v;
+    }
+    Attributes attrs() {
+        Attributes a(static_cast<std::size_t>(u64()));
+        for (auto& x : a) {
+            x.name = str();
+            switch (u8()) {
+            case 0:
+                x.value = str();
+                break;
+            case 1:
+                x.value = strs();
+                break;
+            case 2:
+                x.value = f64();
+                break;
+            case 3:
+                x.value = i64();
+                break;
+            default:
+                throw std::runtime_error("merge layout: bad attribute tag");
+            }
+        }
+        return a;
+    }
+    bool done() const { return pos_ == bytes_.size(); }
+
+private:
+    template <typename T>
+    T get() {
+        need(sizeof(T));
+        T v;
+        std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
+        pos_ += sizeof(T);
+        return v;
+    }
+    void need(std::size_t n) const {
+        if (bytes_.size() - pos_ < n) throw std::runtime_error("merge layout: truncated");
+    }
+    const std::vector<std::uint8_t>& bytes_;
+    std::size_t pos_ = 0;
+};
+
+} // namespace
+
+MergeLayout plan_merge(const std::vector<std::string>& item_files,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks, std::uint64_t collective_min_bytes) {
+    MergeLayout layout;
+    layout.root = root;
+    layout.sources = item_files;
+    LayoutBuilder builder(layout);
+    for (std::size_t i = 0; i < item_files.size(); ++i)
+        builder.add(read_item_file(item_files[i], false), static_cast<std::int32_t>(i), 0,
+                    item_files[i]);
+    for (std::size_t j = 0; j < inline_blocks.size(); ++j)
+        builder.add(inline_blocks[j], -1, static_cast<std::uint32_t>(j),
+                    "in-memory block " + std::to_string(j));
+    builder.finish(ranks, collective_min_bytes);
+    return layout;
+}
+
+std::vector<std::uint8_t> encode(const MergeLayout& layout) {
+    Writer w;
+    w.attrs(layout.root);
+    w.u64(layout.groups.size());
+    for (const auto& g : layout.groups) {
+        w.str(g.path);
+        w.attrs(g.attributes);
+    }
+    w.u64(layout.datasets.size());
+    for (const auto& d : layout.datasets) {
+        w.str(d.path);
+        w.u8(static_cast<std::uint8_t>(d.type));
+        w.u64(d.shape.size());
+        for (auto n : d.shape)
+            w.u64(n);
+        w.attrs(d.attributes);
+        w.strs(d.dims);
+        w.strs(d.scales);
+        w.u8(static_cast<std::uint8_t>((d.is_scale ? 1 : 0) | (d.collective ? 2 : 0)));
+        w.i64(d.source);
+        w.u64(d.inline_block);
+        w.i64(d.owner);
+    }
+    w.strs(layout.sources);
+    return std::move(w.bytes);
+}
+
+MergeLayout decode(const std::vector<std::uint8_t>& bytes) {
+    Reader r(bytes);
+    MergeLayout layout;
+    layout.root = r.attrs();
+    layout.groups.resize(static_cast<std::size_t>(r.u64()));
+    for (auto& g : layout.groups) {
+        g.path = r.str();
+        g.attributes = r.attrs();
+    }
+    layout.datasets.resize(static_cast<std::size_t>(r.u64()));
+    for (auto& d : layout.datasets) {
+        d.path = r.str();
+        auto type = r.u8();
+        if (type > static_cast<std::uint8_t>(ElementType::String))
+            throw std::runtime_error("merge layout: bad element type");
+        d.type = static_cast<ElementType>(type);
+        d.shape.resize(static_cast<std::size_t>(r.u64()));
+        for (auto& n : d.shape)
+            n = r.u64();
+        d.attributes = r.attrs();
+        d.dims = r.strs();
+        d.scales = r.strs();
+        const auto flags = r.u8();
+        d.is_scale = (flags & 1) != 0;
+        d.collective = (flags & 2) != 0;
+        d.source = static_cast<std::int32_t>(r.i64());
+        d.inline_block = static_cast<std::uint32_t>(r.u64());
+        d.owner = static_cast<std::int32_t>(r.i64());
+    }
+    layout.sources = r.strs();
+    if (!r.done()) throw std::runtime_error("merge layout: trailing bytes");
+    return layout;
+}
+
+} // namespace neuropop::io

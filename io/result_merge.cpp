@@ -1,0 +1,234 @@
+// The collective merge of item files into the results file (io/result_store.hpp).
+
+#include <map>
+#include <stdexcept>
+
+#include <hdf5_hl.h>
+
+#include "io/result_detail.hpp"
+#include "io/result_store.hpp"
+
+namespace neuropop::io {
+
+namespace {
+
+// One source item file kept open while its datasets are written (the owner reads them in
+// layout order, so consecutive datasets mostly come from the same file).
+class SourceCache {
+public:
+    const h5::File& open(const std::string& path) {
+        if (path != path_) {
+            file_ = h5::File::open(path);
+            path_ = path;
+        }
+        return file_;
+    }
+
+private:
+    std::string path_;
+    h5::File file_;
+};
+
+struct Values {
+    std::vector<double> f64;
+    std::vector<std::int64_t> i64;
+    std::vector<std::uint32_t> u32;
+    const void* data(ElementType t) const {
+        switch (t) {
+        case ElementType::Float64:
+            return f64.data();
+        case ElementType::Int64:
+            return i64.data();
+        case ElementType::UInt32:
+            return u32.data();
+        case ElementType::String:
+            break;
+        }
+        return nullptr;
+    }
+};
+
+Values load_values(const MergeLayout& layout, const LayoutDataset& d,
+                   const std::vector<ResultBlock>& inline_blocks, SourceCache& sources) {
+    Values v;
+    if (d.source < 0) {
+        if (d.inline_block >= inline_blocks.size())
+            throw std::logic_error("merge: inline block of " + d.path + " is not on this rank");
+        const DatasetBlock& b = inline_blocks[d.inline_block].at(d.path);
+        v.f64 = b.f64;
+        v.i64 = b.i64;
+        v.u32 = b.u32;
+    } else {
+        h5::Dataset ds = sources.open(layout.sources.at(static_cast<std::size_t>(d.source)))
+                             .open_dataset(d.path);
+        auto n = static_cast<std::size_t>(ds.size());
+        switch (d.type) {
+        case ElementType::Float64:
+            v.f64.resize(n);
+            if (n) ds.read_raw(H5T_NATIVE_DOUBLE, v.f64.data(), H5S_ALL);
+            break;
+        case ElementType::Int64:
+            v.i64.resize(n);
+            if (n) ds.read_raw(H5T_NATIVE_INT64, v.i64.data(), H5S_ALL);
+            break;
+        case ElementType::UInt32:
+            v.u32.resize(n);
+            if (n) ds.read_raw(H5T_NATIVE_UINT32, v.u32.data(), H5S_ALL);
+            break;
+        case ElementType::String:
+            break;
+        }
+    }
+    std::uint64_t n = d.elements();
+    std::size_t have = d.type == ElementType::Float64 ? v.f64.size()
+                       : d.type == ElementType::Int64 ? v.i64.size()
+                                                      : v.u32.size();
+    if (have != n)
+        throw std::runtime_error("merge: " + d.path + " holds " + std::to_string(have) +
+                                 " values, the layout says " + std::to_string(n));
+    return v;
+}
+
+std::vector<std::string> load_strings(const MergeLayout& layout, const LayoutDataset& d,
+                                      const std::vector<ResultBlock>& inline_blocks,
+                                      SourceCache& sources) {
+    if (d.source < 0) return inline_blocks.at(d.inline_block).at(d.path).text;
+    return sources.open(layout.sources.at(static_cast<std::size_t>(d.source)))
+        .open_dataset(d.path)
+        .read_strings();
+}
+
+// Every element of every numeric dataset is written, so no fill value is: parallel HDF5 allocates
+// contiguous storage at creation and would otherwise write the fill value with collective I/O,
+// once per dataset.
+h5::Handle no_fill_dcpl() {
+    h5::Handle dcpl = h5::own_plist(h5::check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", "dcpl"));
+    h5::check(H5Pset_fill_time(dcpl.id(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", "dcpl");
+    return dcpl;
+}
+
+h5::Dataset create_dataset(const h5::File& file, const LayoutDataset& d, hid_t dcpl) {
+    h5::Group parent = file.open_group(parent_path(d.path));
+    std::vector<hsize_t> dims(d.shape.begin(), d.shape.end());
+    h5::Dataset ds;
+    if (d.type == ElementType::String) {
+        h5::Handle t = h5::vlen_utf8_type();
+        ds = parent.create_dataset(base_name(d.path), t.id(), dims); // VL needs its fill
+    } else {
+        ds = parent.create_dataset(base_name(d.path), detail::file_type(d.type), dims, dcpl);
+    }
+    detail::write_attributes(ds, d.attributes);
+    return ds;
+}
+
+void attach_scales(const MergeLayout& layout, const std::vector<h5::Dataset>& handles) {
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < layout.datasets.size(); ++i)
+        index.emplace(layout.datasets[i].path, i);
+    for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
+        const auto& d = layout.datasets[i];
+        if (!d.is_scale) continue;
+        std::string name = base_name(d.path);
+        h5::check(H5DSset_scale(handles[i].id(), name.c_str()), "H5DSset_scale", d.path);
+    }
+    for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
+        const auto& d = layout.datasets[i];
+        for (std::size_t axis = 0; axis < d.dims.size(); ++axis) {
+            auto a = static_cast<unsigned>(axis);
+            const std::string& scale = d.scales[axis];
+            // A scale cannot carry scales itself; its own axis is the one it names.
+            if (!scale.empty() && !d.is_scale)
+                h5::check(H5DSattach_scale(handles[i].id(), handles[index.at(scale)].id(), a),
+                          "H5DSattach_scale", d.path);
+            h5::check(H5DSset_label(handles[i].id(), a, d.dims[axis].c_str()), "H5DSset_label",
+                      d.path);
+        }
+    }
+}
+
+} // namespace
+
+MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeLayout& layout,
+                            const std::vector<ResultBlock>& inline_blocks, void (*after_create)()) {
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    h5::Handle fapl = h5::own_plist(h5::check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path));
+    h5::check(H5Pset_fapl_mpio(fapl.id(), comm, MPI_INFO_NULL), "H5Pset_fapl_mpio", path);
+    // Metadata is identical on every rank; writing it collectively at close avoids one rank
+    // issuing thousands of small independent writes.
+    h5::check(H5Pset_coll_metadata_write(fapl.id(), true), "H5Pset_coll_metadata_write", path);
+    MpioCounts counts;
+    {
+        h5::File file = h5::File::create(path, true, fapl.id());
+        detail::write_attributes(file, layout.root);
+        for (const auto& g : layout.groups)
+            detail::write_attributes(file.create_group(g.path), g.attributes);
+        std::vector<h5::Dataset> handles;
+        handles.reserve(layout.datasets.size());
+        const h5::Handle dcpl = no_fill_dcpl();
+        for (const auto& d : layout.datasets)
+            handles.push_back(create_dataset(file, d, dcpl.id()));
+        attach_scales(layout, handles);
+        if (after_create) after_create();
+
+        h5::Handle dxpl = h5::own_plist(h5::check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path));
+        h5::check(H5Pset_dxpl_mpio(dxpl.id(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path);
+        SourceCache sources;
+        for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
+            const auto& d = layout.datasets[i];
+            if (!d.collective) continue;
+            const h5::Dataset& ds = handles[i];
+            h5::Handle fs = h5::own_space(h5::check(H5Dget_space(ds.id()), "H5Dget_space", d.path));
+            h5::Handle ms = h5::own_space(h5::check(H5Scopy(fs.id()), "H5Scopy", d.path));
+            Values values;
+            const void* buffer = &values; // any valid address: nothing is read when none selected
+            if (d.owner == rank) {
+                values = load_values(layout, d, inline_blocks, sources);
+                buffer = values.data(d.type);
+            } else {
+                h5::check(H5Sselect_none(fs.id()), "H5Sselect_none", d.path);
+                h5::check(H5Sselect_none(ms.id()), "H5Sselect_none", d.path);
+            }
+            h5::check(
+                H5Dwrite(ds.id(), detail::file_type(d.type), ms.id(), fs.id(), dxpl.id(), buffer),
+                "H5Dwrite", d.path);
+            H5D_mpio_actual_io_mode_t mode = H5D_MPIO_NO_COLLECTIVE;
+            h5::check(H5Pget_mpio_actual_io_mode(dxpl.id(), &mode), "H5Pget_mpio_actual_io_mode",
+                      d.path);
+            if (mode == H5D_MPIO_NO_COLLECTIVE)
+                ++counts.independent;
+            else
+                ++counts.collective;
+        }
+    }
+    return counts;
+}
+
+void write_serial_pass(const std::string& path, const MergeLayout& layout,
+                       const std::vector<ResultBlock>& inline_blocks,
+                       const Attributes& extra_root) {
+    h5::File file = h5::File::open(path, h5::File::Mode::ReadWrite);
+    SourceCache sources;
+    h5::Handle t = h5::vlen_utf8_type();
+    for (const auto& d : layout.datasets) {
+        if (d.collective || d.elements() == 0) continue;
+        if (d.type != ElementType::String) {
+            Values values = load_values(layout, d, inline_blocks, sources);
+            file.open_dataset(d.path).write_raw(detail::file_type(d.type), values.data(d.type));
+            continue;
+        }
+        auto values = load_strings(layout, d, inline_blocks, sources);
+        if (values.size() != d.elements())
+            throw std::runtime_error("merge: " + d.path + " holds " +
+                                     std::to_string(values.size()) + " strings, the layout says " +
+                                     std::to_string(d.elements()));
+        if (values.empty()) continue;
+        std::vector<const char*> ptrs;
+        for (const auto& s : values)
+            ptrs.push_back(s.c_str());
+        file.open_dataset(d.path).write_raw(t.id(), ptrs.data());
+    }
+    detail::write_attributes(file, extra_root);
+}
+
+} // namespace neuropop::io

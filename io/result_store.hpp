@@ -1,0 +1,109 @@
+#pragma once
+// The results file, written in two steps (STYLE.md: dataset creation in parallel HDF5 is
+// collective, so a dynamic scheduler cannot create datasets as items finish):
+//
+// 1. Each work item's ResultBlock goes to its own small serial HDF5 file, written under a
+//    temporary name and renamed when complete. The folder of item files is the resume log, and
+//    stage-2 items read their inputs (binned counts) back from the bin item's file.
+// 2. When every item is done, one collective merge with the mpio driver: rank 0 scans the item
+//    files into a MergeLayout and broadcasts it; every rank creates every group, dataset,
+//    attribute and dimension scale in the same order; each large numeric dataset is written
+//    with collective transfer by the rank that owns it (the others select nothing), owners
+//    spread over ranks by bytes. Parallel HDF5 1.10 cannot write variable-length data
+//    ("Parallel IO does not support writing VL ... datatypes yet"), so string datasets are
+//    created collectively and filled by rank 0 in a short serial pass after the parallel close.
+//    Small numeric datasets (coordinates, scalars, per-unit vectors: below
+//    collective_min_bytes) go in that pass too: a collective write costs several
+//    synchronisations of every rank whatever its size, and on busy nodes hundreds of them took
+//    seconds (412 tiny writes of the IT job: 4-7 s on 2 ranks) for a few kilobytes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <mpi.h>
+
+#include "io/result_block.hpp"
+
+namespace neuropop::io {
+
+// ---- item files ------------------------------------------------------------------------------
+
+struct ItemHeader {
+    std::uint64_t id = 0;
+    std::string name;       // WorkItem::name(), checked on resume against the plan
+    std::int64_t rank = -1; // rank that computed it
+    double seconds = 0.0;   // wall time of prepare + compute + write
+};
+
+// Writes `block` to `path` through a temporary file in the same folder and a rename, so a file
+// found at `path` is always complete (a kill -9 leaves at most a stray temporary).
+void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block);
+// The header of a complete item file; nullopt when the file is missing or unreadable.
+std::optional<ItemHeader> read_item_header(const std::string& path);
+// Everything in an item file (values included); with values == false, string datasets are still
+// read but numeric ones keep only their shape.
+ResultBlock read_item_file(const std::string& path, bool values = true);
+
+// ---- merge -----------------------------------------------------------------------------------
+
+struct LayoutDataset {
+    std::string path;
+    ElementType type = ElementType::Float64;
+    std::vector<std::uint64_t> shape;
+    Attributes attributes;           // units and description first
+    std::vector<std::string> dims;   // label per axis
+    std::vector<std::string> scales; // absolute path of each axis's scale, or ""
+    bool is_scale = false;           // some dataset uses this one as a dimension scale
+    bool collective = false;         // written by write_collective (else by the serial pass)
+    std::int32_t source = -1;        // index into MergeLayout::sources; -1: an inline block
+    std::uint32_t inline_block = 0;  // when source == -1: which inline block (rank 0 only)
+    std::int32_t owner = 0;          // rank that writes the values
+    std::uint64_t elements() const;
+    std::uint64_t bytes() const; // of the values in memory (strings: their pointers)
+};
+
+struct MergeLayout {
+    Attributes root;
+    std::vector<GroupBlock> groups; // parents before children
+    std::vector<LayoutDataset> datasets;
+    std::vector<std::string> sources; // item files
+};
+
+inline constexpr std::uint64_t default_collective_min_bytes = 64 * 1024;
+
+// Rank 0: the layout of every item file (in the given order) followed by the inline blocks
+// (built in memory on rank 0, e.g. the inventory and /progress). Numeric datasets of at least
+// `collective_min_bytes` are written collectively, spread over `ranks` owners by size; the rest
+// and the strings belong to rank 0's serial pass. Two items naming the same dataset path is an
+// error (std::runtime_error naming both sources).
+MergeLayout plan_merge(const std::vector<std::string>& item_files,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks,
+                       std::uint64_t collective_min_bytes = default_collective_min_bytes);
+
+std::vector<std::uint8_t> encode(const MergeLayout& layout);
+MergeLayout decode(const std::vector<std::uint8_t>& bytes);
+
+// Actual transfer modes reported by H5Pget_mpio_actual_io_mode after each numeric write.
+struct MpioCounts {
+    std::int64_t collective = 0;
+    std::int64_t independent = 0;
+};
+
+// Collective over `comm`: creates `path` (truncating) with the mpio driver, then the layout, then
+// writes every dataset marked collective. `inline_blocks` are only read on rank 0. Returns this
+// rank's transfer-mode counts. `after_create` (may be null) runs on every rank once the layout
+// exists, before any value is written (a test hook to interrupt a merge).
+MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeLayout& layout,
+                            const std::vector<ResultBlock>& inline_blocks,
+                            void (*after_create)() = nullptr);
+
+// Rank 0, after write_collective returned on every rank: fills the string datasets and the small
+// numeric ones, and adds `extra_root` attributes to the root group, with the default (serial)
+// driver.
+void write_serial_pass(const std::string& path, const MergeLayout& layout,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& extra_root);
+
+} // namespace neuropop::io

@@ -1,0 +1,67 @@
+#pragma once
+// Helpers for tests that run `neuropop run` as a process (alone or under mpirun) and compare
+// results files. Shared by the e2e and mpi tiers.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/support/support.hpp"
+
+namespace neuropop::test::run {
+
+inline std::string it_job() {
+    return std::string(NEUROPOP_SOURCE_DIR) + "/jobs/zhang-desimone-it.ini";
+}
+
+// The IT job writing to `output`, with `extra` flags. cvPCA runs 2 shuffles instead of the
+// job's 10: each shuffle eigen-decomposes a 420 x 420 stimulus Gram matrix per session, which is
+// most of the job's time, and 2 shuffles exercise the same code.
+inline std::vector<std::string> it_args(const std::filesystem::path& output,
+                                        std::vector<std::string> extra = {}) {
+    std::vector<std::string> a{it_job(), "--output", output.string(), "--cvpca.shuffles", "2"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+}
+
+// `mpirun -np N` as root, more ranks than cores allowed; np == 0: no mpirun at all.
+inline std::string launcher(int np) {
+    if (np == 0) return "";
+    return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np " +
+           std::to_string(np) + " ";
+}
+
+// Runs `[env] [mpirun -np N] neuropop run ARGS...`.
+inline CommandResult neuropop_run(int np, const std::vector<std::string>& args,
+                                  const std::string& env = "") {
+    std::string cmd = env.empty() ? "" : env + " ";
+    cmd += launcher(np) + shell_quote(binary().string()) + " run";
+    for (const auto& a : args)
+        cmd += " " + shell_quote(a);
+    return run_command(cmd);
+}
+
+// h5diff without tolerance on one object path (group compared recursively, attributes
+// included). Returns h5diff's exit code: 0 identical, 1 different, 2 error; `report` gets its
+// output.
+inline int h5diff(const std::filesystem::path& a, const std::filesystem::path& b,
+                  const std::string& object, std::string& report) {
+    auto r = run_command("h5diff " + shell_quote(a.string()) + " " + shell_quote(b.string()) + " " +
+                         shell_quote(object) + " " + shell_quote(object));
+    report = r.out + r.err;
+    return r.exit_code;
+}
+
+// Counts datasets below `group` (so an identity of two empty groups cannot pass as equal).
+inline int count_datasets(const std::filesystem::path& file, const std::string& group) {
+    auto out = run_python(R"(import sys, h5py
+n = []
+with h5py.File(sys.argv[1], "r") as f:
+    f[sys.argv[2]].visititems(lambda name, obj: n.append(1) if isinstance(obj, h5py.Dataset) else None)
+print(len(n))
+)",
+                          {file.string(), group});
+    return std::stoi(out);
+}
+
+} // namespace neuropop::test::run

@@ -1,0 +1,176 @@
+// The master/worker scheduling logic without MPI (Master), and the driver on one rank with a fake
+// executor (run_schedule), so ordering, dependencies and failure handling are checked in-process.
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "engine/mpi_context.hpp"
+#include "engine/scheduler.hpp"
+
+using namespace neuropop::engine;
+
+namespace {
+
+// Two bin items and their analyses, with costs that make largest-first visible.
+std::vector<SchedItem> two_populations() {
+    return {
+        {0, "bin/a", {}, 5.0},  {1, "bin/b", {}, 10.0}, {2, "pca/a", {0}, 100.0},
+        {3, "pca/b", {1}, 1.0}, {4, "fa/a", {0}, 50.0},
+    };
+}
+
+ItemOutcome ok(std::uint64_t id) {
+    return ItemOutcome{id, true, false, 0, 0.1, {}};
+}
+
+} // namespace
+
+TEST_CASE("master hands out ready items largest cost first and holds items until their needs "
+          "are done",
+          "[scheduler]") {
+    Master m(two_populations());
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(1)); // cost 10 before cost 5
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(0));
+    REQUIRE_FALSE(m.next(0)); // 2, 3, 4 wait for their bins
+    m.finish(ok(1));
+    REQUIRE(m.state(3) == ItemState::Ready);
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(3));
+    m.finish(ok(0));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(2)); // 100 before 50
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(4));
+    REQUIRE_FALSE(m.all_finished());
+    m.finish(ok(2));
+    m.finish(ok(3));
+    m.finish(ok(4));
+    REQUIRE(m.all_finished());
+    REQUIRE(m.failed() == 0);
+}
+
+TEST_CASE("master breaks cost ties by the smaller id", "[scheduler]") {
+    Master m({{0, "x", {}, 1.0}, {1, "y", {}, 1.0}, {2, "z", {}, 1.0}});
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(0));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(1));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(2));
+}
+
+TEST_CASE("a failed item fails everything that needs it by name and the run still finishes",
+          "[scheduler]") {
+    Master m(two_populations());
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(1));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(0));
+    m.finish(ItemOutcome{0, false, false, 0, 0.0, "bad spikes"});
+    REQUIRE(m.state(2) == ItemState::Failed);
+    REQUIRE(m.state(4) == ItemState::Failed);
+    REQUIRE(m.outcomes()[2].error == "not run: needs bin/a, which failed");
+    REQUIRE(m.failed() == 3);
+    m.finish(ok(1));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(3));
+    m.finish(ok(3));
+    REQUIRE(m.all_finished());
+    REQUIRE(m.outcomes()[0].error == "bad spikes");
+}
+
+TEST_CASE("items completed by an interrupted run count as done and release their dependents",
+          "[scheduler]") {
+    Master m(two_populations(), {ItemOutcome{0, true, true, 1, 2.5, {}}});
+    REQUIRE(m.resumed() == 1);
+    REQUIRE(m.finished() == 1);
+    REQUIRE(m.outcomes()[0].rank == 1);
+    REQUIRE(m.state(2) == ItemState::Ready);
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(2));
+}
+
+TEST_CASE("master refuses a plan whose needs point nowhere", "[scheduler]") {
+    REQUIRE_THROWS_AS(Master({{0, "a", {3}, 1.0}}), std::invalid_argument);
+    REQUIRE_THROWS_AS(Master({{1, "a", {}, 1.0}}), std::invalid_argument);
+}
+
+namespace {
+
+// Records what the driver does with each item; compute sleeps so slots overlap.
+struct FakeExecutor : Executor {
+    std::mutex mutex;
+    std::vector<std::uint64_t> prepared, committed;
+    std::atomic<int> computing{0}, most_computing{0};
+    std::vector<std::uint64_t> throws_in_compute, throws_in_prepare;
+
+    struct FakeTask : Task {
+        FakeExecutor& owner;
+        std::uint64_t id;
+        FakeTask(FakeExecutor& o, std::uint64_t i) : owner(o), id(i) {}
+        void compute() override {
+            int now = ++owner.computing;
+            int seen = owner.most_computing.load();
+            while (now > seen && !owner.most_computing.compare_exchange_weak(seen, now)) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            --owner.computing;
+            for (auto t : owner.throws_in_compute)
+                if (t == id)
+                    throw std::runtime_error("compute of " + std::to_string(id) + " broke");
+        }
+        void commit(double) override {
+            std::lock_guard<std::mutex> lock(owner.mutex);
+            owner.committed.push_back(id);
+        }
+    };
+
+    std::unique_ptr<Task> prepare(std::uint64_t id) override {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            prepared.push_back(id);
+        }
+        for (auto t : throws_in_prepare)
+            if (t == id) throw std::runtime_error("prepare of " + std::to_string(id) + " broke");
+        return std::make_unique<FakeTask>(*this, id);
+    }
+};
+
+std::size_t position(const std::vector<std::uint64_t>& v, std::uint64_t id) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+        if (v[i] == id) return i;
+    return v.size();
+}
+
+} // namespace
+
+TEST_CASE("run_schedule on one rank runs every item once after its needs two at a time with two "
+          "slots and records failures",
+          "[scheduler]") {
+    ensure_mpi();
+    Context ctx;
+    REQUIRE(ctx.size() == 1);
+    std::vector<SchedItem> items;
+    for (std::uint64_t i = 0; i < 6; ++i)
+        items.push_back({i, "bin/" + std::to_string(i), {}, 1.0});
+    for (std::uint64_t i = 0; i < 6; ++i)
+        items.push_back({6 + i, "pca/" + std::to_string(i), {i}, 2.0});
+    Master master(items);
+    FakeExecutor exec;
+    exec.throws_in_compute = {2};
+    exec.throws_in_prepare = {9};
+    ScheduleOptions options;
+    options.slots = 2;
+    options.threads = 2;
+    run_schedule(ctx, &master, exec, options);
+
+    REQUIRE(master.all_finished());
+    // 2 failed in compute, 8 (needs 2) was never run, 9 failed in prepare.
+    REQUIRE(master.failed() == 3);
+    REQUIRE(master.outcomes()[2].error == "compute of 2 broke");
+    REQUIRE(master.outcomes()[8].error == "not run: needs bin/2, which failed");
+    REQUIRE(master.outcomes()[9].error == "prepare of 9 broke");
+    REQUIRE(exec.committed.size() == 9); // 12 items minus the three failures
+    REQUIRE(position(exec.prepared, 8) == exec.prepared.size());
+    for (std::uint64_t i = 0; i < 6; ++i) {
+        if (i == 2) continue;
+        REQUIRE(position(exec.committed, i) < position(exec.prepared, 6 + i));
+    }
+    // Twelve 30 ms compute steps on two slots: both slots were busy at once, never more.
+    REQUIRE(exec.most_computing.load() == 2);
+}

@@ -17,11 +17,16 @@ struct BinWindow {
     double stop = 0.0;  // exclusive
     double width = 0.0; // bin width in seconds
     // Number of bins: round((stop - start) / width); the window must be a whole number of bins
-    // within 1e-9 relative, else validate() names the problem.
+    // within 1e-9 relative, else validate() names the problem. 0 when the window is invalid.
     std::size_t bins() const;
-    // Empty string when valid, else a one-line reason.
+    // Empty string when valid, else a one-line reason. Valid: start, stop, width finite,
+    // width > 0, stop > start, a whole number of bins (at most 1e9).
     std::string validate() const;
 };
+
+// Left edge of bin k of a trial aligned at `align`: (align + start) + k * width in double, in
+// that order and never fused into an FMA. k = bins() gives the window's right end.
+double bin_edge(double align, const BinWindow& window, std::size_t k);
 
 // Spike trains of several units in compressed form: unit u spans times[offsets[u], offsets[u+1]).
 struct SpikeTrains {
@@ -49,7 +54,10 @@ struct CountTensor {
 };
 
 // Counts every unit's spikes in every trial's window. Parallel over units with TBB; the result
-// does not depend on the thread count. Spike times per unit must be sorted (io validates).
+// does not depend on the thread count. Spike times per unit must be sorted (io validates);
+// alignment times may come in any order. An infinite alignment time gives zero counts (as
+// searchsorted does). Memory: the output tensor plus one double per trial. Throws
+// std::invalid_argument for an invalid window or inconsistent offsets.
 CountTensor bin_spikes(const SpikeTrains& spikes, std::span<const double> align,
                        const BinWindow& window);
 

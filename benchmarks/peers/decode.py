@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Peer of neuropop_bench_decode: scikit-learn (and MNE, when installed) on the same counts and
+the same folds, timing what a user would write, and comparing accuracies with neuropop's.
+
+usage: decode.py DIR [repeats=1] [generalization=1]
+
+DIR holds what `neuropop_bench_decode data=DIR` wrote: x.f64 [bins, trials, units],
+labels.i32, folds.i32 (neuropop's stratified fold ids), accuracy_logistic.f64,
+accuracy_lda.f64, generalization_logistic.f64 [train bin, test bin] and meta.txt.
+
+Per bin and fold: make_pipeline(StandardScaler(), LogisticRegression(solver='lbfgs', C=1,
+max_iter=10000)) — scikit-learn's default tol=1e-4, multinomial for > 2 classes — and
+LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto'). Temporal generalisation: MNE's
+GeneralizingEstimator around the same logistic pipeline, fitted per fold (python3-mne); without
+MNE the same fit-per-time, score-at-every-time loop in scikit-learn (what GeneralizingEstimator
+runs), reported with tool=sklearn-loop and mne=not-installed.
+
+Prints `peer=decode_<what> tool=... seconds=<best> cpu_seconds=<best> check=<text> ok=<1|0>`
+lines; ok=1 when every accuracy is within 0.01 of neuropop's (accuracy ±0.01, the goal's
+correctness condition).
+"""
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+def read_meta(path):
+    with open(path) as f:
+        return {k: int(v) for k, v in (kv.split("=", 1) for kv in f.read().split())}
+
+
+def logistic():
+    return make_pipeline(StandardScaler(),
+                         LogisticRegression(solver="lbfgs", C=1.0, max_iter=10000))
+
+
+def lda():
+    return make_pipeline(StandardScaler(),
+                         LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"))
+
+
+def per_bin_accuracy(x, y, folds, make):
+    """Cross-validated accuracy per bin, pooled over folds (as neuropop pools it)."""
+    bins = x.shape[0]
+    correct = np.zeros(bins)
+    for f in np.unique(folds):
+        train, test = folds != f, folds == f
+        for b in range(bins):
+            model = make().fit(x[b][train], y[train])
+            correct[b] += np.sum(model.predict(x[b][test]) == y[test])
+    return correct / y.size
+
+
+def generalization_sklearn(x, y, folds, make):
+    bins = x.shape[0]
+    correct = np.zeros((bins, bins))
+    for f in np.unique(folds):
+        train, test = folds != f, folds == f
+        for t in range(bins):
+            model = make().fit(x[t][train], y[train])
+            for u in range(bins):
+                correct[t, u] += np.sum(model.predict(x[u][test]) == y[test])
+    return correct / y.size
+
+
+def generalization_mne(x, y, folds, make):
+    from mne.decoding import GeneralizingEstimator
+    data = np.ascontiguousarray(x.transpose(1, 2, 0))  # [trials, units, bins], MNE's layout
+    bins = x.shape[0]
+    correct = np.zeros((bins, bins))
+    for f in np.unique(folds):
+        train, test = folds != f, folds == f
+        gen = GeneralizingEstimator(make(), scoring="accuracy", n_jobs=1, verbose=False)
+        gen.fit(data[train], y[train])
+        correct += gen.score(data[test], y[test]) * np.count_nonzero(test)
+    return correct / y.size
+
+
+def timed(repeats, work):
+    best, best_cpu, result = float("inf"), float("inf"), None
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = work()
+        best = min(best, time.perf_counter() - w0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return best, best_cpu, result
+
+
+def report(name, tool, seconds, cpu, ours, theirs, extra=""):
+    diff = np.abs(np.asarray(ours) - np.asarray(theirs))
+    ok = int(diff.max() <= 0.01 + 1e-12)
+    print("peer=%s tool=%s sklearn=%s seconds=%.6g cpu_seconds=%.6g mean_accuracy=%.6f "
+          "max_abs_accuracy_diff=%.6f mean_abs_accuracy_diff=%.6f check=accuracy_within_0.01 "
+          "ok=%d%s" % (name, tool, sklearn.__version__, seconds, cpu, np.mean(theirs),
+                       diff.max(), diff.mean(), ok, extra), flush=True)
+
+
+def main():
+    folder = sys.argv[1]
+    opts = {"repeats": 1, "generalization": 1}
+    for arg in sys.argv[2:]:
+        key, value = arg.split("=", 1)
+        opts[key] = int(value)
+    repeats = max(1, opts["repeats"])
+    meta = read_meta(os.path.join(folder, "meta.txt"))
+    bins, trials, units = meta["bins"], meta["trials"], meta["units"]
+    x = np.fromfile(os.path.join(folder, "x.f64"), dtype="<f8").reshape(bins, trials, units)
+    y = np.fromfile(os.path.join(folder, "labels.i32"), dtype="<i4")
+    folds = np.fromfile(os.path.join(folder, "folds.i32"), dtype="<i4")
+    warnings.simplefilter("error")  # a ConvergenceWarning would make the timing meaningless
+
+    ours = np.fromfile(os.path.join(folder, "accuracy_logistic.f64"), dtype="<f8")
+    s, c, acc = timed(repeats, lambda: per_bin_accuracy(x, y, folds, logistic))
+    report("decode_logistic", "sklearn.LogisticRegression(lbfgs,tol=1e-4)", s, c, ours, acc)
+
+    ours = np.fromfile(os.path.join(folder, "accuracy_lda.f64"), dtype="<f8")
+    s, c, acc = timed(repeats, lambda: per_bin_accuracy(x, y, folds, lda))
+    report("decode_lda", "sklearn.LinearDiscriminantAnalysis(lsqr,auto)", s, c, ours, acc)
+
+    if opts["generalization"] and meta.get("generalization", 0):
+        ours = np.fromfile(os.path.join(folder, "generalization_logistic.f64"), dtype="<f8")
+        try:
+            import mne
+            tool, extra, run = "mne.GeneralizingEstimator", " mne=%s" % mne.__version__, \
+                generalization_mne
+        except ImportError:
+            print("note: mne not installed (Debian python3-mne); temporal generalisation is "
+                  "timed with the scikit-learn loop GeneralizingEstimator runs", flush=True)
+            tool, extra, run = "sklearn-loop", " mne=not-installed", generalization_sklearn
+        s, c, acc = timed(repeats, lambda: run(x, y, folds, logistic))
+        report("decode_generalization", tool, s, c, ours.ravel(), acc.ravel(), extra)
+
+
+if __name__ == "__main__":
+    main()

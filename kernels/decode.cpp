@@ -1,0 +1,360 @@
+#include "kernels/decode.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include "kernels/folds.hpp"
+#include "kernels/lda.hpp"
+#include "kernels/logistic.hpp"
+#include "kernels/ridge.hpp"
+#include "kernels/rng.hpp"
+
+namespace neuropop::kernels {
+
+namespace {
+
+using Eigen::Index;
+using Eigen::MatrixXd;
+
+void check_bins(std::span<const MatrixXd> bins, std::size_t trials) {
+    if (bins.empty()) throw std::invalid_argument("decoding needs at least one time bin");
+    const Index units = bins[0].cols();
+    if (units < 1) throw std::invalid_argument("decoding needs at least one unit");
+    for (std::size_t b = 0; b < bins.size(); ++b) {
+        if (bins[b].rows() != static_cast<Index>(trials) || bins[b].cols() != units)
+            throw std::invalid_argument(
+                "bin " + std::to_string(b) + " is " + std::to_string(bins[b].rows()) + " x " +
+                std::to_string(bins[b].cols()) + ", expected " + std::to_string(trials) +
+                " trials x " + std::to_string(units) + " units");
+        if (!bins[b].allFinite())
+            throw std::invalid_argument("bin " + std::to_string(b) + " holds a non-finite value");
+    }
+}
+
+void check_cv(const CrossValidation& cv) {
+    if (cv.folds < 2) throw std::invalid_argument("cross-validation needs folds >= 2");
+    if (cv.repeats < 1) throw std::invalid_argument("cross-validation needs repeats >= 1");
+}
+
+void check_classes(std::span<const int> labels, int n_classes, int folds) {
+    if (n_classes < 2) throw std::invalid_argument("decoding needs at least 2 classes");
+    const auto counts = class_counts(labels, n_classes);
+    for (std::size_t c = 0; c < counts.size(); ++c)
+        if (counts[c] < folds)
+            throw std::invalid_argument("class " + std::to_string(c) + " has " +
+                                        std::to_string(counts[c]) + " trials, fewer than the " +
+                                        std::to_string(folds) + " folds");
+}
+
+struct Split {
+    std::vector<int> train, test;
+};
+
+// [repeat · folds + fold]
+std::vector<Split> make_splits(const std::vector<std::vector<int>>& fold_ids, int folds) {
+    std::vector<Split> splits;
+    for (const auto& ids : fold_ids)
+        for (int f = 0; f < folds; ++f)
+            splits.push_back({fold_complement(ids, f), fold_members(ids, f)});
+    return splits;
+}
+
+MatrixXd gather_rows(const MatrixXd& bin, std::span<const int> rows) {
+    MatrixXd out(static_cast<Index>(rows.size()), bin.cols());
+    for (Index j = 0; j < bin.cols(); ++j)
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            out(static_cast<Index>(i), j) = bin(rows[i], j);
+    return out;
+}
+
+std::vector<int> labels_of(std::span<const int> labels, std::span<const int> rows) {
+    std::vector<int> out(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        out[i] = labels[static_cast<std::size_t>(rows[i])];
+    return out;
+}
+
+int count_correct(std::span<const int> predicted, std::span<const int> truth) {
+    int correct = 0;
+    for (std::size_t i = 0; i < predicted.size(); ++i)
+        correct += predicted[i] == truth[i] ? 1 : 0;
+    return correct;
+}
+
+// Runs body(task) for every task in [0, n) on the TBB pool; one fit per task.
+template <typename Body>
+void for_each_task(std::size_t n, const Body& body) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                          for (std::size_t t = range.begin(); t != range.end(); ++t)
+                              body(t);
+                      });
+}
+
+} // namespace
+
+std::vector<MatrixXd> bin_matrices(const CountTensor& counts) {
+    std::vector<MatrixXd> out(counts.n_bins, MatrixXd(static_cast<Index>(counts.n_trials),
+                                                      static_cast<Index>(counts.n_units)));
+    for (std::size_t t = 0; t < counts.n_trials; ++t)
+        for (std::size_t u = 0; u < counts.n_units; ++u)
+            for (std::size_t b = 0; b < counts.n_bins; ++b)
+                out[b](static_cast<Index>(t), static_cast<Index>(u)) = counts.at(t, u, b);
+    return out;
+}
+
+std::vector<std::vector<int>> draw_folds(std::span<const int> labels, const CrossValidation& cv) {
+    check_cv(cv);
+    CounterRng rng(cv.seed, cv.item, cv.fold_stream);
+    std::vector<std::vector<int>> out;
+    for (int r = 0; r < cv.repeats; ++r)
+        out.push_back(stratified_folds(labels, cv.folds, rng));
+    return out;
+}
+
+FittedDecoder fit_decoder(const MatrixXd& bin, std::span<const int> train_rows,
+                          std::span<const int> train_labels, int n_classes,
+                          const DecoderOptions& options) {
+    MatrixXd x = gather_rows(bin, train_rows);
+    FittedDecoder out;
+    out.scaler = Standardizer::fit(x);
+    out.scaler.transform_in_place(x);
+    if (options.kind == DecoderKind::logistic) {
+        LogisticOptions lo;
+        lo.C = options.C;
+        lo.tolerance = options.tolerance;
+        lo.max_iterations = options.max_iterations;
+        LogisticFit fit = fit_logistic(x, train_labels, n_classes, lo);
+        out.model = std::move(fit.model);
+        out.converged = fit.converged;
+    } else {
+        out.model = fit_lda(x, train_labels, n_classes).model;
+    }
+    return out;
+}
+
+void predict_rows(const FittedDecoder& decoder, const MatrixXd& bin, std::span<const int> rows,
+                  std::span<int> out) {
+    MatrixXd x = gather_rows(bin, rows);
+    decoder.scaler.transform_in_place(x);
+    decoder.model.predict(x, out);
+}
+
+DecodeResult decode_bins(std::span<const MatrixXd> bins, std::span<const int> labels, int n_classes,
+                         const DecoderOptions& decoder, const CrossValidation& cv,
+                         bool generalization) {
+    check_cv(cv);
+    check_bins(bins, labels.size());
+    check_classes(labels, n_classes, cv.folds);
+    const std::size_t n_bins = bins.size(), n_trials = labels.size(),
+                      k = static_cast<std::size_t>(cv.folds),
+                      repeats = static_cast<std::size_t>(cv.repeats),
+                      classes = static_cast<std::size_t>(n_classes);
+
+    DecodeResult result;
+    result.bins = n_bins;
+    result.classes = classes;
+    result.folds = k;
+    result.repeats = repeats;
+    result.fold_ids = draw_folds(labels, cv);
+    const std::vector<Split> splits = make_splits(result.fold_ids, cv.folds);
+
+    // predicted[(repeat · bins + bin) · trials + trial]; every trial is in exactly one test fold
+    std::vector<int> predicted(repeats * n_bins * n_trials, -1);
+    // correct[(split · bins + train bin) · bins + test bin]
+    std::vector<int> correct(generalization ? splits.size() * n_bins * n_bins : 0);
+    std::vector<char> converged(splits.size() * n_bins, 1);
+    for_each_task(splits.size() * n_bins, [&](std::size_t task) {
+        const std::size_t s = task / n_bins, b = task % n_bins, r = s / k;
+        const Split& split = splits[s];
+        const std::vector<int> train_labels = labels_of(labels, split.train);
+        const std::vector<int> test_labels = labels_of(labels, split.test);
+        const FittedDecoder fd =
+            fit_decoder(bins[b], split.train, train_labels, n_classes, decoder);
+        converged[task] = fd.converged ? 1 : 0;
+        std::vector<int> out(split.test.size());
+        predict_rows(fd, bins[b], split.test, out);
+        for (std::size_t i = 0; i < out.size(); ++i)
+            predicted[(r * n_bins + b) * n_trials + static_cast<std::size_t>(split.test[i])] =
+                out[i];
+        if (!generalization) return;
+        std::vector<int> other(split.test.size());
+        for (std::size_t t = 0; t < n_bins; ++t) {
+            if (t != b) predict_rows(fd, bins[t], split.test, other);
+            correct[(s * n_bins + b) * n_bins + t] =
+                count_correct(t == b ? out : other, test_labels);
+        }
+    });
+
+    result.accuracy.assign(n_bins, 0.0);
+    result.balanced_accuracy.assign(n_bins, 0.0);
+    result.fold_accuracy.assign(n_bins * splits.size(), 0.0);
+    result.confusion.assign(n_bins * classes * classes, 0);
+    const auto class_n = class_counts(labels, n_classes);
+    for (std::size_t b = 0; b < n_bins; ++b) {
+        std::int64_t total_correct = 0;
+        std::int64_t* conf = result.confusion.data() + b * classes * classes;
+        for (std::size_t r = 0; r < repeats; ++r)
+            for (std::size_t i = 0; i < n_trials; ++i) {
+                const int p = predicted[(r * n_bins + b) * n_trials + i];
+                const auto y = static_cast<std::size_t>(labels[i]);
+                ++conf[y * classes + static_cast<std::size_t>(p)];
+                total_correct += static_cast<std::size_t>(p) == y ? 1 : 0;
+            }
+        result.accuracy[b] =
+            static_cast<double>(total_correct) / static_cast<double>(repeats * n_trials);
+        double recall = 0.0;
+        for (std::size_t c = 0; c < classes; ++c)
+            recall += static_cast<double>(conf[c * classes + c]) /
+                      static_cast<double>(repeats * static_cast<std::size_t>(class_n[c]));
+        result.balanced_accuracy[b] = recall / static_cast<double>(classes);
+        for (std::size_t s = 0; s < splits.size(); ++s) {
+            const std::size_t r = s / k;
+            int c = 0;
+            for (int i : splits[s].test)
+                c += predicted[(r * n_bins + b) * n_trials + static_cast<std::size_t>(i)] ==
+                             labels[static_cast<std::size_t>(i)]
+                         ? 1
+                         : 0;
+            result.fold_accuracy[b * splits.size() + s] =
+                static_cast<double>(c) / static_cast<double>(splits[s].test.size());
+        }
+    }
+    if (generalization) {
+        result.generalization.assign(n_bins * n_bins, 0.0);
+        for (std::size_t b = 0; b < n_bins; ++b)
+            for (std::size_t t = 0; t < n_bins; ++t) {
+                std::int64_t c = 0;
+                for (std::size_t s = 0; s < splits.size(); ++s)
+                    c += correct[(s * n_bins + b) * n_bins + t];
+                result.generalization[b * n_bins + t] =
+                    static_cast<double>(c) / static_cast<double>(repeats * n_trials);
+            }
+    }
+    for (char c : converged)
+        result.unconverged_fits += c ? 0 : 1;
+    return result;
+}
+
+std::vector<double> decode_null(std::span<const MatrixXd> bins, std::span<const int> labels,
+                                int n_classes, const DecoderOptions& decoder,
+                                const CrossValidation& cv, std::size_t first, std::size_t last) {
+    check_cv(cv);
+    check_bins(bins, labels.size());
+    check_classes(labels, n_classes, cv.folds);
+    if (last < first) throw std::invalid_argument("permutation block [first, last) is reversed");
+    const std::size_t n_bins = bins.size(), n_perm = last - first, n_trials = labels.size();
+    const std::vector<Split> splits = make_splits(draw_folds(labels, cv), cv.folds);
+
+    // Per permutation: the labels its test trials are scored against, its splits, and the
+    // labels each split trains on.
+    struct Permutation {
+        std::vector<int> labels;
+        std::vector<Split> splits;
+        std::vector<std::vector<int>> train_labels; // [split]
+    };
+    std::vector<Permutation> perms(n_perm);
+    for (std::size_t p = 0; p < n_perm; ++p) {
+        CounterRng rng(cv.seed, cv.item, cv.permutation_stream + first + p);
+        Permutation& perm = perms[p];
+        perm.labels.assign(labels.begin(), labels.end());
+        if (cv.null_scheme == NullScheme::permute_all) {
+            shuffle(perm.labels.begin(), perm.labels.end(), rng);
+            std::vector<std::vector<int>> fold_ids;
+            for (int r = 0; r < cv.repeats; ++r)
+                fold_ids.push_back(stratified_folds(perm.labels, cv.folds, rng));
+            perm.splits = make_splits(fold_ids, cv.folds);
+            for (const Split& s : perm.splits)
+                perm.train_labels.push_back(labels_of(perm.labels, s.train));
+        } else {
+            perm.splits = splits;
+            for (const Split& s : perm.splits) {
+                perm.train_labels.push_back(labels_of(labels, s.train));
+                shuffle(perm.train_labels.back().begin(), perm.train_labels.back().end(), rng);
+            }
+        }
+    }
+    const std::size_t n_splits = splits.size();
+    std::vector<int> correct(n_perm * n_splits * n_bins, 0);
+    for_each_task(correct.size(), [&](std::size_t task) {
+        const std::size_t b = task % n_bins, ps = task / n_bins, s = ps % n_splits,
+                          p = ps / n_splits;
+        const Permutation& perm = perms[p];
+        const Split& split = perm.splits[s];
+        const FittedDecoder fd =
+            fit_decoder(bins[b], split.train, perm.train_labels[s], n_classes, decoder);
+        std::vector<int> out(split.test.size());
+        predict_rows(fd, bins[b], split.test, out);
+        correct[task] = count_correct(out, labels_of(perm.labels, split.test));
+    });
+    std::vector<double> null(n_perm * n_bins, 0.0);
+    const double total = static_cast<double>(static_cast<std::size_t>(cv.repeats) * n_trials);
+    for (std::size_t p = 0; p < n_perm; ++p)
+        for (std::size_t b = 0; b < n_bins; ++b) {
+            std::int64_t c = 0;
+            for (std::size_t s = 0; s < n_splits; ++s)
+                c += correct[(p * n_splits + s) * n_bins + b];
+            null[p * n_bins + b] = static_cast<double>(c) / total;
+        }
+    return null;
+}
+
+RegressionResult regress_bins(std::span<const MatrixXd> bins, std::span<const double> targets,
+                              double alpha, const CrossValidation& cv) {
+    check_cv(cv);
+    check_bins(bins, targets.size());
+    for (double v : targets)
+        if (!std::isfinite(v)) throw std::invalid_argument("regression target is not finite");
+    const std::size_t n_bins = bins.size(), n_trials = targets.size(),
+                      repeats = static_cast<std::size_t>(cv.repeats);
+    CounterRng rng(cv.seed, cv.item, cv.fold_stream);
+    std::vector<std::vector<int>> fold_ids;
+    for (std::size_t r = 0; r < repeats; ++r)
+        fold_ids.push_back(shuffled_folds(n_trials, cv.folds, rng));
+    const std::vector<Split> splits = make_splits(fold_ids, cv.folds);
+    const std::size_t k = static_cast<std::size_t>(cv.folds);
+
+    RegressionResult result;
+    result.bins = n_bins;
+    result.folds = k;
+    result.repeats = repeats;
+    result.fold_r2.assign(n_bins * splits.size(), 0.0);
+    std::vector<double> predicted(repeats * n_bins * n_trials, 0.0);
+    for_each_task(splits.size() * n_bins, [&](std::size_t task) {
+        const std::size_t s = task / n_bins, b = task % n_bins, r = s / k;
+        const Split& split = splits[s];
+        MatrixXd x = gather_rows(bins[b], split.train);
+        const Standardizer scaler = Standardizer::fit(x);
+        scaler.transform_in_place(x);
+        std::vector<double> y(split.train.size()), truth(split.test.size());
+        for (std::size_t i = 0; i < y.size(); ++i)
+            y[i] = targets[static_cast<std::size_t>(split.train[i])];
+        for (std::size_t i = 0; i < truth.size(); ++i)
+            truth[i] = targets[static_cast<std::size_t>(split.test[i])];
+        const RidgeModel model = fit_ridge(x, y, alpha);
+        MatrixXd test = gather_rows(bins[b], split.test);
+        scaler.transform_in_place(test);
+        const Eigen::VectorXd pred = model.predict(test);
+        for (std::size_t i = 0; i < split.test.size(); ++i)
+            predicted[(r * n_bins + b) * n_trials + static_cast<std::size_t>(split.test[i])] =
+                pred[static_cast<Index>(i)];
+        result.fold_r2[b * splits.size() + s] =
+            r2_score(truth, std::span<const double>(pred.data(), truth.size()));
+    });
+    result.r2.assign(n_bins, 0.0);
+    for (std::size_t b = 0; b < n_bins; ++b) {
+        double sum = 0.0;
+        for (std::size_t r = 0; r < repeats; ++r)
+            sum += r2_score(targets, std::span<const double>(
+                                         predicted.data() + (r * n_bins + b) * n_trials, n_trials));
+        result.r2[b] = sum / static_cast<double>(repeats);
+    }
+    return result;
+}
+
+} // namespace neuropop::kernels

@@ -1,0 +1,46 @@
+#pragma once
+// Comparing RDMs through their upper triangles (ANALYSES.md §4), and a condition-label
+// permutation test.
+
+#include <cstddef>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "kernels/rng.hpp"
+
+namespace neuropop::kernels {
+
+enum class RdmComparison {
+    spearman, // Pearson r of average ranks (ties share their mean rank), as scipy.stats.spearmanr
+    kendall_tau_a, // (n_c − n_d) / (n(n−1)/2) over all pairs of entries, no tie correction
+    cosine,        // a·b / (‖a‖‖b‖), uncentred
+};
+
+// Entries strictly above the diagonal, row by row: (0,1), (0,2), …, (1,2), … Throws
+// std::invalid_argument for a non-square matrix.
+Eigen::VectorXd upper_triangle(const Eigen::Ref<const Eigen::MatrixXd>& rdm);
+
+// Similarity of two equally long vectors (NaN when undefined, e.g. a constant vector).
+double compare_vectors(const Eigen::Ref<const Eigen::VectorXd>& a,
+                       const Eigen::Ref<const Eigen::VectorXd>& b, RdmComparison how);
+
+// Similarity of the upper triangles of two K × K RDMs (K ≥ 2).
+double compare_rdms(const Eigen::Ref<const Eigen::MatrixXd>& data,
+                    const Eigen::Ref<const Eigen::MatrixXd>& model, RdmComparison how);
+
+struct RdmPermutationTest {
+    double observed = 0.0;
+    double p_value = 1.0;     // (1 + #{null ≥ observed}) / (1 + permutations)
+    std::vector<double> null; // one value per permutation, in draw order
+};
+
+// Permutes the condition labels of `data` (rows and columns together, one Fisher–Yates shuffle
+// from `rng` per permutation) and compares each permuted RDM with `model`. A NaN null value
+// never counts as ≥ observed.
+RdmPermutationTest rdm_permutation_test(const Eigen::Ref<const Eigen::MatrixXd>& data,
+                                        const Eigen::Ref<const Eigen::MatrixXd>& model,
+                                        RdmComparison how, std::size_t permutations,
+                                        CounterRng& rng);
+
+} // namespace neuropop::kernels

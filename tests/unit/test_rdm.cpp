@@ -1,0 +1,157 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "kernels/rdm.hpp"
+#include "kernels/rdm_compare.hpp"
+#include "kernels/rng.hpp"
+#include "tests/support/support.hpp"
+#include "tests/unit/reference_data.hpp"
+
+namespace k = neuropop::kernels;
+namespace test = neuropop::test;
+
+namespace {
+
+// scipy's pdist on the same means: sqeuclidean / N and correlation distances.
+const char* rdm_script = R"PY(
+import sys
+from scipy.spatial.distance import pdist, squareform
+m = read_matrix(sys.argv[1])
+print(*squareform(pdist(m, 'sqeuclidean') / m.shape[1]).ravel())
+print(*squareform(pdist(m, 'correlation')).ravel())
+)PY";
+
+// scipy.stats.spearmanr, a direct O(n²) Kendall τa and the cosine, on two upper triangles.
+const char* compare_script = R"PY(
+import sys
+import numpy as np
+from scipy.stats import spearmanr
+a = read_matrix(sys.argv[1]); b = read_matrix(sys.argv[2])
+iu = np.triu_indices(a.shape[0], 1)
+x, y = a[iu], b[iu]
+n = len(x)
+s = sum(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]) for i in range(n) for j in range(i + 1, n))
+print(spearmanr(x, y).correlation, s / (n * (n - 1) / 2), x @ y / np.sqrt((x @ x) * (y @ y)))
+)PY";
+
+} // namespace
+
+TEST_CASE("RDMs on condition means match scipy pdist", "[rdm]") {
+    k::CounterRng rng(11, 1);
+    const Eigen::MatrixXd means = test::gaussian_matrix(7, 40, rng);
+    test::TempDir dir("rdm");
+    test::write_matrix(dir / "means.txt", means);
+    const auto ref = test::parse_doubles(
+        test::run_python(test::python_matrix_io() + rdm_script, {(dir / "means.txt").string()}));
+    REQUIRE(ref.size() == 2 * 49);
+    const Eigen::MatrixXd euclid = k::euclidean_rdm(means), corr = k::correlation_rdm(means);
+    // Same sums of ~40 products in a different order: rounding ~1e-15 relative; distances here
+    // are O(1), so 1e-12 absolute leaves ample margin.
+    for (int i = 0; i < 7; ++i)
+        for (int j = 0; j < 7; ++j) {
+            CHECK(euclid(i, j) == Approx(ref[static_cast<std::size_t>(i * 7 + j)]).margin(1e-12));
+            CHECK(corr(i, j) ==
+                  Approx(ref[static_cast<std::size_t>(49 + i * 7 + j)]).margin(1e-12));
+        }
+}
+
+TEST_CASE("RDM closed forms", "[rdm]") {
+    // Hand-made patterns: exact in binary floating point except the correlation's division.
+    Eigen::MatrixXd means(3, 4);
+    means << 0, 0, 0, 0, //
+        1, 1, 1, 1,      //
+        1, 2, 3, 4;
+    const Eigen::MatrixXd e = k::euclidean_rdm(means);
+    CHECK(e(0, 1) == 1.0);        // ‖1‖² / 4
+    CHECK(e(0, 2) == 30.0 / 4.0); // (1 + 4 + 9 + 16) / 4
+    CHECK(e(1, 2) == 14.0 / 4.0); // (0 + 1 + 4 + 9) / 4
+    CHECK(e.diagonal().isZero(0.0));
+    // Correlation: a pattern against a positive affine copy is 0, against its negative 2.
+    Eigen::MatrixXd p(3, 4);
+    p << 1, 2, 3, 4, //
+        3, 5, 7, 9,  //
+        -1, -2, -3, -4;
+    const Eigen::MatrixXd c = k::correlation_rdm(p);
+    CHECK(c(0, 1) == Approx(0.0).margin(1e-15)); // one division's rounding
+    CHECK(c(0, 2) == Approx(2.0).epsilon(1e-15));
+    // A constant pattern has no correlation.
+    CHECK(std::isnan(k::correlation_rdm(means)(0, 1)));
+    CHECK_THROWS_AS(k::euclidean_rdm(Eigen::MatrixXd(0, 3)), std::invalid_argument);
+}
+
+TEST_CASE("RDM comparisons match scipy and a direct Kendall tau-a", "[rdm]") {
+    k::CounterRng rng(11, 2);
+    const int kc = 9;
+    Eigen::MatrixXd data = k::euclidean_rdm(test::gaussian_matrix(kc, 20, rng));
+    // A categorical model with heavy ties (two groups), where τa and τb differ.
+    Eigen::MatrixXd model(kc, kc);
+    for (int i = 0; i < kc; ++i)
+        for (int j = 0; j < kc; ++j)
+            model(i, j) = i == j ? 0.0 : ((i < 4) == (j < 4) ? 1.0 : 2.0);
+    // Ties in the data as well, for the average ranks.
+    data(0, 1) = data(1, 0) = data(2, 3);
+    data(3, 2) = data(2, 3);
+    test::TempDir dir("rdm_compare");
+    test::write_matrix(dir / "a.txt", data);
+    test::write_matrix(dir / "b.txt", model);
+    const auto ref =
+        test::parse_doubles(test::run_python(test::python_matrix_io() + compare_script,
+                                             {(dir / "a.txt").string(), (dir / "b.txt").string()}));
+    REQUIRE(ref.size() == 3);
+    // Rank correlations of 36 values and a cosine: a few roundings each, 1e-12 relative.
+    CHECK(k::compare_rdms(data, model, k::RdmComparison::spearman) ==
+          Approx(ref[0]).epsilon(1e-12));
+    // τa is an integer count over 630 pairs: exact.
+    CHECK(k::compare_rdms(data, model, k::RdmComparison::kendall_tau_a) == ref[1]);
+    CHECK(k::compare_rdms(data, model, k::RdmComparison::cosine) == Approx(ref[2]).epsilon(1e-12));
+    // τa without tie correction can never reach 1 against a tied model.
+    CHECK(k::compare_rdms(model, model, k::RdmComparison::kendall_tau_a) < 1.0);
+    CHECK(k::compare_rdms(data, data, k::RdmComparison::kendall_tau_a) < 1.0);
+}
+
+TEST_CASE("RDM condition-label permutation test", "[rdm]") {
+    k::CounterRng data_rng(11, 3);
+    const int kc = 8;
+    const Eigen::MatrixXd model = k::euclidean_rdm(test::gaussian_matrix(kc, 10, data_rng));
+    const std::size_t permutations = 199;
+
+    SECTION("null values are the model compared with jointly permuted data") {
+        const Eigen::MatrixXd data = k::euclidean_rdm(test::gaussian_matrix(kc, 10, data_rng));
+        k::CounterRng rng(5, 7);
+        const auto result =
+            k::rdm_permutation_test(data, model, k::RdmComparison::spearman, permutations, rng);
+        REQUIRE(result.null.size() == permutations);
+        // Replay the same shuffles from an identical stream and compare value by value.
+        k::CounterRng replay(5, 7);
+        std::size_t at_least = 0;
+        for (std::size_t b = 0; b < permutations; ++b) {
+            std::vector<int> perm(kc);
+            std::iota(perm.begin(), perm.end(), 0);
+            k::shuffle(perm.begin(), perm.end(), replay);
+            Eigen::MatrixXd permuted(kc, kc);
+            for (int i = 0; i < kc; ++i)
+                for (int j = 0; j < kc; ++j)
+                    permuted(i, j) =
+                        data(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(j)]);
+            const double v = k::compare_rdms(permuted, model, k::RdmComparison::spearman);
+            CHECK(result.null[b] == v); // same operations in the same order: same bits
+            if (v >= result.observed) ++at_least;
+        }
+        CHECK(result.p_value ==
+              static_cast<double>(1 + at_least) / static_cast<double>(1 + permutations));
+    }
+    SECTION("data equal to the model is significant") {
+        k::CounterRng rng(5, 8);
+        const auto result = k::rdm_permutation_test(model, model, k::RdmComparison::kendall_tau_a,
+                                                    permutations, rng);
+        CHECK(result.observed == 1.0); // distinct Gaussian distances: no ties, all pairs concordant
+        // Only the identity permutation (and permutations leaving every distance in place, of
+        // which a generic RDM has none other) reach τa = 1; with 8! = 40 320 labelings the
+        // chance of drawing it among 199 is < 0.5 %, and the seed is fixed.
+        CHECK(result.p_value <= 2.0 / 200.0);
+    }
+}

@@ -30,8 +30,8 @@ Eigen::VectorXd shuffle_spectrum(const Eigen::MatrixXd& a1, const Eigen::MatrixX
     if (solver.info() != Eigen::Success)
         throw std::runtime_error("cvpca: the eigen-solver did not converge (non-finite input?)");
     const Eigen::VectorXd b = solver.eigenvalues().reverse();
-    const double floor = std::max(b(0), 0.0) * static_cast<double>(s) *
-                         std::numeric_limits<double>::epsilon();
+    const double floor =
+        std::max(b(0), 0.0) * static_cast<double>(s) * std::numeric_limits<double>::epsilon();
     Index kept = 0;
     while (kept < length && b(kept) > floor)
         ++kept;
@@ -94,8 +94,8 @@ CvPcaResult cvpca(const Eigen::Ref<const Eigen::MatrixXd>& r1,
                   const Eigen::Ref<const Eigen::MatrixXd>& r2, const Masks& swap_masks,
                   std::size_t fit_first, std::size_t fit_last) {
     if (r1.rows() != r2.rows() || r1.cols() != r2.cols())
-        throw std::invalid_argument("cvpca: repeats have different shapes (" + shape(r1) +
-                                    " vs " + shape(r2) + ")");
+        throw std::invalid_argument("cvpca: repeats have different shapes (" + shape(r1) + " vs " +
+                                    shape(r2) + ")");
     const Index s = r1.rows(), n = r1.cols();
     if (s < 2 || n < 1)
         throw std::invalid_argument("cvpca: needs at least 2 stimuli and 1 unit, have " +

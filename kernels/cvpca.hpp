@@ -33,14 +33,14 @@ namespace neuropop::kernels {
 struct CvPcaResult {
     Eigen::VectorXd spectrum; // ss_k averaged over shuffles, k = 1 … min(#stimuli, #units)
     double alpha;             // power-law exponent; NaN when the fit range is empty
-    std::size_t fit_first, fit_last; // 1-based k range used (after clipping); fit_last < fit_first when empty
+    std::size_t fit_first,
+        fit_last; // 1-based k range used (after clipping); fit_last < fit_first when empty
 };
 
 // Swap masks: column s says which stimuli are swapped in shuffle s (stimuli × shuffles). Draws
 // rng.uniform() once per stimulus and shuffle, shuffle by shuffle, unless shuffles == 1 (no draws).
-Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> cvpca_swap_masks(std::size_t stimuli,
-                                                                    std::size_t shuffles,
-                                                                    CounterRng& rng);
+Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>
+cvpca_swap_masks(std::size_t stimuli, std::size_t shuffles, CounterRng& rng);
 
 // cvPCA with given swap masks (stimuli × shuffles, at least one column).
 CvPcaResult cvpca(const Eigen::Ref<const Eigen::MatrixXd>& r1,

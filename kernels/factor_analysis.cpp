@@ -26,8 +26,8 @@ FactorAnalysisResult factor_analysis(const Eigen::Ref<const Eigen::MatrixXd>& sa
         throw std::invalid_argument("factor_analysis: needs at least 2 samples, have " +
                                     std::to_string(n));
     if (k < 1 || k > p)
-        throw std::invalid_argument("factor_analysis: factors must be in 1.." +
-                                    std::to_string(p) + ", got " + std::to_string(opt.factors));
+        throw std::invalid_argument("factor_analysis: factors must be in 1.." + std::to_string(p) +
+                                    ", got " + std::to_string(opt.factors));
     if (opt.max_iter < 1) throw std::invalid_argument("factor_analysis: max_iter must be >= 1");
 
     const Moments moments = Moments::of(samples);

@@ -25,7 +25,7 @@
 namespace neuropop::kernels {
 
 struct FactorAnalysisOptions {
-    std::size_t factors;
+    std::size_t factors = 0; // required: 1 … units (0 is rejected)
     std::size_t max_iter = 1000;
     double tol = 1e-2; // like sklearn: on the change of the total log-likelihood ℓ
 };
@@ -35,9 +35,9 @@ struct FactorAnalysisResult {
     Eigen::VectorXd noise_variance;  // Ψ
     Eigen::VectorXd shared_fraction; // diag(LLᵀ) / (diag(LLᵀ) + Ψ)
     Eigen::VectorXd mean;
-    double log_likelihood;           // ℓ of the last iteration (sklearn's loglike_[-1])
-    std::size_t iterations;          // sklearn's n_iter_
-    bool converged;                  // false when max_iter ran out (sklearn warns)
+    double log_likelihood;  // ℓ of the last iteration (sklearn's loglike_[-1])
+    std::size_t iterations; // sklearn's n_iter_
+    bool converged;         // false when max_iter ran out (sklearn warns)
 };
 
 // samples: rows = samples, cols = units. Throws std::invalid_argument unless there are at least

@@ -1,87 +1,62 @@
 #include "kernels/moments.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include <tbb/blocked_range.h>
-#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_reduce.h>
+
+#include "kernels/centred_gram.hpp"
 
 namespace neuropop::kernels {
 
 namespace {
 
+using detail::CentredGram;
 using Eigen::Index;
 
-// 2048 rows × a few hundred features keeps the centred block in L2/L3 while each GEMM is deep
-// enough to run near Eigen's peak; measured on the benchmark machine (benchmarks/bench_pca.cpp).
-constexpr Index block_rows = 2048;
-// Row blocks per reduction leaf: amortises the features² accumulator of each leaf.
-constexpr Index blocks_per_leaf = 4;
+// Row blocks per reduction leaf (64 × 256 rows): amortises each leaf's features² accumulator
+// while leaving enough leaves to keep every thread busy on large inputs.
+constexpr Index blocks_per_leaf = 64;
 
-struct Shared {
-    const Eigen::Ref<const Eigen::MatrixXd>& x;
-    Eigen::RowVectorXd shift;
-    tbb::enumerable_thread_specific<Eigen::MatrixXd>* buffers = nullptr;
-};
-
-// Lower triangle of Σ (x − a)(x − a)ᵀ and the column sums Σ (x − a) over a range of row blocks.
+// Σ (x − a)(x − a)ᵀ (lower triangle) and Σ (x − a) over a range of row blocks.
 class GramBody {
 public:
-    explicit GramBody(const Shared& shared) : shared_(&shared) {}
-    GramBody(GramBody& other, tbb::split) : shared_(other.shared_) {}
+    GramBody(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::RowVectorXd& shift)
+        : x_(&x), shift_(&shift) {}
+    GramBody(GramBody& other, tbb::split) : x_(other.x_), shift_(other.shift_) {}
 
     void operator()(const tbb::blocked_range<Index>& blocks) {
-        const auto& x = shared_->x;
-        const Index p = x.cols();
-        if (!used_) {
-            gram_.setZero(p, p);
-            sums_.setZero(p);
-            used_ = true;
-        }
-        Eigen::MatrixXd local;
-        Eigen::MatrixXd& buffer = shared_->buffers ? shared_->buffers->local() : local;
-        if (buffer.rows() < std::min(block_rows, x.rows()) || buffer.cols() != p)
-            buffer.resize(std::min(block_rows, x.rows()), p);
+        if (!gram_) gram_.emplace(x_->cols());
         for (Index b = blocks.begin(); b < blocks.end(); ++b) {
-            const Index first = b * block_rows;
-            const Index m = std::min(block_rows, x.rows() - first);
-            auto centred = buffer.topRows(m);
-            centred.noalias() = x.middleRows(first, m).rowwise() - shared_->shift;
-            sums_.noalias() += centred.colwise().sum().transpose();
-            // Only the lower triangle: Eigen's triangular GEMM does half the flops of B^T B.
-            gram_.triangularView<Eigen::Lower>() += centred.transpose() * centred;
+            const Index first = b * CentredGram::block_rows;
+            gram_->add_rows(*x_, first, std::min(CentredGram::block_rows, x_->rows() - first),
+                            *shift_);
         }
     }
 
     void join(GramBody& right) {
-        if (!right.used_) return;
-        if (!used_) {
+        if (!right.gram_) return;
+        if (!gram_)
             gram_.swap(right.gram_);
-            sums_.swap(right.sums_);
-            used_ = true;
-            return;
-        }
-        gram_.triangularView<Eigen::Lower>() += right.gram_;
-        sums_ += right.sums_;
+        else
+            gram_->add(*right.gram_);
     }
 
-    bool used() const { return used_; }
-    const Eigen::MatrixXd& gram() const { return gram_; }
-    const Eigen::VectorXd& sums() const { return sums_; }
+    const std::optional<CentredGram>& gram() const { return gram_; }
 
 private:
-    const Shared* shared_;
-    Eigen::MatrixXd gram_;
-    Eigen::VectorXd sums_;
-    bool used_ = false;
+    const Eigen::Ref<const Eigen::MatrixXd>* x_;
+    const Eigen::RowVectorXd* shift_;
+    std::optional<CentredGram> gram_;
 };
 
 // Mean of the first block, except where a column is constant there: then its exact value, so a
 // constant column centres to exact zeros.
 Eigen::RowVectorXd shift_of(const Eigen::Ref<const Eigen::MatrixXd>& x) {
-    const Index m = std::min(block_rows, x.rows());
+    const Index m = std::min(CentredGram::block_rows, x.rows());
     Eigen::RowVectorXd shift = x.topRows(m).colwise().mean();
     for (Index j = 0; j < x.cols(); ++j)
         if ((x.col(j).head(m).array() == x(0, j)).all()) shift(j) = x(0, j);
@@ -102,28 +77,26 @@ Moments Moments::of(const Eigen::Ref<const Eigen::MatrixXd>& samples) {
     out.m2.setZero(p, p);
     if (n == 0 || p == 0) return out;
 
-    Shared shared{samples, shift_of(samples)};
-    const Index blocks = (n + block_rows - 1) / block_rows;
-    GramBody body(shared);
+    const Eigen::RowVectorXd shift = shift_of(samples);
+    const Index blocks = (n + CentredGram::block_rows - 1) / CentredGram::block_rows;
+    GramBody body(samples, shift);
     if (blocks <= blocks_per_leaf) {
         body(tbb::blocked_range<Index>(0, blocks));
     } else {
-        tbb::enumerable_thread_specific<Eigen::MatrixXd> buffers;
-        shared.buffers = &buffers;
-        // A fixed split tree (simple_partitioner, fixed grain): same sums in the same order for
-        // any number of threads.
+        // A fixed split tree (simple_partitioner, fixed grain): the same sums in the same order
+        // for any number of threads.
         tbb::parallel_deterministic_reduce(tbb::blocked_range<Index>(0, blocks, blocks_per_leaf),
                                            body, tbb::simple_partitioner());
     }
 
-    const Eigen::VectorXd& s = body.sums();
+    const Eigen::VectorXd s = body.gram()->sums();
     const double nd = static_cast<double>(n);
-    out.m2 = body.gram();
+    out.m2 = body.gram()->lower();
     for (Index j = 0; j < p; ++j)
         for (Index i = j; i < p; ++i)
             out.m2(i, j) -= (s(i) * s(j)) / nd;
     mirror_lower(out.m2);
-    out.mean = shared.shift.transpose() + s / nd;
+    out.mean = shift.transpose() + s / nd;
     return out;
 }
 

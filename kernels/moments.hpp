@@ -14,17 +14,19 @@ struct Moments {
     Eigen::MatrixXd m2;   // features × features, sum of centred outer products (exactly symmetric)
 
     // Moments of `samples` (rows = samples, cols = features); 0 rows gives count 0 with zero
-    // mean and M2. Parallel over row blocks with TBB, reduced in a fixed tree: the bits do not
-    // depend on the thread count. Never copies the whole matrix; memory is one row block per
-    // thread plus one features × features accumulator per reduction leaf.
+    // mean and M2. Parallel over row blocks with TBB, reduced in a fixed tree (64 blocks of 256
+    // rows per leaf): the bits do not depend on the thread count. Never copies the whole
+    // matrix; memory is one features² accumulator and one packed 256-row block per live
+    // reduction leaf.
     //
     // Numerics: shifted-data algorithm. Each row block is centred on a shift a (the mean of the
-    // first block, or the exact value for a column that is constant there) into a reused
-    // buffer, its Gram matrix is accumulated with Eigen's GEMM (lower triangle only, half the
-    // flops), and the column sums s = Σ (x − a) correct it: M2 = Σ (x − a)(x − a)ᵀ − s sᵀ / n,
-    // mean = a + s / n. Because a is within a few standard errors of x̄, the correction is tiny
-    // and no cancellation occurs (unlike XᵀX − n x̄ x̄ᵀ when |x̄| >> sd); a column that is
-    // constant gets exactly zero variance and its exact mean.
+    // first block, or the exact value for a column that is constant there) while it is packed,
+    // the lower triangle of its Gram matrix is accumulated by a register-tiled kernel
+    // (kernels/centred_gram.hpp, half the flops of BᵀB), and the column sums s = Σ (x − a)
+    // correct it: M2 = Σ (x − a)(x − a)ᵀ − s sᵀ / n, mean = a + s / n. Because a is within a
+    // few standard errors of x̄, the correction is tiny and nothing cancels (unlike
+    // XᵀX − n x̄ x̄ᵀ when |x̄| >> sd); a constant column gets exactly zero variance and its exact
+    // mean.
     static Moments of(const Eigen::Ref<const Eigen::MatrixXd>& samples);
 
     // Exact pairwise update. Merging with an empty Moments (count 0) is the identity. Throws

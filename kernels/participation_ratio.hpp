@@ -17,8 +17,8 @@
 
 namespace neuropop::kernels {
 
-double participation_ratio(const Eigen::VectorXd& eigenvalues);  // (Σλ)² / Σλ²
-double participation_ratio(const Eigen::MatrixXd& cov);          // tr(C)² / tr(C²)
+double participation_ratio(const Eigen::VectorXd& eigenvalues); // (Σλ)² / Σλ²
+double participation_ratio(const Eigen::MatrixXd& cov);         // tr(C)² / tr(C²)
 double participation_ratio_split_half(const Eigen::MatrixXd& cov, const Eigen::MatrixXd& cov_a,
                                       const Eigen::MatrixXd& cov_b); // tr(C)² / tr(C_A C_B)
 

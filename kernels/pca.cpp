@@ -32,7 +32,8 @@ PcaResult pca_from_covariance(const Eigen::MatrixXd& cov, const Eigen::VectorXd&
         throw std::invalid_argument("pca: mean has " + std::to_string(mean.size()) +
                                     " entries for " + std::to_string(cov.rows()) + " features");
     const Eigen::Index p = cov.rows();
-    const auto kept = static_cast<Eigen::Index>(std::min<std::size_t>(k, static_cast<std::size_t>(p)));
+    const auto kept =
+        static_cast<Eigen::Index>(std::min<std::size_t>(k, static_cast<std::size_t>(p)));
 
     PcaResult out;
     out.mean = mean;

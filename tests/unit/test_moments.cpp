@@ -7,6 +7,7 @@
 
 #include <tbb/global_control.h>
 
+#include "kernels/centred_gram.hpp"
 #include "kernels/moments.hpp"
 #include "kernels/rng.hpp"
 #include "tests/unit/reference_data.hpp"
@@ -87,16 +88,18 @@ Moments merged_chunks(const Eigen::MatrixXd& x, const std::vector<Eigen::Index>&
 } // namespace
 
 TEST_CASE("moments match a long-double two-pass reference despite a large offset", "[moments]") {
-    // 10 007 rows: several 2048-row blocks and a ragged last block, through the TBB reduce.
+    // 10 007 rows: 40 blocks of 256 rows with a ragged last block (one reduction leaf).
     const Eigen::MatrixXd x = offset_data(10007, 6, 1);
     Eigen::VectorXd mean;
     Eigen::MatrixXd m2;
     reference_moments(x, mean, m2);
     const Moments m = Moments::of(x);
     CHECK(m.count == 10007);
-    // Rounding bound: each M2 entry is a sum of ≤ 2048-term GEMM dot products of centred values
-    // (γ_2048 ≈ 2048 ε relative to Σ|x_j − a_j||x_k − a_k| ≤ M2 scale, as the shift a is
-    // within a few standard errors of the mean), plus a handful of block and leaf sums.
+    // Rounding bound: each M2 entry is a running sum over the rows of a reduction leaf (tile
+    // sums of 256 centred products added block by block) plus a short tree of leaf sums, so
+    // the worst case is about (256 + n/256 + a few) ε ≈ 300 ε relative to
+    // Σ|x_j − a_j||x_k − a_k| ≤ the M2 scale (the shift a is within a few standard errors of the
+    // mean, so the s sᵀ/n correction adds no cancellation). 4096 ε leaves a wide margin.
     check_m2_close(m.m2, m2, 4096 * eps);
     for (Eigen::Index j = 0; j < x.cols(); ++j) {
         const double sd = std::sqrt(m2(j, j) / 10006.0);
@@ -108,6 +111,31 @@ TEST_CASE("moments match a long-double two-pass reference despite a large offset
     CHECK(cov.isApprox(m2 / 10006.0, 4096 * eps));
 }
 
+TEST_CASE("moments are right for every feature count and kernel", "[moments]") {
+    // The Gram kernel packs features in panels of the SIMD width (2, 4 or 8) and tiles up to
+    // 4 panels: 1 … 40 features cover every remainder and tile shape; 600 rows give two full
+    // 256-row blocks and a ragged one. Each kernel the CPU supports is checked (the widest is
+    // the one in use by default). Same bound as above (≈ 260 ε worst case here).
+    using neuropop::kernels::detail::CentredGram;
+    for (const char* isa : {"generic", "avx2", "avx512"}) {
+        if (!CentredGram::use_instruction_set(isa)) {
+            WARN("kernel " << isa << " not supported by this CPU: not checked");
+            continue;
+        }
+        for (Eigen::Index p = 1; p <= 40; ++p) {
+            INFO(isa << ", " << p << " features");
+            const Eigen::MatrixXd x = offset_data(600, p, 100 + static_cast<std::uint64_t>(p));
+            Eigen::VectorXd mean;
+            Eigen::MatrixXd m2;
+            reference_moments(x, mean, m2);
+            const Moments m = Moments::of(x);
+            check_m2_close(m.m2, m2, 4096 * eps);
+            CHECK(m.m2 == m.m2.transpose());
+        }
+    }
+    CentredGram::use_instruction_set("");
+}
+
 TEST_CASE("merged chunks equal the one-shot moments", "[moments]") {
     const Eigen::MatrixXd x = offset_data(9000, 5, 2);
     const Moments whole = Moments::of(x);
@@ -115,7 +143,7 @@ TEST_CASE("merged chunks equal the one-shot moments", "[moments]") {
     const Moments merged = merged_chunks(x, {1, 700, 701, 3500, 6000, 9000});
     CHECK(merged.count == whole.count);
     // Chan's update is exact algebra; rounding adds ~ε per merge on the M2 scale on top of the
-    // two one-shot computations' own γ_2048 bounds (see the reference test): 2 × 4096 ε.
+    // two one-shot computations' own bounds (see the reference test): 2 × 4096 ε.
     check_m2_close(merged.m2, whole.m2, 8192 * eps);
     for (Eigen::Index j = 0; j < x.cols(); ++j) {
         const double sd = std::sqrt(whole.m2(j, j) / 8999.0);
@@ -133,7 +161,7 @@ TEST_CASE("merging in a fixed order is bitwise reproducible", "[moments]") {
 }
 
 TEST_CASE("one-shot moments do not depend on the thread count", "[moments]") {
-    // 40 000 rows = 20 blocks = 5 reduction leaves: the parallel path is taken.
+    // 40 000 rows = 157 blocks of 256 = 3 reduction leaves of ≤ 64 blocks: the TBB path.
     const Eigen::MatrixXd x = offset_data(40000, 7, 4);
     Moments one, many;
     {

@@ -24,31 +24,18 @@
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
+#include "benchmarks/bench_args.hpp"
 #include "kernels/binning.hpp"
 #include "kernels/rng.hpp"
+
+using neuropop::bench::get_size;
+using neuropop::bench::parse_args;
 
 namespace {
 
 using neuropop::kernels::BinWindow;
 using neuropop::kernels::CountTensor;
 using neuropop::kernels::SpikeTrains;
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-    std::map<std::string, std::string> args;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto eq = a.find('=');
-        if (eq == std::string::npos) throw std::invalid_argument("expected key=value, got " + a);
-        args[a.substr(0, eq)] = a.substr(eq + 1);
-    }
-    return args;
-}
-
-std::size_t get(const std::map<std::string, std::string>& args, const std::string& key,
-                std::size_t fallback) {
-    auto it = args.find(key);
-    return it == args.end() ? fallback : std::stoull(it->second);
-}
 
 // Unit u has n_u spikes with exponential gaps of mean duration / n_u, from one CounterRng item
 // per unit, so the data do not depend on the thread count.
@@ -98,9 +85,10 @@ std::uint64_t checksum(const std::vector<std::uint32_t>& v) {
 
 int main(int argc, char** argv) try {
     const auto args = parse_args(argc, argv);
-    const std::size_t units = get(args, "units", 400), total = get(args, "spikes", 20'000'000),
-                      trials = get(args, "trials", 400), bins = get(args, "bins", 50),
-                      repeats = std::max<std::size_t>(1, get(args, "repeats", 5));
+    const std::size_t units = get_size(args, "units", 400),
+                      total = get_size(args, "spikes", 20'000'000),
+                      trials = get_size(args, "trials", 400), bins = get_size(args, "bins", 50),
+                      repeats = std::max<std::size_t>(1, get_size(args, "repeats", 5));
     if (units == 0 || trials == 0 || bins == 0)
         throw std::invalid_argument("units, trials and bins must be > 0");
 

@@ -27,29 +27,16 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include "benchmarks/bench_args.hpp"
 #include "kernels/decode.hpp"
 #include "kernels/rng.hpp"
+
+using neuropop::bench::get_double;
+using neuropop::bench::parse_args;
 
 namespace {
 
 namespace k = neuropop::kernels;
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-    std::map<std::string, std::string> args;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto eq = a.find('=');
-        if (eq == std::string::npos) throw std::invalid_argument("expected key=value, got " + a);
-        args[a.substr(0, eq)] = a.substr(eq + 1);
-    }
-    return args;
-}
-
-double get(const std::map<std::string, std::string>& args, const std::string& key,
-           double fallback) {
-    auto it = args.find(key);
-    return it == args.end() ? fallback : std::stod(it->second);
-}
 
 double normal(k::CounterRng& rng) { // Box–Muller
     const double u = 1.0 - rng.uniform(), v = rng.uniform();
@@ -143,13 +130,13 @@ double mean(const std::vector<double>& v) {
 
 int main(int argc, char** argv) try {
     const auto args = parse_args(argc, argv);
-    const int trials = static_cast<int>(get(args, "trials", 420)),
-              units = static_cast<int>(get(args, "units", 132)),
-              n_bins = static_cast<int>(get(args, "bins", 50)),
-              classes = static_cast<int>(get(args, "classes", 7)),
-              folds = static_cast<int>(get(args, "folds", 5)),
-              repeats = std::max(1, static_cast<int>(get(args, "repeats", 3)));
-    const bool generalization = get(args, "generalization", 1) != 0;
+    const int trials = static_cast<int>(get_double(args, "trials", 420)),
+              units = static_cast<int>(get_double(args, "units", 132)),
+              n_bins = static_cast<int>(get_double(args, "bins", 50)),
+              classes = static_cast<int>(get_double(args, "classes", 7)),
+              folds = static_cast<int>(get_double(args, "folds", 5)),
+              repeats = std::max(1, static_cast<int>(get_double(args, "repeats", 3)));
+    const bool generalization = get_double(args, "generalization", 1) != 0;
     if (trials < 1 || units < 1 || n_bins < 1 || classes < 2)
         throw std::invalid_argument("trials, units, bins must be > 0 and classes >= 2");
     const Dataset data = make_data(trials, units, n_bins, classes);
@@ -158,7 +145,7 @@ int main(int argc, char** argv) try {
     cv.folds = folds;
     cv.seed = 7;
     k::DecoderOptions logistic, lda;
-    logistic.tolerance = get(args, "tolerance", logistic.tolerance);
+    logistic.tolerance = get_double(args, "tolerance", logistic.tolerance);
     lda.kind = k::DecoderKind::lda;
 
     std::vector<int> thread_counts{1};

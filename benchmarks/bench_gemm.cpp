@@ -14,26 +14,13 @@
 
 #include <Eigen/Core>
 
+#include "benchmarks/bench_args.hpp"
 #include "kernels/rng.hpp"
 
+using neuropop::bench::get_size;
+using neuropop::bench::parse_args;
+
 namespace {
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-    std::map<std::string, std::string> args;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto eq = a.find('=');
-        if (eq == std::string::npos) throw std::invalid_argument("expected key=value, got " + a);
-        args[a.substr(0, eq)] = a.substr(eq + 1);
-    }
-    return args;
-}
-
-std::size_t get(const std::map<std::string, std::string>& args, const std::string& key,
-                std::size_t fallback) {
-    auto it = args.find(key);
-    return it == args.end() ? fallback : std::stoull(it->second);
-}
 
 Eigen::MatrixXd random_matrix(Eigen::Index n, std::uint64_t item) {
     neuropop::kernels::CounterRng rng(7, item);
@@ -48,8 +35,8 @@ Eigen::MatrixXd random_matrix(Eigen::Index n, std::uint64_t item) {
 
 int main(int argc, char** argv) try {
     const auto args = parse_args(argc, argv);
-    const auto n = static_cast<Eigen::Index>(get(args, "n", 1536));
-    const std::size_t repeats = std::max<std::size_t>(1, get(args, "repeats", 3));
+    const auto n = static_cast<Eigen::Index>(get_size(args, "n", 1536));
+    const std::size_t repeats = std::max<std::size_t>(1, get_size(args, "repeats", 3));
     if (n < 1) throw std::invalid_argument("n must be > 0");
     const Eigen::MatrixXd a = random_matrix(n, 0), b = random_matrix(n, 1);
     Eigen::MatrixXd c(n, n);

@@ -22,24 +22,12 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
 
+#include "benchmarks/bench_args.hpp"
+
+using neuropop::bench::get_size;
+using neuropop::bench::parse_args;
+
 namespace {
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-    std::map<std::string, std::string> args;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto eq = a.find('=');
-        if (eq == std::string::npos) throw std::invalid_argument("expected key=value, got " + a);
-        args[a.substr(0, eq)] = a.substr(eq + 1);
-    }
-    return args;
-}
-
-std::size_t get(const std::map<std::string, std::string>& args, const std::string& key,
-                std::size_t fallback) {
-    auto it = args.find(key);
-    return it == args.end() ? fallback : std::stoull(it->second);
-}
 
 // Eight independent accumulators: one chain of dependent adds would measure the adder's
 // latency, not the memory.
@@ -72,8 +60,8 @@ double best_seconds(std::size_t repeats, F&& f) {
 
 int main(int argc, char** argv) try {
     const auto args = parse_args(argc, argv);
-    const std::size_t bytes = get(args, "bytes", std::size_t{512} << 20);
-    const std::size_t repeats = std::max<std::size_t>(1, get(args, "repeats", 5));
+    const std::size_t bytes = get_size(args, "bytes", std::size_t{512} << 20);
+    const std::size_t repeats = std::max<std::size_t>(1, get_size(args, "repeats", 5));
     const std::size_t n = bytes / sizeof(double);
     if (n < grain) throw std::invalid_argument("bytes must be at least 512 KB");
 

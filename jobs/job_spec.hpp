@@ -52,8 +52,9 @@ enum class PcaSamples { ConditionMeans, Trials };
 struct PcaSection {
     bool enabled = true;
     std::size_t components = 10;
-    PcaSamples samples = PcaSamples::ConditionMeans; // condition-mean PSTH bins, or single-trial bins
-    std::vector<Window> windows; // empty: the whole aligned window as one window named "all"
+    PcaSamples samples =
+        PcaSamples::ConditionMeans; // condition-mean PSTH bins, or single-trial bins
+    std::vector<Window> windows;    // empty: the whole aligned window as one window named "all"
 };
 
 struct CvPcaSection {

@@ -25,14 +25,14 @@ struct SessionEntry {
 struct WorkItem {
     std::uint64_t id = 0; // position in Plan::items; stable for a given job and inventory
     Stage stage = Stage::Bin;
-    std::string analysis;            // "bin", "pca", "cvpca", "fa", ...
-    std::size_t session = 0;         // index into Plan::sessions
-    std::string session_key;         // Plan::sessions[session].key, so name() needs no plan
-    std::string region;              // brain region
-    std::size_t block = 0;           // block index within (population, analysis)
+    std::string analysis;             // "bin", "pca", "cvpca", "fa", ...
+    std::size_t session = 0;          // index into Plan::sessions
+    std::string session_key;          // Plan::sessions[session].key, so name() needs no plan
+    std::string region;               // brain region
+    std::size_t block = 0;            // block index within (population, analysis)
     std::vector<std::uint64_t> needs; // items that must be complete before this one starts
-    double cost = 0.0;               // estimated relative cost, for largest-first scheduling
-    std::string name() const;        // e.g. "pca/zhang-desimone-it-1001/IT/0", for messages
+    double cost = 0.0;                // estimated relative cost, for largest-first scheduling
+    std::string name() const;         // e.g. "pca/zhang-desimone-it-1001/IT/0", for messages
 };
 
 struct Plan {

@@ -1,4 +1,5 @@
 #include "kernels/generator_model.hpp"
+#include "kernels/gaussian.hpp"
 
 #include <algorithm>
 #include <array>
@@ -28,13 +29,6 @@ std::uint64_t stream_spikes(std::size_t unit) { // one unit's spikes (BlockRng)
 // Latent coefficients: key (seed, region_item(name)), stream 0 — shared by every session.
 std::uint64_t region_item(const std::string& name) {
     return (std::uint64_t{1} << 63) | region_key(name);
-}
-
-double standard_normal(CounterRng& rng) {
-    // Box–Muller, cosine branch only: two uniforms per normal keeps the draw count fixed.
-    double u1 = 1.0 - rng.uniform(); // (0, 1]
-    double u2 = rng.uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
 // Spikes of one unit by time rescaling and thinning. The unit walks through pieces of

@@ -15,6 +15,7 @@
 #include <tbb/global_control.h>
 
 #include "kernels/decode.hpp"
+#include "kernels/gaussian.hpp"
 #include "kernels/linear_classifier.hpp"
 #include "kernels/ridge.hpp"
 #include "kernels/rng.hpp"
@@ -28,10 +29,7 @@ using Eigen::MatrixXd;
 
 namespace {
 
-double normal(k::CounterRng& rng) { // Box–Muller
-    const double u = 1.0 - rng.uniform(), v = rng.uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
-}
+using neuropop::kernels::standard_normal;
 
 // Standard normal upper tail H(x) = P(Z > x).
 double gaussian_tail(double x) {
@@ -251,7 +249,7 @@ std::vector<MatrixXd> two_gaussians(std::uint64_t seed, int n, int p, double d,
     k::CounterRng rng(seed, 0);
     Eigen::VectorXd direction(p);
     for (auto& v : direction)
-        v = normal(rng);
+        v = standard_normal(rng);
     direction *= 0.5 * d / direction.norm();
     MatrixXd x(n, p);
     labels.resize(static_cast<std::size_t>(n));
@@ -259,7 +257,7 @@ std::vector<MatrixXd> two_gaussians(std::uint64_t seed, int n, int p, double d,
         const int c = i % 2;
         labels[static_cast<std::size_t>(i)] = c;
         for (int j = 0; j < p; ++j)
-            x(i, j) = (c == 0 ? -direction[j] : direction[j]) + normal(rng);
+            x(i, j) = (c == 0 ? -direction[j] : direction[j]) + standard_normal(rng);
     }
     return {x};
 }
@@ -358,7 +356,7 @@ TEST_CASE("permutation blocks and thread counts do not change results", "[decode
         labels[static_cast<std::size_t>(i)] = i % 3;
         for (auto& b : bins)
             for (int j = 0; j < 4; ++j)
-                b(i, j) = 0.7 * ((i % 3) == j ? 1.0 : 0.0) + normal(rng);
+                b(i, j) = 0.7 * ((i % 3) == j ? 1.0 : 0.0) + standard_normal(rng);
     }
     k::CrossValidation cv;
     cv.repeats = 2;
@@ -401,7 +399,8 @@ TEST_CASE("temporal generalisation equals a scikit-learn loop on the same folds"
         for (int b = 0; b < n_bins; ++b)
             for (int j = 0; j < p; ++j) {
                 const int coding = (b < 3 ? 0 : 4) + c; // units 0–2 early, 4–6 late
-                bins[static_cast<std::size_t>(b)](i, j) = (j == coding ? 1.5 : 0.0) + normal(rng);
+                bins[static_cast<std::size_t>(b)](i, j) =
+                    (j == coding ? 1.5 : 0.0) + standard_normal(rng);
             }
     }
     neuropop::test::TempDir dir("decode-tg");
@@ -466,11 +465,11 @@ TEST_CASE("ridge regression equals scikit-learn's Ridge and its cross-validated 
     std::vector<double> y(n);
     Eigen::VectorXd w(p);
     for (auto& v : w)
-        v = normal(rng);
+        v = standard_normal(rng);
     for (int i = 0; i < n; ++i) {
         for (int j = 0; j < p; ++j)
-            x(i, j) = 3.0 + normal(rng) * (1 + j);
-        y[static_cast<std::size_t>(i)] = x.row(i).dot(w) + 2.0 + normal(rng);
+            x(i, j) = 3.0 + standard_normal(rng) * (1 + j);
+        y[static_cast<std::size_t>(i)] = x.row(i).dot(w) + 2.0 + standard_normal(rng);
     }
     neuropop::test::TempDir dir("ridge");
     td::write_matrix(dir / "x.f64", x);
@@ -507,8 +506,8 @@ for alpha in (0.1, 25.0):
         var_signal += w[j] * w[j];
     for (int i = 0; i < m; ++i) {
         for (int j = 0; j < p; ++j)
-            xs(i, j) = normal(rng);
-        ys[static_cast<std::size_t>(i)] = xs.row(i).dot(w) + normal(rng);
+            xs(i, j) = standard_normal(rng);
+        ys[static_cast<std::size_t>(i)] = xs.row(i).dot(w) + standard_normal(rng);
     }
     k::CrossValidation cv;
     const auto r = k::regress_bins(std::vector<MatrixXd>{xs}, ys, 1.0, cv);

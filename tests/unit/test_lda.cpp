@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/gaussian.hpp"
 #include "kernels/lda.hpp"
 #include "kernels/ledoit_wolf.hpp"
 #include "kernels/rng.hpp"
@@ -21,10 +22,7 @@ namespace td = neuropop::test::decode;
 
 namespace {
 
-double normal(CounterRng& rng) { // Box–Muller
-    const double u = 1.0 - rng.uniform(), v = rng.uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
-}
+using neuropop::kernels::standard_normal;
 
 // Poisson-like counts: rounded, non-negative, class-dependent rates, features of very
 // different scales (so the per-class standardisation inside 'auto' matters), and optionally a
@@ -40,19 +38,19 @@ Problem make_problem(std::uint64_t seed, int n, int p, int k, bool constant_feat
     Problem pr{Eigen::MatrixXd(n, p), std::vector<int>(static_cast<std::size_t>(n)), k};
     Eigen::MatrixXd rate(k, p);
     for (auto& v : rate.reshaped())
-        v = std::exp(1.0 + 0.5 * normal(rng));
+        v = std::exp(1.0 + 0.5 * standard_normal(rng));
     Eigen::VectorXd scale(p);
     for (int j = 0; j < p; ++j)
         scale[j] = std::pow(10.0, 2.0 * rng.uniform() - 1.0);
     for (int i = 0; i < n; ++i) {
         const int c = i % k;
         pr.y[static_cast<std::size_t>(i)] = c;
-        const double shared = normal(rng); // correlated noise across features
+        const double shared = standard_normal(rng); // correlated noise across features
         for (int j = 0; j < p; ++j)
-            pr.x(i, j) =
-                scale[j] *
-                std::max(0.0, std::round(rate(c, j) + std::sqrt(rate(c, j)) *
-                                                          (0.6 * normal(rng) + 0.8 * shared)));
+            pr.x(i, j) = scale[j] *
+                         std::max(0.0, std::round(rate(c, j) +
+                                                  std::sqrt(rate(c, j)) *
+                                                      (0.6 * standard_normal(rng) + 0.8 * shared)));
         if (constant_features) {
             pr.x(i, 0) = 3.0 * c; // constant within each class
             pr.x(i, 1) = 2.5;     // constant overall

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/gaussian.hpp"
 #include "kernels/logistic.hpp"
 #include "kernels/rng.hpp"
 #include "tests/support/support.hpp"
@@ -21,10 +22,7 @@ namespace td = neuropop::test::decode;
 
 namespace {
 
-double normal(CounterRng& rng) { // Box–Muller
-    const double u = 1.0 - rng.uniform(), v = rng.uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
-}
+using neuropop::kernels::standard_normal;
 
 struct Problem {
     Eigen::MatrixXd x;
@@ -40,9 +38,9 @@ Problem make_problem(std::uint64_t seed, int n, int p, int k, double separation)
     pr.classes = k;
     Eigen::MatrixXd means(k, p), mix(p, p);
     for (auto& v : means.reshaped())
-        v = separation * normal(rng);
+        v = separation * standard_normal(rng);
     for (auto& v : mix.reshaped())
-        v = normal(rng) / std::sqrt(static_cast<double>(p));
+        v = standard_normal(rng) / std::sqrt(static_cast<double>(p));
     mix.diagonal().array() += 1.0;
     pr.x.resize(n, p);
     pr.y.resize(static_cast<std::size_t>(n));
@@ -50,7 +48,7 @@ Problem make_problem(std::uint64_t seed, int n, int p, int k, double separation)
         pr.y[static_cast<std::size_t>(i)] = i % k;
         Eigen::RowVectorXd z(p);
         for (auto& v : z)
-            v = normal(rng);
+            v = standard_normal(rng);
         pr.x.row(i) = means.row(i % k) + z * mix;
     }
     return pr;

@@ -5,6 +5,7 @@
 #include "engine/item_tasks.hpp"
 #include "io/errors.hpp"
 #include "io/nwb_reader.hpp"
+#include "jobs/columns.hpp"
 #include "jobs/text_values.hpp"
 #include "kernels/binning.hpp"
 
@@ -52,6 +53,14 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
         throw io::InputError(session.file, "/intervals/trials/" + spec.align.event,
                              "align.event must be a numeric column with one time per trial");
     auto labels = condition_labels(trials, spec.conditions.columns, session.file);
+    std::vector<io::Column> extra;
+    for (const auto& name : jobs::extra_trial_columns(spec)) {
+        const io::Column* c = trials.find(name);
+        if (c == nullptr || c->size() != trials.rows())
+            throw io::InputError(session.file, "/intervals/trials/" + name,
+                                 "column named by the job missing or not one value per trial");
+        extra.push_back(*c);
+    }
     const auto rows = info.units_in(item.region);
     if (rows.empty())
         throw io::InputError(session.file, "/units", "no unit in region '" + item.region + "'");
@@ -72,7 +81,8 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
 
     return [spec, group = binned_group(session.key, item.region), attributes,
             spikes = std::move(spikes), align = event->numbers, trial_ids = trials.ids,
-            labels = std::move(labels), unit_ids = std::move(unit_ids)]() {
+            labels = std::move(labels), unit_ids = std::move(unit_ids),
+            extra = std::move(extra)]() {
         const kernels::BinWindow window{spec.align.start, spec.align.stop, spec.align.bin_width};
         kernels::CountTensor counts = kernels::bin_spikes(spikes, align, window);
         const auto T = counts.n_trials, U = counts.n_units, B = counts.n_bins;
@@ -126,6 +136,27 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
                       "bin edges relative to the alignment event", {{"bin_edge", "bin_edges"}});
         block.add_f64(j("bin_centers"), {B}, std::move(centers), "s",
                       "bin centres relative to the alignment event", {{"bin", "bin_centers"}});
+        if (!extra.empty())
+            block.group(j("trials"), {{"description", std::string("trials columns the job reads "
+                                                                  "(decoding targets, geometry "
+                                                                  "conditions and models), kept "
+                                                                  "trials only")}});
+        for (const auto& c : extra) {
+            const std::string path =
+                io::join_path(io::join_path(group, "trials"), io::path_safe(c.name));
+            const std::string what = "/intervals/trials/" + c.name + " of each kept trial";
+            if (c.is_string) {
+                std::vector<std::string> v;
+                for (auto row : counts.trials)
+                    v.push_back(c.strings.at(row));
+                block.add_strings(path, std::move(v), what, {trial});
+            } else {
+                std::vector<double> v;
+                for (auto row : counts.trials)
+                    v.push_back(c.numbers.at(row));
+                block.add_f64(path, {T}, std::move(v), "", what, {trial});
+            }
+        }
         return block;
     };
 }

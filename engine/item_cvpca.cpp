@@ -10,7 +10,7 @@
 namespace neuropop::engine::detail {
 
 Work prepare_cvpca(const ItemEnv& env, const jobs::WorkItem& item, Population pop) {
-    return [&spec = env.spec, seed = env.spec.run.seed, id = item.id,
+    return [&spec = env.spec, seed = env.spec.run.seed, id = item.rng_key(),
             group = analysis_group(item.session_key, item.region),
             attrs = population_attributes(env, item), pop = std::move(pop)]() {
         kernels::CounterRng halves_rng(seed, id, stream_halves);

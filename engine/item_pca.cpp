@@ -116,7 +116,7 @@ void pca_window(io::ResultBlock& block, const std::string& parent, const jobs::J
 } // namespace
 
 Work prepare_pca(const ItemEnv& env, const jobs::WorkItem& item, Population pop) {
-    return [&spec = env.spec, seed = env.spec.run.seed, id = item.id,
+    return [&spec = env.spec, seed = env.spec.run.seed, id = item.rng_key(),
             parent = analysis_group(item.session_key, item.region) + "/pca",
             attrs = population_attributes(env, item), pop = std::move(pop)]() {
         kernels::CounterRng rng(seed, id, stream_halves);

@@ -30,6 +30,13 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item);
 Work prepare_pca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_cvpca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_fa(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+// Decoding (engine/item_decode*.cpp): the permutation-null blocks are intermediate items read
+// back by their population's decode item; the summary reads every decode item of a region.
+Work prepare_decode(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_decode_null(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_decode_summary(const ItemEnv& env, const jobs::WorkItem& item);
+// Representational geometry (engine/item_geometry*.cpp).
+Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 
 // The attributes every /sessions/<session>/<region> group carries.
 io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item);

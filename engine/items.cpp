@@ -27,7 +27,8 @@ std::vector<std::uint8_t> encode(const PlanView& plan) {
     for (const auto& i : plan.items) {
         p.put(i.id).put(static_cast<std::uint8_t>(i.stage)).put(i.analysis);
         p.put<std::uint64_t>(i.session).put(i.session_key).put(i.region);
-        p.put<std::uint64_t>(i.block).put(i.needs).put(i.cost);
+        p.put<std::uint64_t>(i.block).put(i.target).put(i.first).put(i.last).put(i.scope);
+        p.put(static_cast<std::uint8_t>(i.intermediate)).put(i.needs).put(i.cost);
     }
     return std::move(p.bytes());
 }
@@ -51,6 +52,11 @@ PlanView decode_plan(const std::vector<std::uint8_t>& bytes) {
         i.session_key = u.get_string();
         i.region = u.get_string();
         i.block = static_cast<std::size_t>(u.get<std::uint64_t>());
+        i.target = u.get_string();
+        i.first = u.get<std::uint64_t>();
+        i.last = u.get<std::uint64_t>();
+        i.scope = u.get_string();
+        i.intermediate = u.get<std::uint8_t>() != 0;
         i.needs = u.get_vector<std::uint64_t>();
         i.cost = u.get<double>();
     }
@@ -147,6 +153,12 @@ std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     detail::Work work;
     if (item.analysis == "bin") {
         work = detail::prepare_bin(env, item);
+    } else if (item.stage == jobs::Stage::Summarise) {
+        // Summaries read the item files of the items they need themselves.
+        if (item.analysis == "decode_summary")
+            work = detail::prepare_decode_summary(env, item);
+        else
+            throw std::logic_error(item.name() + ": unknown analysis '" + item.analysis + "'");
     } else {
         // Stage 2 reads its population's counts back from the bin item's file.
         const jobs::WorkItem* bin = nullptr;
@@ -162,6 +174,12 @@ std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
             work = detail::prepare_cvpca(env, item, std::move(pop));
         else if (item.analysis == "fa")
             work = detail::prepare_fa(env, item, std::move(pop));
+        else if (item.analysis == "decode")
+            work = detail::prepare_decode(env, item, std::move(pop));
+        else if (item.analysis == "decode_null")
+            work = detail::prepare_decode_null(env, item, std::move(pop));
+        else if (item.analysis == "geometry")
+            work = detail::prepare_geometry(env, item, std::move(pop));
         else
             throw std::logic_error(item.name() + ": unknown analysis '" + item.analysis + "'");
     }

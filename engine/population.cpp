@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "jobs/text_values.hpp"
+
 namespace neuropop::engine {
 
 std::vector<double> Population::bin_centers(const jobs::BinRange& r) const {
@@ -11,6 +13,17 @@ std::vector<double> Population::bin_centers(const jobs::BinRange& r) const {
     for (std::size_t b = r.first; b < r.last; ++b)
         c.push_back(0.5 * (bin_edges[b] + bin_edges[b + 1]));
     return c;
+}
+
+std::string TrialColumn::label(std::size_t t) const {
+    return is_string ? strings.at(t) : jobs::text::format_double(numbers.at(t));
+}
+
+const TrialColumn& Population::column(const std::string& name) const {
+    const auto it = columns.find(io::path_safe(name));
+    if (it == columns.end())
+        throw std::runtime_error("trials column '" + name + "' was not copied by the bin item");
+    return it->second;
 }
 
 Population Population::from_block(const io::ResultBlock& block, const std::string& group) {
@@ -28,6 +41,19 @@ Population Population::from_block(const io::ResultBlock& block, const std::strin
     if (p.unit_ids.size() != p.units || p.trial_conditions.size() != p.trials ||
         p.bin_edges.size() != p.bins + 1)
         throw std::runtime_error(group + ": coordinates do not match the counts");
+    const std::string prefix = io::join_path(group, "trials") + "/";
+    for (const auto& d : block.datasets) {
+        if (d.path.rfind(prefix, 0) != 0) continue;
+        TrialColumn c;
+        c.is_string = d.type == io::ElementType::String;
+        if (c.is_string)
+            c.strings = d.text;
+        else
+            c.numbers = d.f64;
+        if ((c.is_string ? c.strings.size() : c.numbers.size()) != p.trials)
+            throw std::runtime_error(d.path + ": not one value per trial");
+        p.columns[d.path.substr(prefix.size())] = std::move(c);
+    }
     std::map<std::string, std::vector<std::size_t>> by_label;
     for (std::size_t t = 0; t < p.trials; ++t)
         by_label[p.trial_conditions[t]].push_back(t);

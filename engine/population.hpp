@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@
 
 namespace neuropop::engine {
 
+// A trials column copied by the bin item (jobs/columns.hpp), one value per kept trial.
+struct TrialColumn {
+    bool is_string = false;
+    std::vector<std::string> strings;
+    std::vector<double> numbers;
+    // The value of trial t as a label: strings as stored, numbers in their shortest exact form.
+    std::string label(std::size_t t) const;
+};
+
 struct Population {
     std::size_t trials = 0, units = 0, bins = 0;
     std::vector<std::uint32_t> counts; // [trial][unit][bin], row-major
@@ -24,6 +34,10 @@ struct Population {
     std::vector<double> bin_edges;                   // bins + 1, seconds relative to the event
     std::vector<std::string> conditions;             // distinct labels, sorted
     std::vector<std::vector<std::size_t>> trials_of; // per condition: its trials, ascending
+    std::map<std::string, TrialColumn> columns;      // by trials-column name
+
+    // The named column; std::runtime_error when the bin item did not copy it.
+    const TrialColumn& column(const std::string& name) const;
 
     std::uint32_t at(std::size_t t, std::size_t u, std::size_t b) const {
         return counts[(t * units + u) * bins + b];

@@ -247,9 +247,10 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         try {
             std::vector<std::string> files;
             for (const auto& o : master->outcomes()) {
-                if (o.ok)
-                    files.push_back(item_file(folder.items(), o.id).string());
-                else
+                if (o.ok) {
+                    if (!view.items[o.id].intermediate)
+                        files.push_back(item_file(folder.items(), o.id).string());
+                } else
                     result.failed.push_back(view.items[o.id].name() + ": " + o.error);
             }
             failed = master->failed();

@@ -36,17 +36,21 @@ void check_windows(const JobSpec& spec, const std::set<std::string>& bad,
     if (any_bad(bad, {"align.start", "align.stop", "align.bin_width"})) return;
     const kernels::BinWindow whole{spec.align.start, spec.align.stop, spec.align.bin_width};
     if (!whole.validate().empty()) return; // reported by check_align
-    if (bad.count("pca.windows") == 0) {
+    const auto check_list = [&](const char* key, const std::vector<Window>& windows) {
+        if (bad.count(key) != 0) return;
         std::set<std::string> names;
-        for (const auto& w : spec.pca.windows) {
+        for (const auto& w : windows) {
             std::string why;
             if (!window_bins(spec.align, w, &why))
-                problems.push_back("pca.windows: " + why + allowed("pca.windows"));
+                problems.push_back(std::string(key) + ": " + why + allowed(key));
             if (!names.insert(w.name).second)
-                problems.push_back("pca.windows: window name '" + w.name + "' used twice" +
-                                   allowed("pca.windows"));
+                problems.push_back(std::string(key) + ": window name '" + w.name + "' used twice" +
+                                   allowed(key));
         }
-    }
+    };
+    check_list("pca.windows", spec.pca.windows);
+    check_list("decode.windows", spec.decode.windows);
+    check_list("geometry.windows", spec.geometry.windows);
     // The FA window is only checked when FA runs: its default need not fit every aligned window.
     if (spec.fa.enabled && bad.count("fa.window") == 0) {
         std::string why;
@@ -87,6 +91,16 @@ void check_spec(const JobSpec& spec, const std::set<std::string>& bad,
         problems.push_back("cvpca.fit_last = " + std::to_string(spec.cvpca.fit_last) +
                            ": less than cvpca.fit_first = " + std::to_string(spec.cvpca.fit_first) +
                            allowed("cvpca.fit_last"));
+    if (spec.decode.enabled && spec.decode.targets.empty() && bad.count("decode.targets") == 0)
+        problems.push_back("decode.targets: empty, but decode.enabled = true" +
+                           allowed("decode.targets"));
+    if (spec.geometry.enabled && spec.geometry.conditions.empty() &&
+        bad.count("geometry.conditions") == 0)
+        problems.push_back("geometry.conditions: empty, but geometry.enabled = true" +
+                           allowed("geometry.conditions"));
+    if (spec.geometry.enabled && spec.geometry.rdms.empty() && bad.count("geometry.rdms") == 0)
+        problems.push_back("geometry.rdms: empty, but geometry.enabled = true" +
+                           allowed("geometry.rdms"));
     if (spec.run.force && spec.run.resume)
         problems.push_back("run.force and run.resume: both true; choose one (force starts "
                            "afresh over an existing results file, resume continues it)");

@@ -1,6 +1,7 @@
 #include "jobs/job_keys.hpp"
 
 #include <limits>
+#include <utility>
 
 #include "jobs/text_values.hpp"
 
@@ -57,6 +58,69 @@ KeySpec bool_key(std::string name, std::string help, std::function<bool(const Jo
                 std::string why;
                 if (auto v = text::to_bool(t, why)) put(s, *v);
                 return why;
+            }};
+}
+
+// A comma-separated list of name:start:stop windows, stored through `field`.
+// `field` is a generic lambda returning the list from a JobSpec (const or not).
+template <class Field>
+KeySpec windows_key(std::string name, std::string help, std::string empty_meaning, Field field) {
+    return {std::move(name),
+            "comma-separated name:start:stop, seconds relative to the event, each inside "
+            "[align.start, align.stop] on bin edges (e.g. baseline:-0.4:0, response:0.1:0.5); "
+            "names unique, of letters, digits, '_', '-', '.'; empty: " +
+                empty_meaning,
+            std::move(help),
+            [field](const JobSpec& s) {
+                std::vector<std::string> items;
+                for (const auto& w : field(s))
+                    items.push_back(text::format_window(w));
+                return text::join(items);
+            },
+            [field](JobSpec& s, const std::string& t, const fs::path&) {
+                auto& out = field(s);
+                out.clear();
+                std::string problems;
+                for (const auto& item : text::split_list(t)) {
+                    std::string why;
+                    if (auto w = text::to_window(item, why))
+                        out.push_back(*w);
+                    else
+                        problems += (problems.empty() ? "" : "; ") + why;
+                }
+                return problems;
+            }};
+}
+
+// A comma-separated list of names from a fixed vocabulary, mapped to enum values.
+template <class E, class Field>
+KeySpec choices_key(std::string name, std::string help,
+                    std::vector<std::pair<std::string, E>> vocabulary, Field field) {
+    std::vector<std::string> names;
+    for (const auto& [n, v] : vocabulary)
+        names.push_back(n);
+    return {std::move(name), "comma-separated, from: " + text::join(names), std::move(help),
+            [field, vocabulary](const JobSpec& s) {
+                std::vector<std::string> items;
+                for (const auto& v : field(s))
+                    for (const auto& [n, e] : vocabulary)
+                        if (e == v) items.push_back(n);
+                return text::join(items);
+            },
+            [field, vocabulary](JobSpec& s, const std::string& t, const fs::path&) {
+                auto& out = field(s);
+                out.clear();
+                std::string problems;
+                for (const auto& item : text::split_list(t)) {
+                    bool found = false;
+                    for (const auto& [n, e] : vocabulary)
+                        if (n == item) {
+                            out.push_back(e);
+                            found = true;
+                        }
+                    if (!found) problems += (problems.empty() ? "unknown: " : ", ") + item;
+                }
+                return problems;
             }};
 }
 
@@ -179,30 +243,9 @@ std::vector<KeySpec> make_keys() {
                          return std::string("unknown value");
                      return std::string();
                  }});
-    k.push_back({"pca.windows",
-                 "comma-separated name:start:stop, seconds relative to the event, each inside "
-                 "[align.start, align.stop] on bin edges (e.g. baseline:-0.4:0, "
-                 "response:0.1:0.5); names unique, of letters, digits, '_', '-', '.'; empty: the "
-                 "whole aligned window, named all",
-                 "time windows analysed separately",
-                 [](const JobSpec& s) {
-                     std::vector<std::string> items;
-                     for (const auto& w : s.pca.windows)
-                         items.push_back(text::format_window(w));
-                     return text::join(items);
-                 },
-                 [](JobSpec& s, const std::string& t, const fs::path&) {
-                     s.pca.windows.clear();
-                     std::string problems;
-                     for (const auto& item : text::split_list(t)) {
-                         std::string why;
-                         if (auto w = text::to_window(item, why))
-                             s.pca.windows.push_back(*w);
-                         else
-                             problems += (problems.empty() ? "" : "; ") + why;
-                     }
-                     return problems;
-                 }});
+    k.push_back(windows_key(
+        "pca.windows", "time windows analysed separately", "the whole aligned window, named all",
+        [](auto& s) -> auto& { return s.pca.windows; }));
     // [cvpca]
     k.push_back(bool_key(
         "cvpca.enabled", "run cross-validated PCA (Stringer et al. 2019) on every population",
@@ -248,6 +291,196 @@ std::vector<KeySpec> make_keys() {
     k.push_back(double_key(
         "fa.tol", "EM stops when the log-likelihood gains less than this", "number > 0", true,
         [](const JobSpec& s) { return s.fa.tol; }, [](JobSpec& s, double v) { s.fa.tol = v; }));
+    // [decode]
+    k.push_back(bool_key(
+        "decode.enabled", "run time-resolved cross-validated decoding on every population",
+        [](const JobSpec& s) { return s.decode.enabled; },
+        [](JobSpec& s, bool v) { s.decode.enabled = v; }));
+    k.push_back({"decode.targets",
+                 "comma-separated /intervals/trials columns (string or numeric), each optionally "
+                 "with a class subset after ':' separated by '|' (e.g. stimulus_ID, "
+                 "stimulus_ID:car|face); numeric columns with decoder = ridge are regressed",
+                 "what to decode",
+                 [](const JobSpec& s) {
+                     std::vector<std::string> items;
+                     for (const auto& t : s.decode.targets)
+                         items.push_back(t.classes.empty()
+                                             ? t.column
+                                             : t.column + ":" + text::join(t.classes, "|"));
+                     return text::join(items);
+                 },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.decode.targets.clear();
+                     std::string problems;
+                     for (const auto& item : text::split_list(t)) {
+                         DecodeSection::Target target;
+                         const auto colon = item.find(':');
+                         target.column = text::trim(item.substr(0, colon));
+                         if (colon != std::string::npos)
+                             target.classes = text::split_list(item.substr(colon + 1), '|');
+                         if (target.column.empty() ||
+                             (colon != std::string::npos && target.classes.size() < 2))
+                             problems += (problems.empty() ? "" : "; ") +
+                                         ("'" + item +
+                                          "': a column name, then optionally ':' and 2 or more "
+                                          "classes");
+                         s.decode.targets.push_back(std::move(target));
+                     }
+                     return problems;
+                 }});
+    k.push_back({"decode.decoder",
+                 "logistic (multinomial, L2, unpenalised intercept), lda (Ledoit-Wolf "
+                 "shrinkage) or ridge (numeric targets, scored by R^2)",
+                 "the decoder",
+                 [](const JobSpec& s) {
+                     switch (s.decode.decoder) {
+                     case DecoderName::Lda:
+                         return std::string("lda");
+                     case DecoderName::Ridge:
+                         return std::string("ridge");
+                     default:
+                         return std::string("logistic");
+                     }
+                 },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     const auto v = text::trim(t);
+                     if (v == "logistic")
+                         s.decode.decoder = DecoderName::Logistic;
+                     else if (v == "lda")
+                         s.decode.decoder = DecoderName::Lda;
+                     else if (v == "ridge")
+                         s.decode.decoder = DecoderName::Ridge;
+                     else
+                         return std::string("unknown decoder");
+                     return std::string();
+                 }});
+    k.push_back(double_key(
+        "decode.C", "logistic: inverse L2 regularisation strength (scikit-learn's C)", "number > 0",
+        true, [](const JobSpec& s) { return s.decode.C; },
+        [](JobSpec& s, double v) { s.decode.C = v; }));
+    k.push_back(double_key(
+        "decode.alpha", "ridge: L2 regularisation strength", "number > 0", true,
+        [](const JobSpec& s) { return s.decode.alpha; },
+        [](JobSpec& s, double v) { s.decode.alpha = v; }));
+    k.push_back(uint_key(
+        "decode.folds", "stratified cross-validation folds", 2, 1000,
+        [](const JobSpec& s) { return s.decode.folds; },
+        [](JobSpec& s, std::uint64_t v) { s.decode.folds = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "decode.repeats", "repeats of the k-fold split with fresh folds, pooled", 1, 1000,
+        [](const JobSpec& s) { return s.decode.repeats; },
+        [](JobSpec& s, std::uint64_t v) { s.decode.repeats = static_cast<std::size_t>(v); }));
+    k.push_back(windows_key(
+        "decode.windows", "time windows whose summed counts are decoded (instead of every bin)",
+        "every bin of the aligned window", [](auto& s) -> auto& { return s.decode.windows; }));
+    k.push_back(bool_key(
+        "decode.generalization", "temporal generalisation matrix [train time, test time]",
+        [](const JobSpec& s) { return s.decode.generalization; },
+        [](JobSpec& s, bool v) { s.decode.generalization = v; }));
+    k.push_back(uint_key(
+        "decode.permutations", "permutation-null draws (0: no null, no p-values)", 0, max_count,
+        [](const JobSpec& s) { return s.decode.permutations; },
+        [](JobSpec& s, std::uint64_t v) { s.decode.permutations = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "decode.permutations_per_item",
+        "permutations per work item, so the null spreads over ranks (results do not depend on "
+        "it)",
+        1, max_count, [](const JobSpec& s) { return s.decode.permutations_per_item; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.decode.permutations_per_item = static_cast<std::size_t>(v);
+        }));
+    // [geometry]
+    k.push_back(bool_key(
+        "geometry.enabled", "run representational geometry on every population",
+        [](const JobSpec& s) { return s.geometry.enabled; },
+        [](JobSpec& s, bool v) { s.geometry.enabled = v; }));
+    k.push_back({"geometry.conditions",
+                 "comma-separated condition sets, each one or more /intervals/trials columns "
+                 "joined by '*' (e.g. stimulus_ID, stimulus_ID*stimulus_position)",
+                 "the conditions whose geometry is measured",
+                 [](const JobSpec& s) {
+                     std::vector<std::string> items;
+                     for (const auto& set : s.geometry.conditions)
+                         items.push_back(text::join(set, "*"));
+                     return text::join(items);
+                 },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.geometry.conditions.clear();
+                     for (const auto& item : text::split_list(t))
+                         s.geometry.conditions.push_back(text::split_list(item, '*'));
+                     return std::string();
+                 }});
+    k.push_back(windows_key(
+        "geometry.windows", "time windows whose summed counts are analysed",
+        "the whole aligned window, named all",
+        [](auto& s) -> auto& { return s.geometry.windows; }));
+    k.push_back(choices_key<RdmMeasure>(
+        "geometry.rdms", "RDM measures",
+        {{"euclidean", RdmMeasure::Euclidean},
+         {"correlation", RdmMeasure::Correlation},
+         {"crossnobis", RdmMeasure::Crossnobis}},
+        [](auto& s) -> auto& { return s.geometry.rdms; }));
+    k.push_back(uint_key(
+        "geometry.folds", "crossnobis: folds of each condition's trials", 2, 1000,
+        [](const JobSpec& s) { return s.geometry.folds; },
+        [](JobSpec& s, std::uint64_t v) { s.geometry.folds = static_cast<std::size_t>(v); }));
+    k.push_back({"geometry.models",
+                 "comma-separated /intervals/trials columns; each gives a model RDM with 0 where "
+                 "two conditions share the column's value and 1 where they differ",
+                 "model RDMs compared with the data RDMs",
+                 [](const JobSpec& s) { return text::join(s.geometry.model_columns); },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.geometry.model_columns = text::split_list(t);
+                     return std::string();
+                 }});
+    k.push_back({"geometry.model_file",
+                 "a CSV file: one model per line, 'name, d_01, d_02, ..., d_12, ...' (upper "
+                 "triangle, conditions sorted by label); relative paths from the job file's "
+                 "folder; empty: none",
+                 "model RDMs from a file", [](const JobSpec& s) { return s.geometry.model_file; },
+                 [](JobSpec& s, const std::string& t, const fs::path& base) {
+                     const auto p = text::trim(t);
+                     s.geometry.model_file = p.empty() ? std::string() : resolve(p, base);
+                     return std::string();
+                 }});
+    k.push_back(choices_key<RdmCompareMethod>(
+        "geometry.compare", "how data and model RDMs are compared",
+        {{"spearman", RdmCompareMethod::Spearman},
+         {"kendall_tau_a", RdmCompareMethod::KendallTauA},
+         {"cosine", RdmCompareMethod::Cosine}},
+        [](auto& s) -> auto& { return s.geometry.compare; }));
+    k.push_back(uint_key(
+        "geometry.permutations", "condition-label permutations per RDM comparison (0: no p)", 0,
+        max_count, [](const JobSpec& s) { return s.geometry.permutations; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.geometry.permutations = static_cast<std::size_t>(v);
+        }));
+    k.push_back({"geometry.shots",
+                 "comma-separated whole numbers >= 1 (e.g. 1, 2, 5, 10); each must be below "
+                 "every condition's trial count",
+                 "training samples per class of the few-shot prototype classifier",
+                 [](const JobSpec& s) {
+                     std::vector<std::string> items;
+                     for (int m : s.geometry.shots)
+                         items.push_back(std::to_string(m));
+                     return text::join(items);
+                 },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.geometry.shots.clear();
+                     std::string problems;
+                     for (const auto& item : text::split_list(t)) {
+                         std::string why;
+                         if (auto v = text::to_uint(item, 1, max_count, why))
+                             s.geometry.shots.push_back(static_cast<int>(*v));
+                         else
+                             problems += (problems.empty() ? "" : "; ") + item + ": " + why;
+                     }
+                     return problems;
+                 }});
+    k.push_back(uint_key(
+        "geometry.episodes", "few-shot episodes per condition pair and shot count (0: none)", 0,
+        max_count, [](const JobSpec& s) { return s.geometry.episodes; },
+        [](JobSpec& s, std::uint64_t v) { s.geometry.episodes = static_cast<std::size_t>(v); }));
     return k;
 }
 
@@ -268,6 +501,8 @@ const std::vector<SectionSpec>& job_sections() {
         {"pca", "principal component analysis"},
         {"cvpca", "cross-validated PCA spectrum"},
         {"fa", "factor analysis"},
+        {"decode", "time-resolved cross-validated decoding"},
+        {"geometry", "representational geometry and few-shot manifold geometry"},
     };
     return sections;
 }

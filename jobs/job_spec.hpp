@@ -72,6 +72,54 @@ struct FactorAnalysisSection {
     double tol = 1e-2;
 };
 
+enum class DecoderName { Logistic, Lda, Ridge };
+
+// Time-resolved decoding (ANALYSES.md §3). One decode item per population and target, plus
+// permutation-null items of at most `permutations_per_item` permutations each.
+struct DecodeSection {
+    bool enabled = false;
+    // Trials columns to decode, each optionally with a class subset:
+    // "stimulus_ID" or "stimulus_ID:car|face|house" (classes separated by '|').
+    struct Target {
+        std::string column;
+        std::vector<std::string> classes; // empty: every value of the column
+    };
+    std::vector<Target> targets;
+    DecoderName decoder = DecoderName::Logistic;
+    double C = 1.0;     // logistic: inverse L2 strength (scikit-learn's C)
+    double alpha = 1.0; // ridge: L2 strength
+    std::size_t folds = 5;
+    std::size_t repeats = 1;
+    std::vector<Window> windows; // empty: every bin of the aligned window
+    bool generalization = true;
+    std::size_t permutations = 100;
+    std::size_t permutations_per_item = 25;
+};
+
+enum class RdmMeasure { Euclidean, Correlation, Crossnobis };
+enum class RdmCompareMethod { Spearman, KendallTauA, Cosine };
+
+// Representational geometry (ANALYSES.md §4). One geometry item per population and condition set.
+struct GeometrySection {
+    bool enabled = false;
+    // Condition sets; each is one or more trials columns joined by '*', e.g. "stimulus_ID" or
+    // "stimulus_ID*stimulus_position" (labels "car|upper").
+    std::vector<std::vector<std::string>> conditions;
+    std::vector<Window> windows; // empty: the whole aligned window as one window named "all"
+    std::vector<RdmMeasure> rdms{RdmMeasure::Euclidean, RdmMeasure::Correlation,
+                                 RdmMeasure::Crossnobis};
+    std::size_t folds = 5; // crossnobis
+    // Model RDMs from trials columns: 0 where two conditions share the column's value, 1 where
+    // they differ (e.g. "stimulus_position").
+    std::vector<std::string> model_columns;
+    std::string model_file; // optional HDF5/CSV of named model RDMs (see jobs docs)
+    std::vector<RdmCompareMethod> compare{RdmCompareMethod::Spearman, RdmCompareMethod::KendallTauA,
+                                          RdmCompareMethod::Cosine};
+    std::size_t permutations = 1000; // condition-label permutations per comparison
+    std::vector<int> shots{1, 2, 5, 10};
+    std::size_t episodes = 100;
+};
+
 struct JobSpec {
     std::string job_file; // path of the INI file ("" when built in code)
     std::string job_text; // full effective job (INI text after flags), stored in the results
@@ -83,6 +131,8 @@ struct JobSpec {
     PcaSection pca;
     CvPcaSection cvpca;
     FactorAnalysisSection fa;
+    DecodeSection decode;
+    GeometrySection geometry;
 };
 
 } // namespace neuropop::jobs

@@ -3,7 +3,19 @@
 namespace neuropop::jobs {
 
 std::string WorkItem::name() const {
-    return analysis + "/" + session_key + "/" + region + "/" + std::to_string(block);
+    std::string n = analysis + "/" + session_key + "/" + region;
+    if (!target.empty()) n += "/" + target;
+    return n + "/" + std::to_string(block);
+}
+
+std::uint64_t WorkItem::rng_key() const {
+    std::uint64_t h = 14695981039346656037ULL;
+    const std::string key = session_key + "/" + region + "/" + (scope.empty() ? analysis : scope);
+    for (unsigned char c : key) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return h;
 }
 
 } // namespace neuropop::jobs

@@ -25,14 +25,26 @@ struct SessionEntry {
 struct WorkItem {
     std::uint64_t id = 0; // position in Plan::items; stable for a given job and inventory
     Stage stage = Stage::Bin;
-    std::string analysis;             // "bin", "pca", "cvpca", "fa", ...
-    std::size_t session = 0;          // index into Plan::sessions
-    std::string session_key;          // Plan::sessions[session].key, so name() needs no plan
-    std::string region;               // brain region
-    std::size_t block = 0;            // block index within (population, analysis)
+    std::string analysis;              // "bin", "pca", "cvpca", "fa", ...
+    std::size_t session = 0;           // index into Plan::sessions
+    std::string session_key;           // Plan::sessions[session].key, so name() needs no plan
+    std::string region;                // brain region
+    std::size_t block = 0;             // block index within (population, analysis)
+    std::string target;                // decode target column / geometry condition set / ""
+    std::uint64_t first = 0, last = 0; // permutation range [first, last) of a null item
+    // What random draws are keyed by, with the seed: every item that must see the same draws
+    // (a decode item and its permutation-null items) shares a scope, e.g. "decode/stimulus".
+    std::string scope;
+    // An intermediate item's file feeds later items only (e.g. a block of permutation nulls read
+    // by its decode item) and is not merged into the results file.
+    bool intermediate = false;
     std::vector<std::uint64_t> needs; // items that must be complete before this one starts
     double cost = 0.0;                // estimated relative cost, for largest-first scheduling
     std::string name() const;         // e.g. "pca/zhang-desimone-it-1001/IT/0", for messages
+    // CounterRng's item key: a 64-bit hash (FNV-1a) of session_key/region/scope. Unlike `id`
+    // it does not depend on the plan's other items, so a shard of a job (slurm arrays) and the
+    // whole job draw the same numbers for the same population.
+    std::uint64_t rng_key() const;
 };
 
 struct Plan {

@@ -1,4 +1,5 @@
 #include "jobs/planner.hpp"
+#include "jobs/planner_detail.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,15 +12,9 @@
 
 namespace neuropop::jobs {
 
-namespace {
+using detail::Population;
 
-// The sizes that set the cost of a population's items.
-struct Population {
-    std::size_t session = 0;
-    std::string region;
-    double units = 0, trials = 0, conditions = 1, spikes = 0;
-    std::uint64_t bin_item = 0;
-};
+namespace {
 
 // Trials that can be aligned (a NaN alignment time drops the trial when binning).
 double aligned_trials(const JobSpec& spec, const io::SessionInfo& info) {
@@ -133,7 +128,6 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
     const auto add = [&plan](Stage stage, const char* analysis, const Population& p,
                              std::vector<std::uint64_t> needs, double item_cost) {
         WorkItem item;
-        item.id = plan.items.size();
         item.stage = stage;
         item.analysis = analysis;
         item.session = p.session;
@@ -141,8 +135,7 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
         item.region = p.region;
         item.needs = std::move(needs);
         item.cost = item_cost;
-        plan.items.push_back(std::move(item));
-        return plan.items.back().id;
+        return detail::add_item(plan, std::move(item));
     };
 
     for (auto& p : populations)
@@ -160,6 +153,8 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
                                        " needs more units than factors");
         }
     }
+    detail::add_decode_items(spec, populations, static_cast<double>(window.bins()), plan);
+    detail::add_geometry_items(spec, populations, static_cast<double>(window.bins()), plan);
     return plan;
 }
 

@@ -141,6 +141,8 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
                                                                   "(decoding targets, geometry "
                                                                   "conditions and models), kept "
                                                                   "trials only")}});
+        // In the trials/ subgroup a scale name would resolve there, not to trial_index: these
+        // columns carry the trial label without a scale.
         for (const auto& c : extra) {
             const std::string path =
                 io::join_path(io::join_path(group, "trials"), io::path_safe(c.name));
@@ -149,12 +151,12 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
                 std::vector<std::string> v;
                 for (auto row : counts.trials)
                     v.push_back(c.strings.at(row));
-                block.add_strings(path, std::move(v), what, {trial});
+                block.add_strings(path, std::move(v), what, {{"trial", ""}});
             } else {
                 std::vector<double> v;
                 for (auto row : counts.trials)
                     v.push_back(c.numbers.at(row));
-                block.add_f64(path, {T}, std::move(v), "", what, {trial});
+                block.add_f64(path, {T}, std::move(v), "", what, {{"trial", ""}});
             }
         }
         return block;

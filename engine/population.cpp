@@ -38,6 +38,8 @@ Population Population::from_block(const io::ResultBlock& block, const std::strin
     p.unit_ids = block.at(io::join_path(group, "unit_ids")).i64;
     p.trial_conditions = block.at(io::join_path(group, "conditions")).text;
     p.bin_edges = block.at(io::join_path(group, "bin_edges")).f64;
+    if (const auto* ids = block.find(io::join_path(group, "trial_ids")); ids != nullptr)
+        p.trial_ids = ids->i64;
     if (p.unit_ids.size() != p.units || p.trial_conditions.size() != p.trials ||
         p.bin_edges.size() != p.bins + 1)
         throw std::runtime_error(group + ": coordinates do not match the counts");

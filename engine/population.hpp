@@ -30,6 +30,7 @@ struct Population {
     std::size_t trials = 0, units = 0, bins = 0;
     std::vector<std::uint32_t> counts; // [trial][unit][bin], row-major
     std::vector<std::int64_t> unit_ids;
+    std::vector<std::int64_t> trial_ids; // /intervals/trials/id of each kept trial (when copied)
     std::vector<std::string> trial_conditions;       // condition label of each kept trial
     std::vector<double> bin_edges;                   // bins + 1, seconds relative to the event
     std::vector<std::string> conditions;             // distinct labels, sorted

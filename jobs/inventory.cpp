@@ -9,6 +9,8 @@
 #include "io/errors.hpp"
 #include "io/h5.hpp"
 #include "io/nwb_reader.hpp"
+#include "jobs/decode_targets.hpp"
+#include "jobs/geometry_checks.hpp"
 #include "jobs/text_values.hpp"
 
 namespace neuropop::jobs {
@@ -49,6 +51,36 @@ std::string missing_column(const std::string& file, const io::TrialsTable& trial
            " (columns: " + column_list(trials) + ")";
 }
 
+// [decode] targets, judged on the trials that can be aligned (the only ones the bin item keeps),
+// so a bad target stops the job before any work starts.
+void check_decode_targets(const JobSpec& spec, const std::string& file,
+                          const io::TrialsTable& trials, std::vector<std::string>& problems) {
+    if (!spec.decode.enabled) return;
+    const auto* event = trials.find(spec.align.event);
+    std::vector<std::size_t> rows;
+    for (std::size_t r = 0; r < trials.rows(); ++r)
+        if (event == nullptr || event->is_string || r >= event->numbers.size() ||
+            std::isfinite(event->numbers[r]))
+            rows.push_back(r);
+    for (const auto& target : spec.decode.targets) {
+        const auto* c = trials.find(target.column);
+        if (c == nullptr) {
+            const auto reason = skipped_reason(trials, target.column);
+            problems.push_back(file + ": /intervals/trials/" + target.column + ": " +
+                               (reason.empty()
+                                    ? "no such column (columns: " + column_list(trials) + ")"
+                                    : "cannot be used (" + text::trim(reason) + ")") +
+                               " (decode.targets)");
+            continue;
+        }
+        std::vector<std::string> rules;
+        decode_labels(spec.decode, target, c->is_string, c->strings, c->numbers, rows, rules);
+        for (const auto& rule : rules)
+            problems.push_back(file + ": /intervals/trials/" + target.column + ": " + rule +
+                               " (decode.targets)");
+    }
+}
+
 void check_trials(const JobSpec& spec, const std::string& file, const io::SessionInfo& info,
                   std::vector<std::string>& problems) {
     if (!info.trials) {
@@ -76,6 +108,7 @@ void check_trials(const JobSpec& spec, const std::string& file, const io::Sessio
     for (const auto& column : spec.conditions.columns)
         if (trials.find(column) == nullptr)
             problems.push_back(missing_column(file, trials, column, "conditions.columns"));
+    check_decode_targets(spec, file, trials, problems);
 }
 
 // Every file data.sessions names, each once (by canonical path), sorted.
@@ -183,11 +216,13 @@ InventoryResult check_inventory(const JobSpec& spec) {
     io::ReadOptions options;
     options.scan_spikes = false;
     std::vector<io::SessionInfo> infos;
+    geometry::InventoryCheck geometry_check(spec, result.problems);
     for (const auto& file : files) {
         const auto shown = display(file);
         try {
             io::NwbReader reader(file, options);
             check_trials(spec, shown, reader.info(), result.problems);
+            geometry_check.session(shown, reader.info(), result.problems);
             infos.push_back(reader.info());
         } catch (const io::InputError& e) {
             result.problems.push_back(shown + ": " + e.path() + ": " + e.rule());
@@ -211,6 +246,7 @@ InventoryResult check_inventory(const JobSpec& spec) {
     std::sort(result.sessions.begin(), result.sessions.end(),
               [](const SessionEntry& a, const SessionEntry& b) { return a.key < b.key; });
     if (!result.sessions.empty()) check_populations(spec, result.sessions, result.problems);
+    geometry_check.finish(result.problems);
     return result;
 }
 

@@ -1,5 +1,6 @@
 #include "jobs/job_checks.hpp"
 
+#include "io/result_block.hpp"
 #include "jobs/job_keys.hpp"
 #include "jobs/text_values.hpp"
 #include "jobs/windows.hpp"
@@ -94,6 +95,15 @@ void check_spec(const JobSpec& spec, const std::set<std::string>& bad,
     if (spec.decode.enabled && spec.decode.targets.empty() && bad.count("decode.targets") == 0)
         problems.push_back("decode.targets: empty, but decode.enabled = true" +
                            allowed("decode.targets"));
+    if (spec.decode.enabled && bad.count("decode.targets") == 0) {
+        // One results group per column (/sessions/<s>/<r>/decode/<column>).
+        std::set<std::string> seen;
+        for (const auto& t : spec.decode.targets)
+            if (!seen.insert(io::path_safe(t.column)).second)
+                problems.push_back("decode.targets: column '" + t.column +
+                                   "' listed twice (one results group per column)" +
+                                   allowed("decode.targets"));
+    }
     if (spec.geometry.enabled && spec.geometry.conditions.empty() &&
         bad.count("geometry.conditions") == 0)
         problems.push_back("geometry.conditions: empty, but geometry.enabled = true" +

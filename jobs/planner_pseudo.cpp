@@ -1,0 +1,186 @@
+// Pseudo-population items (ANALYSES.md §5). Per region and pooled analysis: R resample items and
+// the null items (intermediate; they need the bin items of every contributing session), then a
+// "pseudo" item that assembles them into /pseudo/<region>/...; with per-animal pooling, the same
+// resample and null items per animal; finally one "pseudo_summary" item per pooled analysis
+// across every region (BH-FDR needs all regions) and animal.
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "jobs/inventory.hpp"
+#include "jobs/planner_detail.hpp"
+#include "jobs/pseudo_labels.hpp"
+#include "jobs/text_values.hpp"
+
+namespace neuropop::jobs::detail {
+
+namespace {
+
+// The pooling labels of a session's alignable trials, from the NWB trials table.
+std::vector<std::string> session_labels(const JobSpec& spec, const PseudoTarget& t,
+                                        const io::SessionInfo& info) {
+    if (!info.trials) return {};
+    const auto& trials = *info.trials;
+    const auto* event = trials.find(spec.align.event);
+    std::vector<std::size_t> rows;
+    for (std::size_t r = 0; r < trials.rows(); ++r)
+        if (event != nullptr && !event->is_string && std::isfinite(event->numbers.at(r)))
+            rows.push_back(r);
+    std::vector<std::vector<std::string>> columns;
+    for (const auto& name : t.columns) {
+        const auto* c = trials.find(name);
+        std::vector<std::string> v;
+        for (auto r : rows)
+            v.push_back(c == nullptr   ? std::string()
+                        : c->is_string ? c->strings.at(r)
+                                       : text::format_double(c->numbers.at(r)));
+        columns.push_back(std::move(v));
+    }
+    return pooling_labels(t, columns, rows.size());
+}
+
+bool pooled_region(const JobSpec& spec, const std::string& region) {
+    const auto& r = spec.pseudo.regions;
+    return r.empty() || std::find(r.begin(), r.end(), region) != r.end();
+}
+
+} // namespace
+
+void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& populations, Plan& plan) {
+    const auto& ps = spec.pseudo;
+    if (!ps.enabled || !spec.run.summaries) return;
+    std::map<std::string, std::vector<const Population*>> by_region;
+    for (const auto& p : populations)
+        if (pooled_region(spec, p.region)) by_region[p.region].push_back(&p);
+    const std::size_t needed = std::max<std::size_t>(ps.min_trials, 2);
+    const std::size_t per_item = std::max<std::size_t>(ps.nulls_per_item, 1);
+
+    for (const auto& t : pseudo_targets(spec)) {
+        std::vector<std::uint64_t> summary_needs;
+        for (const auto& [region, candidates] : by_region) {
+            std::vector<const Population*> used;
+            std::vector<std::string> notes;
+            std::map<std::string, std::size_t> first_counts;
+            std::set<std::string> all_labels;
+            std::vector<std::map<std::string, std::size_t>> counts;
+            for (const auto* p : candidates) {
+                counts.push_back(
+                    label_counts(session_labels(spec, t, plan.sessions[p->session].info)));
+                for (const auto& [label, n] : counts.back())
+                    all_labels.insert(label);
+            }
+            for (std::size_t i = 0; i < candidates.size(); ++i) {
+                const auto* p = candidates[i];
+                const auto& key = plan.sessions[p->session].key;
+                if (p->units < static_cast<double>(ps.min_units)) {
+                    notes.push_back(
+                        key + ": " + std::to_string(static_cast<std::size_t>(p->units)) +
+                        " units, fewer than pseudo.min_units = " + std::to_string(ps.min_units));
+                    continue;
+                }
+                std::string why;
+                for (const auto& label : all_labels) {
+                    const auto it = counts[i].find(label);
+                    const std::size_t n = it == counts[i].end() ? 0 : it->second;
+                    if (n < needed) {
+                        why = "label '" + label + "' has " + std::to_string(n) +
+                              " trials, fewer than pseudo.min_trials = " + std::to_string(needed);
+                        break;
+                    }
+                }
+                if (!why.empty()) {
+                    notes.push_back(key + ": " + why);
+                    continue;
+                }
+                used.push_back(p);
+            }
+            for (const auto& n : notes)
+                plan.skipped.push_back("pseudo " + t.name() + " " + region + ": left out " + n);
+            if (used.empty()) {
+                plan.skipped.push_back("pseudo " + t.name() + " " + region +
+                                       ": no session qualifies; no pseudo-population");
+                continue;
+            }
+            double units = 0, trials = 0;
+            std::vector<std::uint64_t> bins;
+            std::map<std::string, std::vector<const Population*>> by_animal;
+            for (const auto* p : used) {
+                units += p->units;
+                trials = std::max(trials, p->trials);
+                bins.push_back(p->bin_item);
+                by_animal[plan.sessions[p->session].info.subject_id].push_back(p);
+            }
+            // A resample costs about what the analysis costs on one population of that size.
+            const double cost = units * units * trials + units * trials * 50.0;
+
+            // Resample and null items of one group of sessions ("all" or one animal).
+            const auto add_group = [&](const std::string& group,
+                                       const std::vector<const Population*>& members) {
+                std::vector<std::uint64_t> ids, member_bins;
+                for (const auto* p : members)
+                    member_bins.push_back(p->bin_item);
+                WorkItem base;
+                base.stage = Stage::Analyse;
+                base.session = members.front()->session;
+                base.session_key = group;
+                base.region = region;
+                base.target = t.name();
+                base.needs = member_bins;
+                base.cost = cost;
+                base.intermediate = true;
+                for (std::size_t r = 0; r < ps.resamples; ++r) {
+                    WorkItem item = base;
+                    item.analysis = "pseudo_resample";
+                    item.block = r;
+                    item.scope = "pseudo/" + t.name();
+                    ids.push_back(add_item(plan, std::move(item)));
+                }
+                for (std::size_t first = 0, b = 0; first < ps.nulls; first += per_item, ++b) {
+                    WorkItem item = base;
+                    item.analysis = "pseudo_null";
+                    item.block = b;
+                    item.first = first;
+                    item.last = std::min(ps.nulls, first + per_item);
+                    item.scope = "pseudo/" + t.name() + "/null";
+                    item.cost = cost * static_cast<double>(item.last - item.first);
+                    ids.push_back(add_item(plan, std::move(item)));
+                }
+                return ids;
+            };
+
+            WorkItem assemble;
+            assemble.stage = Stage::Summarise;
+            assemble.analysis = "pseudo";
+            assemble.session = used.front()->session;
+            assemble.session_key = "all";
+            assemble.region = region;
+            assemble.target = t.name();
+            assemble.scope = "pseudo/" + t.name();
+            assemble.needs = add_group("all", used);
+            assemble.notes = notes;
+            assemble.cost = cost;
+            summary_needs.push_back(add_item(plan, std::move(assemble)));
+            if (ps.per_animal && by_animal.size() >= 2)
+                for (const auto& [animal, members] : by_animal) {
+                    auto ids = add_group("animal=" + animal, members);
+                    summary_needs.insert(summary_needs.end(), ids.begin(), ids.end());
+                }
+        }
+        if (summary_needs.empty()) continue;
+        WorkItem summary;
+        summary.stage = Stage::Summarise;
+        summary.analysis = "pseudo_summary";
+        summary.session = 0;
+        summary.session_key = "";
+        summary.region = "";
+        summary.target = t.name();
+        summary.scope = "pseudo_summary/" + t.name();
+        summary.needs = std::move(summary_needs);
+        summary.cost = 1.0;
+        add_item(plan, std::move(summary));
+    }
+}
+
+} // namespace neuropop::jobs::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -15,15 +16,14 @@ namespace {
 
 using Index = Eigen::Index;
 
-// Means of the trials of each condition, restricted to trials whose fold is (or is not) f.
-// f < 0 takes every trial.
+// Means of the trials of each condition whose fold is (inside) or is not (outside) f.
 Eigen::MatrixXd condition_means(const Eigen::Ref<const Eigen::MatrixXd>& trials,
                                 std::span<const int> labels, std::span<const int> folds, int k,
                                 int f, bool inside) {
     Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(k, trials.cols());
     std::vector<double> counts(static_cast<std::size_t>(k), 0.0);
     for (std::size_t t = 0; t < labels.size(); ++t) {
-        if (f >= 0 && ((folds[t] == f) != inside)) continue;
+        if ((folds[t] == f) != inside) continue;
         sums.row(labels[t]) += trials.row(static_cast<Index>(t));
         counts[static_cast<std::size_t>(labels[t])] += 1.0;
     }
@@ -37,12 +37,26 @@ Eigen::MatrixXd condition_means(const Eigen::Ref<const Eigen::MatrixXd>& trials,
     return sums;
 }
 
-// A Λ Bᵀ for every fold pair (A, B), through whichever route fits the shape.
+// Residuals of the training trials of fold f (those outside it) about their condition's
+// training mean, a row of `train_means`.
+Eigen::MatrixXd training_residuals(const Eigen::Ref<const Eigen::MatrixXd>& trials,
+                                   std::span<const int> labels, std::span<const int> folds, int f,
+                                   const Eigen::MatrixXd& train_means) {
+    const auto n_train = static_cast<Index>(
+        std::count_if(folds.begin(), folds.end(), [f](int g) { return g != f; }));
+    Eigen::MatrixXd e(n_train, trials.cols());
+    Index r = 0;
+    for (std::size_t t = 0; t < labels.size(); ++t)
+        if (folds[t] != f)
+            e.row(r++) = trials.row(static_cast<Index>(t)) - train_means.row(labels[t]);
+    return e;
+}
+
+// The shrunk noise precision of one fold's training residuals, applied as A Λ Bᵀ through
+// whichever route fits the shape.
 class Precision {
 public:
-    Precision(const Eigen::MatrixXd& residuals, CrossnobisNoise noise) {
-        if (noise == CrossnobisNoise::identity) return;
-        identity_ = false;
+    explicit Precision(Eigen::MatrixXd residuals) {
         const Index p = residuals.rows(), n = residuals.cols();
         if (n <= p) {
             const ShrunkCovariance lw = ledoit_wolf(residuals);
@@ -54,7 +68,9 @@ public:
         }
         // Gram route; the residuals' column means are zero up to rounding, but centre as
         // scikit-learn does so that δ matches ledoit_wolf() exactly in exact arithmetic.
-        residuals_ = residuals.rowwise() - residuals.colwise().mean();
+        // Centred in place: the residuals exist once.
+        residuals_ = std::move(residuals);
+        residuals_.rowwise() -= residuals_.colwise().mean().eval();
         Eigen::MatrixXd g = residuals_ * residuals_.transpose();
         const double dp = static_cast<double>(p), dn = static_cast<double>(n);
         const double mu = g.trace() / (dp * dn);
@@ -75,7 +91,6 @@ public:
     }
 
     Eigen::MatrixXd between(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) const {
-        if (identity_) return a * b.transpose();
         if (residuals_.size() == 0) return a * direct_.solve(b.transpose());
         const Eigen::MatrixXd ae = a * residuals_.transpose(); // K × P
         const Eigen::MatrixXd eb = residuals_ * b.transpose(); // P × K
@@ -85,7 +100,6 @@ public:
     double shrinkage() const { return shrinkage_; }
 
 private:
-    bool identity_ = true;
     double shrinkage_ = 0.0, alpha_ = 0.0, c_ = 0.0;
     Eigen::LLT<Eigen::MatrixXd> direct_;
     Eigen::MatrixXd residuals_;
@@ -107,31 +121,33 @@ CrossnobisResult crossnobis_rdm(const Eigen::Ref<const Eigen::MatrixXd>& trials,
     const int n_folds = *std::max_element(folds.begin(), folds.end()) + 1;
     if (n_folds < 2) throw std::invalid_argument("crossnobis: needs at least two folds");
 
-    const Eigen::MatrixXd means = condition_means(trials, labels, folds, k, -1, true);
-    Eigen::MatrixXd residuals = trials;
-    for (std::size_t t = 0; t < p; ++t)
-        residuals.row(static_cast<Index>(t)) -= means.row(labels[t]);
-    if (noise == CrossnobisNoise::ledoit_wolf && p <= static_cast<std::size_t>(k))
-        throw std::invalid_argument("crossnobis: needs more trials than conditions");
-    const Precision precision(residuals, noise);
-    residuals.resize(0, 0); // Precision keeps its own centred copy when it needs one
-
     CrossnobisResult out;
-    out.shrinkage = precision.shrinkage();
     out.rdm = Eigen::MatrixXd::Zero(k, k);
     for (int f = 0; f < n_folds; ++f) {
         const Eigen::MatrixXd a = condition_means(trials, labels, folds, k, f, false);
         const Eigen::MatrixXd b = condition_means(trials, labels, folds, k, f, true);
-        const Eigen::MatrixXd m = precision.between(a, b);
+        Eigen::MatrixXd m;
+        if (noise == CrossnobisNoise::identity) {
+            m = a * b.transpose();
+        } else {
+            Eigen::MatrixXd e = training_residuals(trials, labels, folds, f, a);
+            const auto p_train = static_cast<double>(e.rows());
+            if (e.rows() <= k)
+                throw std::invalid_argument("crossnobis: fold " + std::to_string(f) +
+                                            " leaves no more training trials than conditions");
+            const Precision precision(std::move(e));
+            out.shrinkage += precision.shrinkage();
+            // The training residuals have P_train − K degrees of freedom: Σ̂ · P_train /
+            // (P_train − K), i.e. Λ · (P_train − K) / P_train (δ is scale-free, so unchanged).
+            m = precision.between(a, b) * ((p_train - static_cast<double>(k)) / p_train);
+        }
         for (int i = 0; i < k; ++i)
             for (int j = i + 1; j < k; ++j)
                 out.rdm(i, j) += m(i, i) + m(j, j) - m(i, j) - m(j, i);
     }
     out.rdm.triangularView<Eigen::StrictlyLower>() = out.rdm.transpose(); // exactly symmetric
     out.rdm /= static_cast<double>(n_folds) * static_cast<double>(trials.cols());
-    // Residuals have P − K degrees of freedom: Σ̂ · P / (P − K) (δ is scale-free, so unchanged).
-    if (noise == CrossnobisNoise::ledoit_wolf)
-        out.rdm *= static_cast<double>(p - static_cast<std::size_t>(k)) / static_cast<double>(p);
+    out.shrinkage /= static_cast<double>(n_folds);
     return out;
 }
 

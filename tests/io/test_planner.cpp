@@ -80,7 +80,9 @@ std::vector<std::string> bin_sessions(const Plan& plan) {
 TEST_CASE("the IT job plans one bin item per session and analyses that need it", "[planner]") {
     const auto units = readme_units();
     REQUIRE(units.size() == 21); // the README's 21 files
-    const auto spec = parse_job(it_job(), {});
+    // Geometry items are counted by tests/io/test_geometry_planner.cpp.
+    const auto spec = parse_job(it_job(), {"--geometry.enabled", "false", "--decode.enabled",
+                                           "false", "--pseudo.enabled", "false"});
     const auto inventory = take_inventory(spec);
     REQUIRE(inventory.size() == units.size());
     for (const auto& entry : inventory) {
@@ -145,7 +147,9 @@ TEST_CASE("raising min_units keeps the sessions the README counts enough units i
     REQUIRE(!expected.empty());
     REQUIRE(expected.size() < units.size());
 
-    const auto spec = parse_job(it_job(), {"--data.min_units", "8", "--fa.factors", "8"});
+    const auto spec =
+        parse_job(it_job(), {"--data.min_units", "8", "--fa.factors", "8", "--geometry.enabled",
+                             "false", "--decode.enabled", "false", "--pseudo.enabled", "false"});
     const auto plan = make_plan(spec, take_inventory(spec));
     CHECK(bin_sessions(plan) == expected);
     // Sessions left out keep their place in the inventory, with no qualifying region.

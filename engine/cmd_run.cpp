@@ -1,13 +1,16 @@
 // `neuropop run JOB.ini [--output PATH] [--force] [--resume] [--threads N] [--quiet]
-//  [--section.key value ...]`: the same binary alone or under mpirun/srun.
+//  [--shard I/N] [--section.key value ...]`: the same binary alone or under mpirun/srun.
 
+#include <cstddef>
 #include <iostream>
+#include <optional>
 
 #include "engine/commands.hpp"
 #include "engine/mpi_context.hpp"
 #include "engine/run.hpp"
 #include "io/errors.hpp"
 #include "jobs/job_parser.hpp"
+#include "jobs/shard.hpp"
 
 namespace neuropop::cli {
 
@@ -15,9 +18,12 @@ namespace {
 
 void usage(std::ostream& os) {
     os << "usage: neuropop run JOB.ini [--output PATH] [--force] [--resume] [--threads N] "
-          "[--quiet] [--section.key value ...]\n"
+          "[--quiet] [--shard I/N] [--section.key value ...]\n"
           "       mpirun -np N neuropop run JOB.ini ...   (same flags; rank 0 schedules and "
           "works too)\n\n"
+          "--shard I/N runs shard I of N (0 <= I < N, a Slurm array task): the sessions at "
+          "positions p (in session-key order) with p % N == I, without the summaries across "
+          "sessions; `neuropop merge OUT SHARD...` joins the N shard files and runs those.\n\n"
           "Exit codes: 0 success; 2 bad job, bad data or output in the way (every problem is "
           "listed, nothing is run); 3 some work items failed (named; the results stay in "
           "PATH.partial, --resume retries them); 1 internal error.\n\n"
@@ -32,6 +38,32 @@ int report_problems(const std::string& prefix, const std::vector<std::string>& p
     return code;
 }
 
+// Takes `--shard I/N` (or `--shard=I/N`) out of the flags: it is not a job key.
+std::optional<jobs::ShardId> take_shard(Args& flags, std::vector<std::string>& problems) {
+    std::optional<jobs::ShardId> shard;
+    for (std::size_t i = 0; i < flags.size();) {
+        std::string value;
+        std::size_t taken = 0;
+        if (flags[i] == "--shard") {
+            taken = i + 1 < flags.size() ? 2 : 1;
+            if (taken == 2) value = flags[i + 1];
+        } else if (flags[i].rfind("--shard=", 0) == 0) {
+            taken = 1;
+            value = flags[i].substr(8);
+        } else {
+            ++i;
+            continue;
+        }
+        flags.erase(flags.begin() + static_cast<std::ptrdiff_t>(i),
+                    flags.begin() + static_cast<std::ptrdiff_t>(i + taken));
+        shard = jobs::parse_shard(value);
+        if (!shard)
+            problems.push_back("--shard '" + value +
+                               "': not a shard; allowed: I/N with 0 <= I < N, e.g. 0/8");
+    }
+    return shard;
+}
+
 int run_ranks(const Args& args) {
     engine::MpiSession mpi;
     engine::Context ctx;
@@ -40,7 +72,16 @@ int run_ranks(const Args& args) {
     if (args.empty() || args.front().rfind("--", 0) == 0) {
         parsed.problems.push_back("the job file comes first: neuropop run JOB.ini [flags]");
     } else {
-        parsed = jobs::check_job(args.front(), Args(args.begin() + 1, args.end()));
+        Args flags(args.begin() + 1, args.end());
+        std::vector<std::string> shard_problems;
+        const auto shard = take_shard(flags, shard_problems);
+        parsed = jobs::check_job(args.front(), flags);
+        parsed.problems.insert(parsed.problems.end(), shard_problems.begin(), shard_problems.end());
+        if (shard) {
+            parsed.spec.run.shard = shard->index;
+            parsed.spec.run.shards = shard->count;
+            parsed.spec.run.summaries = false;
+        }
     }
     const int bad = ctx.max(parsed.problems.empty() ? 0 : 1);
     if (bad) {

@@ -42,20 +42,31 @@ io::ResultBlock inventory_block(const jobs::Plan& plan) {
 }
 
 io::ResultBlock progress_block(const Master& master, const PlanView& plan) {
+    std::vector<ProgressRow> rows;
+    for (const auto& o : master.outcomes())
+        rows.push_back({o.id, plan.items.at(o.id).name(), plan.items.at(o.id).analysis,
+                        !o.ok       ? "failed"
+                        : o.resumed ? "resumed"
+                                    : "done",
+                        o.rank, o.seconds, o.error});
+    return progress_block(rows);
+}
+
+io::ResultBlock progress_block(const std::vector<ProgressRow>& rows) {
     io::ResultBlock b;
     b.group("/progress", {{"description", std::string("one row per work item: its outcome, the "
                                                       "rank that ran it and its wall time")}});
     std::vector<std::int64_t> ids, ranks;
     std::vector<std::string> names, analyses, statuses, errors;
     std::vector<double> seconds;
-    for (const auto& o : master.outcomes()) {
-        ids.push_back(static_cast<std::int64_t>(o.id));
-        names.push_back(plan.items.at(o.id).name());
-        analyses.push_back(plan.items.at(o.id).analysis);
-        statuses.push_back(!o.ok ? "failed" : o.resumed ? "resumed" : "done");
-        ranks.push_back(o.rank);
-        seconds.push_back(o.seconds);
-        errors.push_back(o.error);
+    for (const auto& r : rows) {
+        ids.push_back(static_cast<std::int64_t>(r.id));
+        names.push_back(r.name);
+        analyses.push_back(r.analysis);
+        statuses.push_back(r.status);
+        ranks.push_back(r.rank);
+        seconds.push_back(r.seconds);
+        errors.push_back(r.error);
     }
     const auto n = static_cast<std::uint64_t>(ids.size());
     const io::ResultBlock::Axis item{"item", "id"};

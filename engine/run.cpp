@@ -24,6 +24,7 @@
 #include "jobs/inventory.hpp"
 #include "jobs/job_parser.hpp"
 #include "jobs/planner.hpp"
+#include "jobs/shard.hpp"
 
 namespace neuropop::engine {
 
@@ -84,15 +85,6 @@ Setup unpack_setup(const std::vector<std::uint8_t>& bytes) {
     return s;
 }
 
-std::string utc_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 // Rank 0: output path, inventory, plan, work folder; every problem collected, nothing thrown.
 Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs::Plan>& plan) {
     Setup s;
@@ -103,6 +95,20 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
         auto inventory = jobs::check_inventory(spec);
         for (auto& p : inventory.problems)
             s.problems.push_back(std::move(p));
+        if (spec.run.shards > 0 && spec.pseudo.enabled)
+            s.problems.push_back("--shard: pseudo.enabled: pseudo-populations pool every "
+                                 "session of a region, so a job with [pseudo] cannot be split "
+                                 "into shards; run it as one MPI job (slurm/run.sbatch)");
+        if (spec.run.shards > 0 && inventory.problems.empty()) {
+            const auto total = inventory.sessions.size();
+            inventory.sessions = jobs::shard_sessions(std::move(inventory.sessions), spec.run.shard,
+                                                      spec.run.shards);
+            if (inventory.sessions.empty())
+                s.problems.push_back(
+                    "--shard " + jobs::format_shard(spec.run.shard, spec.run.shards) +
+                    ": no session falls in this shard (the job has " + std::to_string(total) +
+                    " sessions; use at most " + std::to_string(total) + " shards)");
+        }
         if (!s.problems.empty()) {
             s.status = 2;
             return s;
@@ -112,7 +118,10 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
             s.already_complete = true;
             return s;
         }
-        plan = jobs::make_plan(spec, std::move(inventory.sessions));
+        jobs::JobSpec plan_spec = spec;
+        // Summaries need every session: a shard leaves them to `neuropop merge`.
+        if (spec.run.shards > 0) plan_spec.run.summaries = false;
+        plan = jobs::make_plan(plan_spec, std::move(inventory.sessions));
         folder.open(start, job, plan_text(*plan), s.problems);
         if (!s.problems.empty()) {
             s.status = 2;
@@ -144,7 +153,18 @@ void kill_in_merge_hook() {
     if (rank == 0 && env_count(kill_in_merge_env) > 0) std::raise(SIGKILL);
 }
 
-io::Attributes root_attributes(const jobs::JobSpec& spec, const Setup& setup, int ranks,
+} // namespace
+
+std::string utc_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+io::Attributes root_attributes(const jobs::JobSpec& spec, const std::string& created, int ranks,
                                unsigned threads) {
     io::Attributes a;
     a.push_back({"description", std::string("neuropop results: population analyses of spiking "
@@ -152,15 +172,19 @@ io::Attributes root_attributes(const jobs::JobSpec& spec, const Setup& setup, in
     a.push_back({"neuropop_version", std::string(NEUROPOP_VERSION)});
     a.push_back({"job", jobs::render_job(spec, jobs::RenderScope::Full)});
     a.push_back({"job_file", spec.job_file});
-    a.push_back({"created", setup.created});
+    a.push_back({"created", created});
     a.push_back({"ranks", static_cast<std::int64_t>(ranks)});
     a.push_back({"threads", static_cast<std::int64_t>(threads)});
     if (spec.run.seed <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         a.push_back({"seed", static_cast<std::int64_t>(spec.run.seed)});
     else
         a.push_back({"seed", std::to_string(spec.run.seed)});
+    if (spec.run.shards > 0)
+        a.push_back({"shard", jobs::format_shard(spec.run.shard, spec.run.shards)});
     return a;
 }
+
+namespace {
 
 std::string summary(const RunResult& r, std::size_t failed) {
     std::string s = "neuropop run: " + format_duration(r.seconds) + " (merge " +
@@ -256,9 +280,9 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
             failed = master->failed();
             inline_blocks.push_back(inventory_block(*plan));
             inline_blocks.push_back(progress_block(*master, view));
-            layout = io::plan_merge(files, inline_blocks,
-                                    root_attributes(spec, setup, ctx.size(), result.threads),
-                                    ctx.size());
+            layout = io::plan_merge(
+                files, inline_blocks,
+                root_attributes(spec, setup.created, ctx.size(), result.threads), ctx.size());
             bytes = io::encode(layout);
         } catch (const std::exception& e) {
             status = 1;

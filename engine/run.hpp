@@ -43,6 +43,12 @@ inline constexpr const char* kill_in_merge_env = "NEUROPOP_TEST_KILL_IN_MERGE";
 RunResult run(const jobs::JobSpec& spec);
 RunResult run(const jobs::JobSpec& spec, const Context& ctx);
 
+// The results file's root attributes (description, version, job, job_file, created, ranks,
+// threads, seed, and shard "I/N" for a shard); shared with `neuropop merge`. `created`: utc_now().
+io::Attributes root_attributes(const jobs::JobSpec& spec, const std::string& created, int ranks,
+                               unsigned threads);
+std::string utc_now(); // e.g. 2024-05-01T12:00:00Z
+
 // Threads per rank: `requested`, or this node's cores (as far as this process may use them)
 // divided by the ranks on the node, at least 1.
 unsigned resolve_threads(unsigned requested, int node_ranks);

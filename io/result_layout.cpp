@@ -221,13 +221,25 @@ private:
 MergeLayout plan_merge(const std::vector<std::string>& item_files,
                        const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
                        int ranks, std::uint64_t collective_min_bytes) {
+    std::vector<ResultBlock> blocks;
+    blocks.reserve(item_files.size());
+    for (const auto& f : item_files)
+        blocks.push_back(read_item_file(f, false));
+    return plan_merge(item_files, blocks, inline_blocks, root, ranks, collective_min_bytes);
+}
+
+MergeLayout plan_merge(const std::vector<std::string>& sources,
+                       const std::vector<ResultBlock>& blocks,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks, std::uint64_t collective_min_bytes) {
+    if (blocks.size() != sources.size())
+        throw std::invalid_argument("plan_merge: one block per source file");
     MergeLayout layout;
     layout.root = root;
-    layout.sources = item_files;
+    layout.sources = sources;
     LayoutBuilder builder(layout);
-    for (std::size_t i = 0; i < item_files.size(); ++i)
-        builder.add(read_item_file(item_files[i], false), static_cast<std::int32_t>(i), 0,
-                    item_files[i]);
+    for (std::size_t i = 0; i < sources.size(); ++i)
+        builder.add(blocks[i], static_cast<std::int32_t>(i), 0, sources[i]);
     for (std::size_t j = 0; j < inline_blocks.size(); ++j)
         builder.add(inline_blocks[j], -1, static_cast<std::uint32_t>(j),
                     "in-memory block " + std::to_string(j));

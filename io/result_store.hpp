@@ -46,6 +46,17 @@ std::optional<ItemHeader> read_item_header(const std::string& path);
 // read but numeric ones keep only their shape.
 ResultBlock read_item_file(const std::string& path, bool values = true);
 
+// ---- complete results files (io/result_read.cpp) --------------------------------------------
+
+// Everything below `group` (e.g. "/binned") of a results file written by write_collective, as
+// ResultBlock data: the group itself and its descendants, axis labels and attached dimension
+// scales back as dims and scales (names in the dataset's group); HDF5's own dimension-scale
+// attributes left out (write_collective recreates them). `values` as for read_item_file.
+ResultBlock read_results_group(const std::string& path, const std::string& group,
+                               bool values = false);
+Attributes read_root_attributes(const std::string& path);
+std::vector<std::string> read_root_groups(const std::string& path); // "/binned", ...: name order
+
 // ---- merge -----------------------------------------------------------------------------------
 
 struct LayoutDataset {
@@ -79,6 +90,14 @@ inline constexpr std::uint64_t default_collective_min_bytes = 64 * 1024;
 // and the strings belong to rank 0's serial pass. Two items naming the same dataset path is an
 // error (std::runtime_error naming both sources).
 MergeLayout plan_merge(const std::vector<std::string>& item_files,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks,
+                       std::uint64_t collective_min_bytes = default_collective_min_bytes);
+
+// The same from blocks already read (shapes suffice, e.g. read_results_group): `blocks[i]` is what
+// `sources[i]` holds; each dataset's values are later read from that file at the same path.
+MergeLayout plan_merge(const std::vector<std::string>& sources,
+                       const std::vector<ResultBlock>& blocks,
                        const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
                        int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);

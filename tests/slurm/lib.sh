@@ -168,3 +168,67 @@ same_results() {
     h5diff "$1" "$2" "$g" "$g" >/dev/null || fail "$1 and $2 differ in $g: $(h5diff "$1" "$2" "$g" "$g" 2>&1 | head -n 4)"
   done
 }
+
+# A small generated job for the array tests: 4 sessions of two regions (so 3 shards hold two,
+# one and one sessions), written by `neuropop generate` into DIR/nwb, job file DIR/study.ini.
+write_generated_job() {
+  local d=$1
+  "$NEUROPOP_BIN" generate --out "$d/nwb" --sessions 4 --subjects 2 --regions VISp,CA1 \
+    --units 20 --trials 80 --conditions 3 --seed 5 >/dev/null || fail "neuropop generate failed"
+  cat >"$d/study.ini" <<INI
+[data]
+sessions = nwb
+[align]
+event = stim_on_time
+start = -0.2
+stop = 0.6
+bin_width = 0.05
+[conditions]
+columns = stimulus, control
+[run]
+seed = 7
+[pca]
+components = 3
+windows = response:0.05:0.45
+[cvpca]
+shuffles = 2
+[fa]
+factors = 2
+window = response:0.05:0.45
+INI
+}
+
+# The same job run at once under mpirun (2 ranks): the reference for merged shards.
+run_under_mpirun() {
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 \
+    "$NEUROPOP_BIN" run "$1" --output "$2" --threads 1 --quiet || fail "the mpirun run of $1 failed"
+}
+
+# Fails unless MERGED (a merge of shards) differs from SINGLE (the whole job run at once) only
+# where engine/merge.hpp says it may: root attributes of the invocation, /progress rank and
+# seconds; and always in the job's output path and the merge's own attribute. With a third
+# argument "resumed", a shard was resumed: its items say so, as after a resumed single run
+# (/progress/status "resumed", /@items_resumed), and must.
+same_as_single() {
+  local single=$1 merged=$2 resumed=${3:-} diffs line
+  diffs=$(/usr/bin/python3 "$root/tests/slurm/results_diff.py" "$single" "$merged") ||
+    fail "results_diff.py failed on $single $merged"
+  while IFS= read -r line; do
+    case $line in
+      "" | /@created | "/@job(run flags)" | /@ranks | /@threads | /@mpio_collective_writes | \
+        /@mpio_independent_writes | /progress/rank | /progress/seconds | \
+        "only in B: /@merged_shards") ;;
+      /@items_resumed | /progress/status) [ "$resumed" = resumed ] || fail "$merged differs from $single in $line" ;;
+      *) fail "$merged differs from $single in $line" ;;
+    esac
+  done <<<"$diffs"
+  if [ "$resumed" = resumed ]; then
+    grep -qx /@items_resumed <<<"$diffs" || fail "$merged does not count the resumed items"
+  fi
+  grep -qx "only in B: /@merged_shards" <<<"$diffs" || fail "$merged has no merged_shards attribute"
+  grep -qx "/@job(run flags)" <<<"$diffs" || fail "$merged: job text not as expected"
+  for g in /binned /sessions /inventory; do
+    h5diff "$single" "$merged" "$g" "$g" >/dev/null || fail "$single and $merged differ in $g"
+  done
+  echo "$merged equals $single except: $(tr '\n' ' ' <<<"$diffs")"
+}

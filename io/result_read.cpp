@@ -1,0 +1,127 @@
+// Reading a complete results file back into ResultBlock data, so that `neuropop merge` can plan
+// a merge of shard results files exactly like one of item files (io/result_store.hpp).
+
+#include <stdexcept>
+
+#include <hdf5_hl.h>
+
+#include "io/result_detail.hpp"
+#include "io/result_store.hpp"
+
+namespace neuropop::io {
+
+namespace {
+
+// HDF5's dimension-scale bookkeeping: write_collective recreates it from dims and scales.
+bool is_scale_bookkeeping(const std::string& name) {
+    return name == "CLASS" || name == "NAME" || name == "DIMENSION_LABELS" ||
+           name == "DIMENSION_LIST" || name == "REFERENCE_LIST";
+}
+
+herr_t scale_path(hid_t, unsigned, hid_t scale, void* out) {
+    const ssize_t n = H5Iget_name(scale, nullptr, 0);
+    if (n <= 0) return -1;
+    std::string name(static_cast<std::size_t>(n), '\0');
+    H5Iget_name(scale, name.data(), name.size() + 1);
+    *static_cast<std::string*>(out) = std::move(name);
+    return 1; // the first scale of the axis is the one the results file attaches
+}
+
+void read_axes(const h5::Dataset& ds, DatasetBlock& d) {
+    const bool self_scale = H5DSis_scale(ds.id()) > 0;
+    for (unsigned axis = 0; axis < d.shape.size(); ++axis) {
+        const ssize_t n = H5DSget_label(ds.id(), axis, nullptr, 0);
+        std::string label;
+        if (n > 0) {
+            label.assign(static_cast<std::size_t>(n), '\0');
+            H5DSget_label(ds.id(), axis, label.data(), label.size() + 1);
+        }
+        std::string scale;
+        if (self_scale) {
+            // A scale cannot carry scales; a 1-D one is its own axis's coordinate.
+            if (d.shape.size() == 1) scale = base_name(d.path);
+        } else if (H5DSget_num_scales(ds.id(), axis) > 0) {
+            std::string path;
+            h5::check(H5DSiterate_scales(ds.id(), axis, nullptr, scale_path, &path),
+                      "H5DSiterate_scales", d.path);
+            if (parent_path(path) != parent_path(d.path))
+                throw h5::Error("H5DSiterate_scales", d.path,
+                                "dimension scale " + path + " is not in the dataset's group");
+            scale = base_name(path);
+        }
+        d.dims.push_back(std::move(label));
+        d.scales.push_back(std::move(scale));
+    }
+}
+
+template <typename T>
+std::vector<T> read_values(const h5::Dataset& ds, hid_t type) {
+    std::vector<T> out(static_cast<std::size_t>(ds.size()));
+    if (!out.empty()) ds.read_raw(type, out.data(), H5S_ALL);
+    return out;
+}
+
+void read_dataset(const h5::File& file, const std::string& path, bool values, ResultBlock& out) {
+    h5::Dataset ds = file.open_dataset(path);
+    DatasetBlock d;
+    d.path = path;
+    d.type = detail::element_type_of(ds);
+    for (auto n : ds.dims())
+        d.shape.push_back(n);
+    for (auto& a : detail::read_attributes(ds)) {
+        if (a.name == "units")
+            d.units = std::get<std::string>(a.value);
+        else if (a.name == "description")
+            d.description = std::get<std::string>(a.value);
+        else if (!is_scale_bookkeeping(a.name))
+            d.attributes.push_back(std::move(a));
+    }
+    read_axes(ds, d);
+    if (d.type == ElementType::String) {
+        d.text = ds.read_strings();
+    } else if (values) {
+        if (d.type == ElementType::Float64) d.f64 = read_values<double>(ds, H5T_NATIVE_DOUBLE);
+        if (d.type == ElementType::Int64) d.i64 = read_values<std::int64_t>(ds, H5T_NATIVE_INT64);
+        if (d.type == ElementType::UInt32)
+            d.u32 = read_values<std::uint32_t>(ds, H5T_NATIVE_UINT32);
+    }
+    out.datasets.push_back(std::move(d));
+}
+
+void read_group(const h5::File& file, const std::string& path, bool values, ResultBlock& out) {
+    h5::Group g = file.open_group(path);
+    out.groups.push_back({path, detail::read_attributes(g)});
+    for (const auto& child : g.children()) {
+        const std::string p = join_path(path, child);
+        if (file.is_group(p))
+            read_group(file, p, values, out);
+        else
+            read_dataset(file, p, values, out);
+    }
+}
+
+} // namespace
+
+ResultBlock read_results_group(const std::string& path, const std::string& group, bool values) {
+    h5::File f = h5::File::open(path);
+    ResultBlock out;
+    if (group == "/" || group.empty())
+        throw std::invalid_argument("read_results_group: name a group below the root");
+    read_group(f, group, values, out);
+    return out;
+}
+
+Attributes read_root_attributes(const std::string& path) {
+    h5::File f = h5::File::open(path);
+    return detail::read_attributes(f);
+}
+
+std::vector<std::string> read_root_groups(const std::string& path) {
+    h5::File f = h5::File::open(path);
+    std::vector<std::string> out;
+    for (const auto& child : f.children())
+        if (f.is_group("/" + child)) out.push_back("/" + child);
+    return out;
+}
+
+} // namespace neuropop::io

@@ -33,23 +33,45 @@ std::vector<std::string> population_labels(const jobs::PseudoTarget& t, const Po
     return jobs::pooling_labels(t, columns, p.trials);
 }
 
-// Gives the pooled population the target's columns back from its joint labels.
+// Gives the pooled population the sources' trials columns: the pooling columns from its joint
+// labels; any other column where every session's source trial agrees, "(mixed)" where they
+// differ (a model column that does not fit the pooled conditions is then left out, as for a
+// session).
 void restore_columns(const jobs::PseudoTarget& t, const std::vector<const Population*>& sources,
+                     const std::vector<std::vector<std::size_t>>& source_trials,
                      Population& pooled) {
     if (t.analysis == jobs::PseudoAnalysis::Pca) return;
-    for (std::size_t k = 0; k < t.columns.size(); ++k) {
-        const bool is_string = sources.front()->column(t.columns[k]).is_string;
+    for (const auto& [name, first] : sources.front()->columns) {
+        const auto k = std::find_if(t.columns.begin(), t.columns.end(),
+                                    [&](const auto& c) { return io::path_safe(c) == name; });
         TrialColumn c;
-        c.is_string = is_string;
-        for (const auto& label : pooled.trial_conditions) {
-            const auto parts = jobs::text::split_list(label, '|');
-            const std::string v = k < parts.size() ? parts[k] : std::string();
-            if (is_string)
-                c.strings.push_back(v);
-            else
-                c.numbers.push_back(std::stod(v));
+        c.is_string = true;
+        for (std::size_t i = 0; i < pooled.trials; ++i) {
+            if (k != t.columns.end()) {
+                const auto parts = jobs::text::split_list(pooled.trial_conditions[i], '|');
+                const auto pos = static_cast<std::size_t>(k - t.columns.begin());
+                c.strings.push_back(pos < parts.size() ? parts[pos] : std::string());
+                continue;
+            }
+            std::string value = first.label(source_trials[0][i]);
+            for (std::size_t s = 1; s < sources.size(); ++s) {
+                const auto it = sources[s]->columns.find(name);
+                if (it == sources[s]->columns.end() ||
+                    it->second.label(source_trials[s][i]) != value)
+                    value = "(mixed)";
+            }
+            c.strings.push_back(value);
         }
-        pooled.columns[io::path_safe(t.columns[k])] = std::move(c);
+        // A numeric column keeps its type when every value is a number.
+        if (!first.is_string &&
+            std::none_of(c.strings.begin(), c.strings.end(),
+                         [](const std::string& v) { return v == "(mixed)" || v.empty(); })) {
+            c.is_string = false;
+            for (const auto& v : c.strings)
+                c.numbers.push_back(std::stod(v));
+            c.strings.clear();
+        }
+        pooled.columns[name] = std::move(c);
     }
 }
 
@@ -131,8 +153,10 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
 
         const auto run_once = [&](std::uint64_t stream, bool shuffle, const std::string& scope) {
             kernels::CounterRng rng(env.spec.run.seed, item.rng_key(), stream);
-            Population pooled = pool(pool_sources, conditions, {per_condition, shuffle}, rng);
-            restore_columns(target, pops, pooled);
+            std::vector<std::vector<std::size_t>> drawn;
+            Population pooled =
+                pool(pool_sources, conditions, {per_condition, shuffle}, rng, &drawn);
+            restore_columns(target, pops, drawn, pooled);
             inner.scope = scope;
             Work work;
             if (target.analysis == jobs::PseudoAnalysis::Decode)

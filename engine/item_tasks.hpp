@@ -35,6 +35,12 @@ Work prepare_fa(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode_null(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode_summary(const ItemEnv& env, const jobs::WorkItem& item);
+// Pseudo-populations (engine/item_pseudo*.cpp): "pseudo_resample" and "pseudo_null" items pool
+// the bin items they need; "pseudo" assembles one region's resamples and nulls; "pseudo_summary"
+// combines regions and animals.
+Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item);
 // Representational geometry (engine/item_geometry*.cpp).
 Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 

@@ -28,7 +28,7 @@ std::vector<std::uint8_t> encode(const PlanView& plan) {
         p.put(i.id).put(static_cast<std::uint8_t>(i.stage)).put(i.analysis);
         p.put<std::uint64_t>(i.session).put(i.session_key).put(i.region);
         p.put<std::uint64_t>(i.block).put(i.target).put(i.first).put(i.last).put(i.scope);
-        p.put(static_cast<std::uint8_t>(i.intermediate)).put(i.needs).put(i.cost);
+        p.put(static_cast<std::uint8_t>(i.intermediate)).put(i.notes).put(i.needs).put(i.cost);
     }
     return std::move(p.bytes());
 }
@@ -57,6 +57,7 @@ PlanView decode_plan(const std::vector<std::uint8_t>& bytes) {
         i.last = u.get<std::uint64_t>();
         i.scope = u.get_string();
         i.intermediate = u.get<std::uint8_t>() != 0;
+        i.notes = u.get_strings();
         i.needs = u.get_vector<std::uint64_t>();
         i.cost = u.get<double>();
     }
@@ -153,10 +154,16 @@ std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     detail::Work work;
     if (item.analysis == "bin") {
         work = detail::prepare_bin(env, item);
+    } else if (item.analysis == "pseudo_resample" || item.analysis == "pseudo_null") {
+        work = detail::prepare_pseudo(env, item);
     } else if (item.stage == jobs::Stage::Summarise) {
         // Summaries read the item files of the items they need themselves.
         if (item.analysis == "decode_summary")
             work = detail::prepare_decode_summary(env, item);
+        else if (item.analysis == "pseudo")
+            work = detail::prepare_pseudo_assemble(env, item);
+        else if (item.analysis == "pseudo_summary")
+            work = detail::prepare_pseudo_summary(env, item);
         else
             throw std::logic_error(item.name() + ": unknown analysis '" + item.analysis + "'");
     } else {

@@ -45,7 +45,8 @@ std::vector<std::string> common_conditions(const std::vector<PoolSource>& source
 }
 
 Population pool(const std::vector<PoolSource>& sources, const std::vector<std::string>& conditions,
-                const PoolOptions& options, kernels::CounterRng& rng) {
+                const PoolOptions& options, kernels::CounterRng& rng,
+                std::vector<std::vector<std::size_t>>* source_trials) {
     if (sources.empty()) throw std::invalid_argument("pool: no source population");
     if (conditions.empty() || options.per_condition == 0)
         throw std::invalid_argument("pool: no condition or no trial per condition to draw");
@@ -64,6 +65,8 @@ Population pool(const std::vector<PoolSource>& sources, const std::vector<std::s
                             s.population->unit_ids.end());
     }
     out.counts.assign(out.trials * out.units * out.bins, 0);
+    if (source_trials != nullptr)
+        source_trials->assign(sources.size(), std::vector<std::size_t>(out.trials, 0));
 
     std::size_t unit_offset = 0;
     for (std::size_t si = 0; si < sources.size(); ++si) {
@@ -83,6 +86,7 @@ Population pool(const std::vector<PoolSource>& sources, const std::vector<std::s
             kernels::shuffle(trials.begin(), trials.end(), rng);
             for (std::size_t i = 0; i < options.per_condition; ++i) {
                 const std::size_t pseudo = c * options.per_condition + i;
+                if (source_trials != nullptr) (*source_trials)[si][pseudo] = trials[i];
                 for (std::size_t u = 0; u < p.units; ++u)
                     for (std::size_t b = 0; b < p.bins; ++b)
                         out.counts[(pseudo * out.units + unit_offset + u) * out.bins + b] =

@@ -39,7 +39,10 @@ std::vector<std::string> common_conditions(const std::vector<PoolSource>& source
 // each condition in order, a Fisher–Yates shuffle of that condition's trials, of which the first
 // per_condition are used. Throws std::invalid_argument when a source lacks a condition's trials
 // or the bins disagree.
+// `source_trials`, when given, receives [source][pseudo-trial] the source trial each pseudo-trial
+// took.
 Population pool(const std::vector<PoolSource>& sources, const std::vector<std::string>& conditions,
-                const PoolOptions& options, kernels::CounterRng& rng);
+                const PoolOptions& options, kernels::CounterRng& rng,
+                std::vector<std::vector<std::size_t>>* source_trials = nullptr);
 
 } // namespace neuropop::engine

@@ -481,6 +481,66 @@ std::vector<KeySpec> make_keys() {
         "geometry.episodes", "few-shot episodes per condition pair and shot count (0: none)", 0,
         max_count, [](const JobSpec& s) { return s.geometry.episodes; },
         [](JobSpec& s, std::uint64_t v) { s.geometry.episodes = static_cast<std::size_t>(v); }));
+    // [pseudo]
+    k.push_back(bool_key(
+        "pseudo.enabled", "pool each region's units across sessions into pseudo-populations",
+        [](const JobSpec& s) { return s.pseudo.enabled; },
+        [](JobSpec& s, bool v) { s.pseudo.enabled = v; }));
+    k.push_back(
+        {"pseudo.regions", "comma-separated regions; empty: every region data.regions selects",
+         "the regions pooled", [](const JobSpec& s) { return text::join(s.pseudo.regions); },
+         [](JobSpec& s, const std::string& t, const fs::path&) {
+             s.pseudo.regions = text::split_list(t);
+             return std::string();
+         }});
+    k.push_back(uint_key(
+        "pseudo.min_units", "a session contributes a region only with at least this many units", 1,
+        max_count, [](const JobSpec& s) { return s.pseudo.min_units; },
+        [](JobSpec& s, std::uint64_t v) { s.pseudo.min_units = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "pseudo.min_trials",
+        "a session contributes only with at least this many trials of every condition; sessions "
+        "with fewer are excluded and listed",
+        2, max_count, [](const JobSpec& s) { return s.pseudo.min_trials; },
+        [](JobSpec& s, std::uint64_t v) { s.pseudo.min_trials = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "pseudo.trials",
+        "trials drawn per condition from each session in every resample (fewer when a "
+        "contributing session's smallest condition has fewer; the number used is recorded)",
+        1, max_count, [](const JobSpec& s) { return s.pseudo.trials; },
+        [](JobSpec& s, std::uint64_t v) { s.pseudo.trials = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "pseudo.resamples", "pseudo-populations drawn per region (R)", 1, max_count,
+        [](const JobSpec& s) { return s.pseudo.resamples; },
+        [](JobSpec& s, std::uint64_t v) { s.pseudo.resamples = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "pseudo.nulls",
+        "null resamples with condition labels shuffled within each session before pooling (0: "
+        "no p-values)",
+        0, max_count, [](const JobSpec& s) { return s.pseudo.nulls; },
+        [](JobSpec& s, std::uint64_t v) { s.pseudo.nulls = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "pseudo.nulls_per_item", "null resamples per work item (results do not depend on it)", 1,
+        max_count, [](const JobSpec& s) { return s.pseudo.nulls_per_item; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.pseudo.nulls_per_item = static_cast<std::size_t>(v);
+        }));
+    k.push_back(choices_key<PseudoAnalysis>(
+        "pseudo.analyses", "analyses run on every pseudo-population, with their sections' settings",
+        {{"decode", PseudoAnalysis::Decode},
+         {"geometry", PseudoAnalysis::Geometry},
+         {"pca", PseudoAnalysis::Pca}},
+        [](auto& s) -> auto& { return s.pseudo.analyses; }));
+    k.push_back(bool_key(
+        "pseudo.per_animal",
+        "also pool each animal's sessions alone, for the cross-animal summary (mean over animals, "
+        "bootstrap CI resampling animals, Fisher's combination)",
+        [](const JobSpec& s) { return s.pseudo.per_animal; },
+        [](JobSpec& s, bool v) { s.pseudo.per_animal = v; }));
+    k.push_back(uint_key(
+        "pseudo.bootstrap", "bootstrap resamples of animals for the confidence interval", 1,
+        max_count, [](const JobSpec& s) { return s.pseudo.bootstrap; },
+        [](JobSpec& s, std::uint64_t v) { s.pseudo.bootstrap = static_cast<std::size_t>(v); }));
     return k;
 }
 
@@ -503,6 +563,7 @@ const std::vector<SectionSpec>& job_sections() {
         {"fa", "factor analysis"},
         {"decode", "time-resolved cross-validated decoding"},
         {"geometry", "representational geometry and few-shot manifold geometry"},
+        {"pseudo", "pseudo-populations pooled across sessions and animals"},
     };
     return sections;
 }

@@ -45,6 +45,12 @@ struct RunSection {
     bool force = false;   // overwrite an existing results file
     bool resume = false;  // continue from the completed items of an interrupted run
     bool quiet = false;   // no progress line
+    // Stage-3 summary items (e.g. decode_summary) in the plan. Not a job key: a Slurm shard of
+    // a job turns it off, and `neuropop merge` builds the summaries from every shard's results.
+    bool summaries = true;
+    // `neuropop run --shard I/N` (not a job key): plan only the sessions at positions p of the
+    // whole inventory (key order) with p % shards == shard. shards 0: the whole job.
+    std::size_t shard = 0, shards = 0;
 };
 
 enum class PcaSamples { ConditionMeans, Trials };
@@ -120,6 +126,28 @@ struct GeometrySection {
     std::size_t episodes = 100;
 };
 
+enum class PseudoAnalysis { Decode, Geometry, Pca };
+
+// Pseudo-populations (ANALYSES.md §5): a region's units pooled across sessions (and, for the
+// cross-animal summary, across the sessions of each animal), resampled R times; the analyses
+// run with their own sections' settings on every resample.
+struct PseudoSection {
+    bool enabled = false;
+    std::vector<std::string> regions; // empty: every region data.regions selects
+    std::size_t min_units = 1;        // per session-region
+    std::size_t min_trials = 5; // a session contributes with at least this many of every label
+    // Drawn per condition from every session in each resample: this many, or the smallest
+    // label count among the contributing sessions when that is smaller (fine condition sets).
+    std::size_t trials = 20;
+    std::size_t resamples = 20;
+    std::size_t nulls = 100; // resamples with labels shuffled within each session (0: no p)
+    std::size_t nulls_per_item = 10;
+    std::vector<PseudoAnalysis> analyses{PseudoAnalysis::Decode, PseudoAnalysis::Geometry,
+                                         PseudoAnalysis::Pca};
+    bool per_animal = true;       // cross-animal summary when >= 2 animals contribute
+    std::size_t bootstrap = 1000; // resamples of animals for the confidence interval
+};
+
 struct JobSpec {
     std::string job_file; // path of the INI file ("" when built in code)
     std::string job_text; // full effective job (INI text after flags), stored in the results
@@ -133,6 +161,7 @@ struct JobSpec {
     FactorAnalysisSection fa;
     DecodeSection decode;
     GeometrySection geometry;
+    PseudoSection pseudo;
 };
 
 } // namespace neuropop::jobs

@@ -38,6 +38,9 @@ struct WorkItem {
     // An intermediate item's file feeds later items only (e.g. a block of permutation nulls read
     // by its decode item) and is not merged into the results file.
     bool intermediate = false;
+    // Remarks the item records in its results, e.g. the sessions a pseudo-population left out
+    // and why.
+    std::vector<std::string> notes;
     std::vector<std::uint64_t> needs; // items that must be complete before this one starts
     double cost = 0.0;                // estimated relative cost, for largest-first scheduling
     std::string name() const;         // e.g. "pca/zhang-desimone-it-1001/IT/0", for messages

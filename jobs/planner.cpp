@@ -6,6 +6,7 @@
 #include <set>
 
 #include "jobs/inventory.hpp"
+#include "jobs/shard.hpp"
 #include "jobs/text_values.hpp"
 #include "jobs/windows.hpp"
 #include "kernels/binning.hpp"
@@ -155,6 +156,10 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
     }
     detail::add_decode_items(spec, populations, static_cast<double>(window.bins()), plan);
     detail::add_geometry_items(spec, populations, static_cast<double>(window.bins()), plan);
+    detail::add_pseudo_items(spec, populations, plan);
+    // A shard of a job (run.summaries false) plans no stage-3 item: those need every session and
+    // run in `neuropop merge`.
+    if (!spec.run.summaries) drop_stage(plan, Stage::Summarise);
     return plan;
 }
 

@@ -34,4 +34,9 @@ void add_decode_items(const JobSpec& spec, const std::vector<Population>& popula
 void add_geometry_items(const JobSpec& spec, const std::vector<Population>& populations,
                         double bins, Plan& plan);
 
+// Pseudo-population items (jobs/planner_pseudo.cpp): per region, analysis and target, resample
+// and null items pooling the contributing sessions' bin items, an assembling "pseudo" item, and
+// per (analysis, target) one "pseudo_summary" item across regions and animals.
+void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& populations, Plan& plan);
+
 } // namespace neuropop::jobs::detail

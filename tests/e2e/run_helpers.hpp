@@ -2,6 +2,7 @@
 // Helpers for tests that run `neuropop run` as a process (alone or under mpirun) and compare
 // results files. Shared by the e2e and mpi tiers.
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,10 +17,23 @@ inline std::string it_job() {
 
 // The IT job writing to `output`, with `extra` flags. cvPCA runs 2 shuffles instead of the
 // job's 10: each shuffle eigen-decomposes a 420 x 420 stimulus Gram matrix per session, which is
-// most of the job's time, and 2 shuffles exercise the same code.
+// most of the job's time, and 2 shuffles exercise the same code. [geometry], [decode] and
+// [pseudo] are off unless `extra` sets them: their own tests (test_run_geometry.cpp,
+// test_run_decode_it.cpp, test_run_pseudo.cpp) run them, and the others keep the job's 84
+// items (21 sessions x bin, pca, cvpca, fa). A key in `extra` replaces its default here (a flag
+// given twice is an error).
 inline std::vector<std::string> it_args(const std::filesystem::path& output,
                                         std::vector<std::string> extra = {}) {
-    std::vector<std::string> a{it_job(), "--output", output.string(), "--cvpca.shuffles", "2"};
+    std::vector<std::string> a{it_job(), "--output", output.string()};
+    const std::vector<std::pair<const char*, const char*>> defaults{{"--cvpca.shuffles", "2"},
+                                                                    {"--geometry.enabled", "false"},
+                                                                    {"--decode.enabled", "false"},
+                                                                    {"--pseudo.enabled", "false"}};
+    for (const auto& [flag, value] : defaults)
+        if (std::find(extra.begin(), extra.end(), flag) == extra.end()) {
+            a.emplace_back(flag);
+            a.emplace_back(value);
+        }
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
 }

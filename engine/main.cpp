@@ -25,6 +25,9 @@ constexpr Command commands[] = {
      "summarise NWB sessions (units per region, trials, columns)"},
     {"generate", neuropop::cli::generate, "write synthetic NWB sessions with known ground truth"},
     {"run", neuropop::cli::run, "run a job: bin, analyse, write one HDF5 results file (MPI)"},
+    {"merge", neuropop::cli::merge,
+     "join the results files of a job's shards (run --shard I/N) into one (MPI)"},
+    {"report", neuropop::cli::report, "figures and an index.html of a results file (matplotlib)"},
 };
 
 void usage(std::ostream& os) {

@@ -9,6 +9,7 @@ import argparse
 import configparser
 import os
 import sys
+import warnings
 
 
 def fail(message):
@@ -122,6 +123,9 @@ def pseudo_populations(f, wanted):
 
 
 def main(argv):
+    # NaN is a legitimate value in results (undefined PR, RDM diagonals, a failed fit); numpy's
+    # "mean of empty slice" warnings about it would only clutter the report's output.
+    warnings.simplefilter("ignore", RuntimeWarning)
     args = parse_args(argv)
     f = open_results(args.results)
     from report_common import Report, text

@@ -106,6 +106,12 @@ def grid(n, panel_w=2.5, panel_h=2.1, max_cols=5, wspace=0.45):
     return fig, flat[:n]
 
 
+def legend(ax, **kwargs):
+    """ax.legend, unless nothing on the axes has a label (an all-NaN panel)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
 def legend_below(fig, ax):
     """One legend for a grid of alike panels, under the figure instead of over a panel."""
     handles, names = ax.get_legend_handles_labels()

@@ -4,8 +4,8 @@ import matplotlib.pyplot as plt
 import matplotlib.transforms as mtransforms
 import numpy as np
 
-from report_common import (OKABE_ITO, SEQUENTIAL, array, attrs, counts_text, describe_params,
-                           grid, labels, legend_below, scalar, session_colours, short_labels,
+from report_common import (OKABE_ITO, SEQUENTIAL, array, attrs, counts_text, describe_params, grid,
+                           labels, legend, legend_below, scalar, session_colours, short_labels,
                            shown)
 
 SECTION = "Decoding"
@@ -62,13 +62,18 @@ def draw_time_course(ax, s, report):
         else:
             ax.fill_between(s.time, lo, hi, color="0.75", alpha=0.6, lw=0, step="mid",
                             label="null 95%")
-    if s.sd is not None and s.sd.shape == s.score.shape and np.isfinite(s.sd).any():
-        ax.fill_between(s.time, s.score - s.sd, s.score + s.sd, color=OKABE_ITO[1], alpha=0.35,
+    sd = s.sd if s.sd is not None and s.sd.shape == s.score.shape and np.isfinite(
+        s.sd).any() else None
+    if sd is not None and not windows:
+        ax.fill_between(s.time, s.score - sd, s.score + sd, color=OKABE_ITO[1], alpha=0.35,
                         lw=0, label="± 1 s.d. over resamples")
     if windows:
         err = [s.time - np.asarray(s.start, float), np.asarray(s.stop, float) - s.time]
         ax.errorbar(s.time, s.score, xerr=err, fmt="o", color=OKABE_ITO[3], ms=3, lw=1,
                     label=s.name)
+        if sd is not None:
+            ax.errorbar(s.time, s.score, yerr=sd, fmt="none", ecolor=OKABE_ITO[1], capsize=3,
+                        lw=1.2, label="± 1 s.d. over resamples")
     else:
         ax.plot(s.time, s.score, "-", color=OKABE_ITO[3], lw=1.3, label=s.name)
     if s.balanced is not None:
@@ -133,7 +138,7 @@ def overview(report, region, target, name, pops, scores, params, prefix):
     ax.axvline(0, color="0.4", lw=0.8)
     ax.set(xlabel=report.time_label, ylabel=scores[0].ylabel,
            title=f"{shown(prefix)}{region}: decoding {name}, every population")
-    ax.legend(frameon=False)
+    legend(ax, frameon=False)
     sm = plt.cm.ScalarMappable(cmap=SEQUENTIAL, norm=plt.Normalize(1, len(scores)))
     fig.colorbar(sm, ax=ax, label="population (order of the panels)", shrink=0.8)
     report.save(fig, f"{prefix}decoding_{region}_{target}_overview", SECTION,

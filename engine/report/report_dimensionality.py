@@ -4,8 +4,8 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as ticker
 import numpy as np
 
-from report_common import (OKABE_ITO, WINDOW_KEYS, array, attrs, counts_text, describe_params,
-                           grid, legend_below, scalar, session_colours, short_labels, shown,
+from report_common import (OKABE_ITO, WINDOW_KEYS, array, attrs, counts_text, describe_params, grid,
+                           legend, legend_below, scalar, session_colours, short_labels, shown,
                            windows_text)
 
 SECTION = "Dimensionality"
@@ -55,7 +55,7 @@ def scree(report, region, pops, prefix=""):
                 ax_r.plot(k, np.nanmean(padded, axis=0), "k-", lw=2, label=label)
                 ax_c.plot(k, np.nanmean(np.nancumsum(padded, axis=1), axis=0), "k-", lw=2,
                           label=label)
-                ax_r.legend(frameon=False)
+                legend(ax_r, frameon=False)
         ax_r.set(title=f"{w}: scree", xlabel="component", ylabel="explained variance ratio")
         ax_c.set(title=f"{w}: cumulative", xlabel="number of components",
                  ylabel="cumulative explained variance", ylim=(0, 1.02))
@@ -112,7 +112,7 @@ def participation_ratio(report, regions, prefix=""):
                            if len(names) > 4 else "center")
         ax.set(title=f"window {w}", ylabel="participation ratio (dimensions)", xlabel="region")
         ax.set_xlim(-0.7, len(names) - 0.3)
-        ax.legend(frameon=False)
+        legend(ax, frameon=False)
     fig.suptitle(f"{shown(prefix)}participation ratio per population")
     report.save(fig, f"{prefix}dimensionality_participation_ratio", SECTION,
                 f"{shown(prefix)}participation ratio by region",

@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
-from report_common import (OKABE_ITO, SEQUENTIAL, array, attrs, counts_text, describe_params,
-                           grid, labels, session_colours, short_labels, shown, thin_ticks)
+from report_common import (OKABE_ITO, SEQUENTIAL, array, attrs, counts_text, describe_params, grid,
+                           labels, legend, session_colours, short_labels, shown, thin_ticks)
 
 SECTION = "Geometry"
 SKIP = ("description",)
@@ -158,8 +158,8 @@ def rdm_sessions(report, title, name, pops, groups, kind, params):
     fig.suptitle(title)
     report.save(fig, name, SECTION, title,
                 f"The {kind} RDM of each population on one colour scale (2nd to 98th percentile of "
-                "all entries); conditions in the same label order as the labelled mean RDM (the first "
-                "panel's rows name them, thinned to fit). "
+                "all entries); conditions in the same label order as the labelled mean RDM "
+                "(the first panel's rows name them, thinned to fit). "
                 + (f"Panel titles drop the common prefix '{common}'. " if common else "")
                 + f"{counts_text(have)}. Parameters: {describe_params(params, skip=SKIP)}.")
 
@@ -206,7 +206,8 @@ def models_figure(report, title, name, pops, groups, params):
                            if len(models) > 3 else "center")
         ax.set(title=f"{rdm} RDM vs models", ylabel="RDM–model similarity", xlabel="model RDM")
         ax.margins(y=0.25)
-    axes[0][-1].legend(frameon=False, title="method", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    legend(axes[0][-1], frameon=False, title="method", loc="upper left",
+           bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(title)
     several = len(have) > 1
     report.save(fig, name, SECTION, title,
@@ -251,7 +252,7 @@ def fewshot_figure(report, title, name, pops, groups):
     ax_s.set(xlim=(0, lim), ylim=(0, lim), xlabel="empirical m-shot error",
              ylabel="predicted m-shot error H(SNR)", title="predicted vs empirical")
     ax_s.set_aspect("equal")
-    ax_s.legend(frameon=False, fontsize=6)
+    legend(ax_s, frameon=False, fontsize=6)
     for key, style, colour in [("empirical", "o-", OKABE_ITO[3]),
                                ("predicted", "s--", OKABE_ITO[4])]:
         v = np.array(per_pop[key])
@@ -265,7 +266,7 @@ def fewshot_figure(report, title, name, pops, groups):
     ax_m.set_xticklabels([str(int(m)) for m in shots])
     ax_m.set(xlabel="training examples per class m", ylabel="mean error over condition pairs",
              title="error vs m", ylim=(0, None))
-    ax_m.legend(frameon=False)
+    legend(ax_m, frameon=False)
     fig.suptitle(title)
     report.save(fig, name, SECTION, title,
                 "Few-shot prototype learning (Sorscher, Ganguli & Sompolinsky 2022): left, the "

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import matplotlib.transforms as mtransforms
 import numpy as np
 
-from report_common import (OKABE_ITO, array, attrs, describe_params, labels, scalar,
+from report_common import (OKABE_ITO, array, attrs, describe_params, labels, legend, scalar,
                            session_colours)
 
 SECTION = "Summaries across sessions and animals"
@@ -61,7 +61,7 @@ def decode_summary(report, f, region, target, g, subject_of):
                       transform=top, clip_on=False, label=f"q ≤ {alpha:g} (Fisher, BH)")
     shown = a.get("target", target)
     ax_t.set(xlabel=report.time_label, ylabel=name, title=f"{region}: {shown}, every session")
-    ax_t.legend(frameon=False, fontsize=6)
+    legend(ax_t, frameon=False, fontsize=6)
 
     # Per animal, at the time of the best mean score: animals, not sessions, are the units
     # of the group-level uncertainty (ANALYSES.md §5).
@@ -97,7 +97,7 @@ def decode_summary(report, f, region, target, g, subject_of):
     ax_a.set(xlabel="animal", ylabel=f"{name} at {time[best]:.3g} s",
              title=f"per animal at the best time ({time[best]:.3g} s)")
     ax_a.set_xlim(-0.6, len(animals) - 0.4)
-    ax_a.legend(frameon=False, fontsize=6)
+    legend(ax_a, frameon=False, fontsize=6)
     fig.suptitle(f"{region}: decoding {shown} across sessions")
     report.save(fig, f"summary_{region}_{target}", SECTION,
                 f"{region}: decoding {shown} across sessions and animals",
@@ -156,7 +156,7 @@ def per_animal_row(ax_main, ax_dots, values, mean, lo, hi, animals, stat, pseudo
             ax_main.fill_between(time, lo, hi, color="0.7", alpha=0.5, lw=0, label="95% CI")
         ax_main.axvline(0, color="0.4", lw=0.8)
         ax_main.set(xlabel=report.time_label, ylabel=stat, title=f"{stat} per animal")
-        ax_main.legend(frameon=False, fontsize=6)
+        legend(ax_main, frameon=False, fontsize=6)
         best = int(np.nanargmax(mean)) if np.isfinite(mean).any() else 0
         values, mean = values[:, best:best + 1], mean[best:best + 1]
         lo = None if lo is None else lo[best:best + 1]
@@ -187,7 +187,7 @@ def per_animal_row(ax_main, ax_dots, values, mean, lo, hi, animals, stat, pseudo
                             ha="right" if len(names) > 3 else "center", fontsize=6)
     ax_dots.set(ylabel=stat, title=f"{stat}: animals, mean and bootstrap CI")
     ax_dots.set_xlim(-0.6, len(names) - 0.4)
-    ax_dots.legend(frameon=False, fontsize=6)
+    legend(ax_dots, frameon=False, fontsize=6)
 
 
 def animal_summary(report, f, region, rel, g):

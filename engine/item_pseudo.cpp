@@ -91,10 +91,8 @@ std::shared_ptr<jobs::JobSpec> restricted_spec(const jobs::JobSpec& spec,
 
 } // namespace
 
-const jobs::PseudoTarget& pseudo_target(const jobs::JobSpec& spec, const std::string& name) {
-    static thread_local std::vector<jobs::PseudoTarget> targets;
-    targets = jobs::pseudo_targets(spec);
-    for (const auto& t : targets)
+jobs::PseudoTarget pseudo_target(const jobs::JobSpec& spec, const std::string& name) {
+    for (const auto& t : jobs::pseudo_targets(spec))
         if (t.name() == name) return t;
     throw std::logic_error("pseudo: the job has no pooled analysis '" + name + "'");
 }
@@ -133,12 +131,7 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
         // Every condition gets as many trials as the scarcest one allows, up to pseudo.trials.
         std::size_t per_condition = env.spec.pseudo.trials;
         for (const auto& s : pool_sources)
-            for (const auto& [label, n] : [&] {
-                     std::map<std::string, std::size_t> m;
-                     for (const auto& l : s.labels)
-                         if (!l.empty()) ++m[l];
-                     return m;
-                 }())
+            for (const auto& [label, n] : jobs::label_counts(s.labels))
                 if (std::find(conditions.begin(), conditions.end(), label) != conditions.end())
                     per_condition = std::min(per_condition, n);
 

@@ -19,7 +19,7 @@ inline const std::vector<std::string>& pseudo_statistics() {
     return names;
 }
 
-const jobs::PseudoTarget& pseudo_target(const jobs::JobSpec& spec, const std::string& name);
+jobs::PseudoTarget pseudo_target(const jobs::JobSpec& spec, const std::string& name);
 // Session key and results group the pooled analysis writes under inside an intermediate block.
 std::string pseudo_inner_key(const jobs::WorkItem& item);
 std::string pseudo_inner_group(const jobs::WorkItem& item);

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Short text summary of a neuropop results file: per region, the participation ratio
 (plug-in and split-half) of each PCA window, the cvPCA power-law exponent and the FA shared
-variance, as median over sessions. Read with h5py, so it needs python3-h5py only."""
+variance, as median over sessions; decoding accuracy per time window (mean over sessions, and
+the time points significant after Fisher + BH in /summary); pseudo-population decoding (mean
+over resamples, its pooled-null p and BH q). Read with h5py, so it needs python3-h5py only."""
 import statistics
 import sys
 
@@ -40,10 +42,54 @@ def summarise(path):
                     r.setdefault("fa shared fraction", []).append(
                         float(grp["fa"]["shared_fraction"][()].mean()))
         for region in sorted(rows):
-            r = rows.pop(region) if False else rows[region]
+            r = rows[region]
             print(f"  region {region}: {r['sessions']} sessions (medians over sessions)")
             for key in sorted(k for k in r if k != "sessions"):
                 print(f"    {key:<46} {statistics.median(r[key]):8.3f}")
+            decoding(f, region)
+            pseudo(f, region)
+
+
+def names(dataset):
+    return [x.decode() if isinstance(x, bytes) else str(x) for x in dataset[:]]
+
+
+def decoding(f, region):
+    summary = f.get(f"summary/{region}/decode")
+    if summary is None:
+        return
+    for target, g in summary.items():
+        if "mean_accuracy" not in g:
+            continue
+        times = names(g["time_names"]) if "time_names" in g else [f"{t:.3g}s" for t in g["time"]]
+        acc, sig = g["mean_accuracy"][:], g["significant"][:]
+        best = int(acc.argmax())
+        print(f"    decode {target}: best mean accuracy {acc[best]:.3f} at {times[best]}; "
+              f"{int(sig.sum())}/{len(sig)} time points significant (Fisher + BH, q <= 0.05)")
+
+
+def pseudo(f, region):
+    group = f.get(f"pseudo/{region}/decode")
+    if group is None:
+        return
+    q_group = f.get(f"summary/{region}/pseudo/decode")
+    for target, g in group.items():
+        if "accuracy_mean" not in g:
+            continue
+        times = names(g["time_names"])
+        units = len(g["pooling/unit_ids"])
+        sessions = len(g["pooling/sessions"])
+        parts = []
+        for i, t in enumerate(times):
+            text = f"{t} {g['accuracy_mean'][i]:.3f} +- {g['accuracy_sd'][i]:.3f}"
+            if "p_accuracy" in g:
+                text += f" (p {g['p_accuracy'][i]:.3g}"
+                if q_group is not None and target in q_group and "q_accuracy" in q_group[target]:
+                    text += f", q {q_group[target]['q_accuracy'][i]:.3g}"
+                text += ")"
+            parts.append(text)
+        print(f"    pseudo-population decode {target} ({units} units of {sessions} sessions, "
+              f"mean +- sd over resamples): " + "; ".join(parts))
 
 
 for p in sys.argv[1:]:

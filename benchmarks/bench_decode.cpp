@@ -205,7 +205,8 @@ int main(int argc, char** argv) try {
         std::ofstream meta(dir / "meta.txt");
         meta << "trials=" << trials << " units=" << units << " bins=" << n_bins
              << " classes=" << classes << " folds=" << folds
-             << " generalization=" << (generalization ? 1 : 0) << "\n";
+             << " generalization=" << (generalization ? 1 : 0)
+             << " tolerance=" << logistic.tolerance << "\n";
     }
     return 0;
 } catch (const std::exception& e) {

@@ -79,6 +79,34 @@ std::vector<int> labels_of(std::span<const int> labels, std::span<const int> row
     return out;
 }
 
+// The rows `rows` of every bin, stacked bin after bin: [bin · rows + i] × units.
+MatrixXd stack_test_rows(std::span<const MatrixXd> bins, std::span<const int> rows) {
+    const auto n = static_cast<Index>(rows.size());
+    MatrixXd out(static_cast<Index>(bins.size()) * n, bins[0].cols());
+    for (std::size_t b = 0; b < bins.size(); ++b)
+        out.middleRows(static_cast<Index>(b) * n, n) = gather_rows(bins[b], rows);
+    return out;
+}
+
+// Predicted class of every row of raw (unscaled) `rows`, with the z-scorer folded into the
+// weights — ((x − μ)/σ) Wᵀ + c = x (W/σ)ᵀ + (c − (μ/σ) Wᵀ) — so the temporal generalisation
+// scores all bins' held-out trials in one product instead of scaling a copy per bin. Ties go
+// to the first class, as LinearClassifier::predict.
+std::vector<int> predict_stacked(const FittedDecoder& decoder, const MatrixXd& rows) {
+    const MatrixXd w = decoder.model.coef.array().rowwise() / decoder.scaler.scale.array();
+    const Eigen::VectorXd c = decoder.model.intercept - w * decoder.scaler.mean.transpose();
+    MatrixXd scores = rows * w.transpose();
+    scores.rowwise() += c.transpose();
+    std::vector<int> out(static_cast<std::size_t>(rows.rows()));
+    for (Index i = 0; i < scores.rows(); ++i) {
+        Index best = 0;
+        for (Index j = 1; j < scores.cols(); ++j)
+            if (scores(i, j) > scores(i, best)) best = j;
+        out[static_cast<std::size_t>(i)] = static_cast<int>(best);
+    }
+    return out;
+}
+
 int count_correct(std::span<const int> predicted, std::span<const int> truth) {
     int correct = 0;
     for (std::size_t i = 0; i < predicted.size(); ++i)
@@ -169,27 +197,42 @@ DecodeResult decode_bins(std::span<const MatrixXd> bins, std::span<const int> la
     // correct[(split · bins + train bin) · bins + test bin]
     std::vector<int> correct(generalization ? splits.size() * n_bins * n_bins : 0);
     std::vector<char> converged(splits.size() * n_bins, 1);
-    for_each_task(splits.size() * n_bins, [&](std::size_t task) {
-        const std::size_t s = task / n_bins, b = task % n_bins, r = s / k;
+    // One fit per (split, bin); with generalisation it also scores the split's held-out trials
+    // at every bin from `test_rows` (all bins' held-out rows stacked, see stack_test_rows).
+    const auto fit_and_score = [&](std::size_t s, std::size_t b, const MatrixXd* test_rows) {
+        const std::size_t r = s / k;
         const Split& split = splits[s];
         const std::vector<int> train_labels = labels_of(labels, split.train);
-        const std::vector<int> test_labels = labels_of(labels, split.test);
         const FittedDecoder fd =
             fit_decoder(bins[b], split.train, train_labels, n_classes, decoder);
-        converged[task] = fd.converged ? 1 : 0;
+        converged[s * n_bins + b] = fd.converged ? 1 : 0;
         std::vector<int> out(split.test.size());
         predict_rows(fd, bins[b], split.test, out);
         for (std::size_t i = 0; i < out.size(); ++i)
             predicted[(r * n_bins + b) * n_trials + static_cast<std::size_t>(split.test[i])] =
                 out[i];
-        if (!generalization) return;
-        std::vector<int> other(split.test.size());
-        for (std::size_t t = 0; t < n_bins; ++t) {
-            if (t != b) predict_rows(fd, bins[t], split.test, other);
+        if (test_rows == nullptr) return;
+        const std::vector<int> test_labels = labels_of(labels, split.test);
+        const std::vector<int> other = predict_stacked(fd, *test_rows);
+        const std::size_t n_test = split.test.size();
+        for (std::size_t t = 0; t < n_bins; ++t)
             correct[(s * n_bins + b) * n_bins + t] =
-                count_correct(t == b ? out : other, test_labels);
+                t == b ? count_correct(out, test_labels)
+                       : count_correct(std::span<const int>(other).subspan(t * n_test, n_test),
+                                       test_labels);
+    };
+    if (generalization) {
+        // Split by split, so one split's stacked held-out rows (bins × test trials × units)
+        // are held at a time rather than a second copy of all the data.
+        for (std::size_t s = 0; s < splits.size(); ++s) {
+            const MatrixXd test_rows = stack_test_rows(bins, splits[s].test);
+            for_each_task(n_bins, [&](std::size_t b) { fit_and_score(s, b, &test_rows); });
         }
-    });
+    } else {
+        for_each_task(splits.size() * n_bins, [&](std::size_t task) {
+            fit_and_score(task / n_bins, task % n_bins, nullptr);
+        });
+    }
 
     result.accuracy.assign(n_bins, 0.0);
     result.balanced_accuracy.assign(n_bins, 0.0);

@@ -1,0 +1,226 @@
+// Throughput of representational geometry (ANALYSES.md §4) on generated trials:
+// - crossnobis: kernels::crossnobis_rdm (Ledoit–Wolf noise precision, all folds) on K
+//   conditions × N units × P trials (default 64 × 2 000 × 6 400, 5 folds);
+// - few-shot: kernels::manifold_geometry on 21 manifolds (conditions) of S samples × U units
+//   (default 100 × 300): radii, dimensions, the pair overlaps, the predicted m-shot error and
+//   the empirical error of `episodes` prototype episodes per (a, b, m).
+// Both kernels run on one thread (no TBB inside), so each prints one line
+// `bench=geometry_<what> threads=1 seconds=<best> cpu_seconds=<best> ...`.
+// With data=DIR it writes the inputs and our outputs as raw little-endian float64 so
+// benchmarks/peers/geometry.py can time numpy on the same numbers and compare.
+//
+// usage: neuropop_bench_geometry [conditions=64] [units=2000] [trials=6400] [folds=5]
+//        [fs_conditions=21] [fs_samples=100] [fs_units=300] [episodes=50] [repeats=2]
+//        [data=DIR]
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "benchmarks/bench_args.hpp"
+#include "kernels/crossnobis.hpp"
+#include "kernels/gaussian.hpp"
+#include "kernels/manifold.hpp"
+#include "kernels/rng.hpp"
+
+using neuropop::bench::get_size;
+using neuropop::bench::parse_args;
+
+namespace {
+
+namespace k = neuropop::kernels;
+using Eigen::Index;
+using Eigen::MatrixXd;
+
+struct Timing {
+    double seconds = 1e300, cpu_seconds = 1e300;
+};
+
+Timing time_best(int repeats, const std::function<void()>& work) {
+    Timing t;
+    for (int r = 0; r < repeats; ++r) {
+        const auto w0 = std::chrono::steady_clock::now();
+        const std::clock_t c0 = std::clock();
+        work();
+        const std::clock_t c1 = std::clock();
+        const auto w1 = std::chrono::steady_clock::now();
+        t.seconds = std::min(t.seconds, std::chrono::duration<double>(w1 - w0).count());
+        t.cpu_seconds = std::min(t.cpu_seconds, static_cast<double>(c1 - c0) /
+                                                    static_cast<double>(CLOCKS_PER_SEC));
+    }
+    return t;
+}
+
+void write_raw(const std::filesystem::path& file, const double* data, std::size_t n) {
+    std::ofstream out(file, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(data),
+              static_cast<std::streamsize>(n * sizeof(double)));
+    if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
+// Row-major copy, the layout numpy reads with reshape(rows, cols).
+void write_matrix(const std::filesystem::path& file, const MatrixXd& m) {
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
+    write_raw(file, rm.data(), static_cast<std::size_t>(rm.size()));
+}
+
+// Trials of K conditions: condition means of spread 0.3 plus noise with a shared 20-dimensional
+// component and unit-specific variances (so the Ledoit–Wolf precision is not the identity).
+// Condition of trial t: t mod K; fold: (t div K) mod F.
+MatrixXd crossnobis_trials(Index k_conditions, Index units, Index trials) {
+    k::CounterRng rng(31, 0);
+    MatrixXd means(k_conditions, units), loading(20, units);
+    for (auto& v : means.reshaped())
+        v = 0.3 * k::standard_normal(rng);
+    for (auto& v : loading.reshaped())
+        v = 0.5 * k::standard_normal(rng);
+    Eigen::RowVectorXd sd(units);
+    for (auto& v : sd)
+        v = std::exp(0.3 * k::standard_normal(rng));
+    MatrixXd x(trials, units);
+    Eigen::RowVectorXd shared(20);
+    for (Index t = 0; t < trials; ++t) {
+        for (auto& v : shared)
+            v = k::standard_normal(rng);
+        x.row(t) = means.row(t % k_conditions) + shared * loading;
+        for (Index u = 0; u < units; ++u)
+            x(t, u) += sd[u] * k::standard_normal(rng);
+    }
+    return x;
+}
+
+// Manifolds of 21 conditions: centroids of spread 1.5 (norm) in U units, close enough for
+// 1-shot errors of a few to ~30 %, each manifold a Gaussian of
+// its own random 20-dimensional subspace (decaying variances) plus isotropic noise 0.2.
+std::vector<MatrixXd> manifolds(int conditions, Index samples, Index units) {
+    k::CounterRng rng(37, 0);
+    std::vector<MatrixXd> out;
+    for (int a = 0; a < conditions; ++a) {
+        Eigen::RowVectorXd centre(units);
+        for (auto& v : centre)
+            v = k::standard_normal(rng) / std::sqrt(static_cast<double>(units)) * 1.5;
+        MatrixXd axes(20, units);
+        for (Index i = 0; i < 20; ++i)
+            for (Index u = 0; u < units; ++u)
+                axes(i, u) = k::standard_normal(rng) / std::sqrt(static_cast<double>(units)) /
+                             std::sqrt(1.0 + static_cast<double>(i));
+        MatrixXd x(samples, units);
+        Eigen::RowVectorXd z(20);
+        for (Index s = 0; s < samples; ++s) {
+            for (auto& v : z)
+                v = k::standard_normal(rng);
+            x.row(s) = centre + z * axes;
+            for (Index u = 0; u < units; ++u)
+                x(s, u) += 0.2 / std::sqrt(static_cast<double>(units)) * k::standard_normal(rng);
+        }
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+    const auto args = parse_args(argc, argv);
+    const Index conditions = static_cast<Index>(get_size(args, "conditions", 64)),
+                units = static_cast<Index>(get_size(args, "units", 2000)),
+                trials = static_cast<Index>(get_size(args, "trials", 6400)),
+                folds = static_cast<Index>(get_size(args, "folds", 5)),
+                fs_samples = static_cast<Index>(get_size(args, "fs_samples", 100)),
+                fs_units = static_cast<Index>(get_size(args, "fs_units", 300));
+    const int fs_conditions = static_cast<int>(get_size(args, "fs_conditions", 21)),
+              episodes = static_cast<int>(get_size(args, "episodes", 50)),
+              repeats = std::max(1, static_cast<int>(get_size(args, "repeats", 2)));
+    if (conditions < 2 || trials < conditions * folds || folds < 2 || fs_conditions < 2 ||
+        fs_samples < 11)
+        throw std::invalid_argument("need conditions >= 2, folds >= 2, trials >= conditions x "
+                                    "folds, fs_conditions >= 2 and fs_samples > 10 (m = 10)");
+    std::filesystem::path dir;
+    if (auto it = args.find("data"); it != args.end()) {
+        dir = it->second;
+        std::filesystem::create_directories(dir);
+    }
+
+    // Crossnobis.
+    const MatrixXd x = crossnobis_trials(conditions, units, trials);
+    std::vector<int> labels(static_cast<std::size_t>(trials)), fold_ids(labels.size());
+    for (Index t = 0; t < trials; ++t) {
+        labels[static_cast<std::size_t>(t)] = static_cast<int>(t % conditions);
+        fold_ids[static_cast<std::size_t>(t)] = static_cast<int>((t / conditions) % folds);
+    }
+    k::CrossnobisResult rdm;
+    const Timing tc = time_best(repeats, [&] { rdm = k::crossnobis_rdm(x, labels, fold_ids); });
+    std::printf("bench=geometry_crossnobis threads=1 seconds=%.6g cpu_seconds=%.6g "
+                "conditions=%td units=%td trials=%td folds=%td shrinkage=%.6g gflop=%.4g\n",
+                tc.seconds, tc.cpu_seconds, conditions, units, trials, folds, rdm.shrinkage,
+                // the residual covariance EᵀE, the dominant cost: P N² multiply-adds
+                2.0 * static_cast<double>(trials) * static_cast<double>(units * units) / 1e9);
+    std::fflush(stdout);
+    if (!dir.empty()) {
+        write_matrix(dir / "crossnobis_x.f64", x);
+        write_matrix(dir / "crossnobis_rdm.f64", rdm.rdm);
+        std::ofstream(dir / "crossnobis_meta.txt")
+            << "conditions=" << conditions << " units=" << units << " trials=" << trials
+            << " folds=" << folds << " shrinkage=" << std::setprecision(17) << rdm.shrinkage
+            << "\n";
+    }
+
+    // Few-shot manifold geometry.
+    const std::vector<MatrixXd> mf = manifolds(fs_conditions, fs_samples, fs_units);
+    k::ManifoldOptions options;
+    options.episodes = episodes;
+    k::ManifoldGeometry geo;
+    const Timing tg = time_best(repeats, [&] {
+        k::CounterRng rng(41, 0);
+        geo = k::manifold_geometry(mf, options, rng);
+    });
+    // The deterministic part alone (episodes = 0), for the breakdown.
+    k::ManifoldOptions no_episodes = options;
+    no_episodes.episodes = 0;
+    const Timing tg0 = time_best(repeats, [&] {
+        k::CounterRng rng(41, 0);
+        k::manifold_geometry(mf, no_episodes, rng);
+    });
+    std::printf("bench=geometry_fewshot threads=1 seconds=%.6g cpu_seconds=%.6g conditions=%d "
+                "samples=%td units=%td episodes=%d shots=1,2,5,10 geometry_seconds=%.6g\n",
+                tg.seconds, tg.cpu_seconds, fs_conditions, fs_samples, fs_units, episodes,
+                tg0.seconds);
+    std::fflush(stdout);
+    if (!dir.empty()) {
+        for (int a = 0; a < fs_conditions; ++a)
+            write_matrix(dir / ("manifold" + std::to_string(a) + ".f64"),
+                         mf[static_cast<std::size_t>(a)]);
+        // [a, b] and [a, b, m] arrays in kernels/manifold.hpp's flat layout
+        std::vector<double> pairs;
+        for (const Eigen::VectorXd* v : {&geo.signal, &geo.bias, &geo.csa, &geo.csb, &geo.ss})
+            pairs.insert(pairs.end(), v->data(), v->data() + v->size());
+        write_raw(dir / "fewshot_pairs.f64", pairs.data(), pairs.size());
+        write_raw(dir / "fewshot_radius2.f64", geo.radius2.data(),
+                  static_cast<std::size_t>(geo.radius2.size()));
+        write_raw(dir / "fewshot_dimension.f64", geo.dimension.data(),
+                  static_cast<std::size_t>(geo.dimension.size()));
+        write_raw(dir / "fewshot_predicted.f64", geo.predicted_error.data(),
+                  static_cast<std::size_t>(geo.predicted_error.size()));
+        write_raw(dir / "fewshot_empirical.f64", geo.empirical_error.data(),
+                  static_cast<std::size_t>(geo.empirical_error.size()));
+        std::ofstream(dir / "fewshot_meta.txt")
+            << "conditions=" << fs_conditions << " samples=" << fs_samples << " units=" << fs_units
+            << " episodes=" << episodes << "\n";
+    }
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "neuropop_bench_geometry: %s\n", e.what());
+    return 1;
+}

@@ -121,27 +121,22 @@ h5::Dataset create_dataset(const h5::File& file, const LayoutDataset& d, hid_t d
     return ds;
 }
 
-void attach_scales(const MergeLayout& layout, const std::vector<h5::Dataset>& handles) {
-    std::map<std::string, std::size_t> index;
-    for (std::size_t i = 0; i < layout.datasets.size(); ++i)
-        index.emplace(layout.datasets[i].path, i);
-    for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
-        const auto& d = layout.datasets[i];
-        if (!d.is_scale) continue;
-        std::string name = base_name(d.path);
-        h5::check(H5DSset_scale(handles[i].id(), name.c_str()), "H5DSset_scale", d.path);
-    }
-    for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
-        const auto& d = layout.datasets[i];
+// Dimension scales, one dataset (and the scales it names) open at a time: an open dataset costs
+// every rank about 25 KB, and holding all of them open until the end made the merge the peak of
+// a run's memory (23.5 MB for 830 datasets, measured with heaptrack).
+void attach_scales(const h5::File& file, const MergeLayout& layout) {
+    for (const auto& d : layout.datasets) {
+        if (d.dims.empty()) continue;
+        h5::Dataset ds = file.open_dataset(d.path);
         for (std::size_t axis = 0; axis < d.dims.size(); ++axis) {
             auto a = static_cast<unsigned>(axis);
             const std::string& scale = d.scales[axis];
             // A scale cannot carry scales itself; its own axis is the one it names.
-            if (!scale.empty() && !d.is_scale)
-                h5::check(H5DSattach_scale(handles[i].id(), handles[index.at(scale)].id(), a),
-                          "H5DSattach_scale", d.path);
-            h5::check(H5DSset_label(handles[i].id(), a, d.dims[axis].c_str()), "H5DSset_label",
-                      d.path);
+            if (!scale.empty() && !d.is_scale) {
+                h5::Dataset s = file.open_dataset(scale);
+                h5::check(H5DSattach_scale(ds.id(), s.id(), a), "H5DSattach_scale", d.path);
+            }
+            h5::check(H5DSset_label(ds.id(), a, d.dims[axis].c_str()), "H5DSset_label", d.path);
         }
     }
 }
@@ -163,12 +158,15 @@ MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeL
         detail::write_attributes(file, layout.root);
         for (const auto& g : layout.groups)
             detail::write_attributes(file.create_group(g.path), g.attributes);
-        std::vector<h5::Dataset> handles;
-        handles.reserve(layout.datasets.size());
         const h5::Handle dcpl = no_fill_dcpl();
-        for (const auto& d : layout.datasets)
-            handles.push_back(create_dataset(file, d, dcpl.id()));
-        attach_scales(layout, handles);
+        for (const auto& d : layout.datasets) {
+            h5::Dataset ds = create_dataset(file, d, dcpl.id());
+            if (d.is_scale) {
+                const std::string name = base_name(d.path);
+                h5::check(H5DSset_scale(ds.id(), name.c_str()), "H5DSset_scale", d.path);
+            }
+        }
+        attach_scales(file, layout);
         if (after_create) after_create();
 
         h5::Handle dxpl = h5::own_plist(h5::check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path));
@@ -177,7 +175,7 @@ MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeL
         for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
             const auto& d = layout.datasets[i];
             if (!d.collective) continue;
-            const h5::Dataset& ds = handles[i];
+            const h5::Dataset ds = file.open_dataset(d.path);
             h5::Handle fs = h5::own_space(h5::check(H5Dget_space(ds.id()), "H5Dget_space", d.path));
             h5::Handle ms = h5::own_space(h5::check(H5Scopy(fs.id()), "H5Scopy", d.path));
             Values values;

@@ -158,8 +158,14 @@ ManifoldGeometry manifold_geometry(const std::vector<Eigen::MatrixXd>& manifolds
             const Index ab = Index{a} * k + b;
             for (Index s = 0; s < n_shots; ++s) {
                 const int m = options.shots[static_cast<std::size_t>(s)];
-                double errors = 0.0, tests = 0.0;
-                for (int e = 0; e < options.episodes; ++e) {
+                // All episodes' prototype differences first (the draws in the same order as one
+                // episode at a time), then one product X_a W for every episode's test scores:
+                // a GEMM instead of one matrix-vector product per episode.
+                const auto episodes = static_cast<Index>(options.episodes);
+                Eigen::MatrixXd w(n, episodes);
+                Eigen::VectorXd offset(episodes);
+                std::vector<std::vector<Index>> orders(static_cast<std::size_t>(episodes));
+                for (Index e = 0; e < episodes; ++e) {
                     std::iota(order_a.begin(), order_a.end(), Index{0});
                     std::iota(order_b.begin(), order_b.end(), Index{0});
                     shuffle(order_a.begin(), order_a.end(), rng);
@@ -172,12 +178,18 @@ ManifoldGeometry manifold_geometry(const std::vector<Eigen::MatrixXd>& manifolds
                     }
                     proto_a /= m;
                     proto_b /= m;
-                    // ‖x − x̄_b‖² − ‖x − x̄_a‖² = 2 x·(x̄_a − x̄_b) + ‖x̄_b‖² − ‖x̄_a‖²
-                    const Eigen::VectorXd h = 2.0 * (xa * (proto_a - proto_b)).array() +
-                                              (proto_b.squaredNorm() - proto_a.squaredNorm());
-                    for (std::size_t t = static_cast<std::size_t>(m); t < order_a.size(); ++t)
-                        errors += h(order_a[t]) < 0.0 ? 1.0 : 0.0;
-                    tests += static_cast<double>(order_a.size()) - m;
+                    w.col(e) = 2.0 * (proto_a - proto_b);
+                    offset(e) = proto_b.squaredNorm() - proto_a.squaredNorm();
+                    orders[static_cast<std::size_t>(e)] = order_a;
+                }
+                // ‖x − x̄_b‖² − ‖x − x̄_a‖² = 2 x·(x̄_a − x̄_b) + ‖x̄_b‖² − ‖x̄_a‖²
+                const Eigen::MatrixXd h = xa * w;
+                double errors = 0.0, tests = 0.0;
+                for (Index e = 0; e < episodes; ++e) {
+                    const auto& order = orders[static_cast<std::size_t>(e)];
+                    for (std::size_t t = static_cast<std::size_t>(m); t < order.size(); ++t)
+                        errors += h(order[t], e) + offset(e) < 0.0 ? 1.0 : 0.0;
+                    tests += static_cast<double>(order.size()) - m;
                 }
                 g.empirical_error(ab * n_shots + s) = errors / tests;
             }

@@ -15,6 +15,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "engine/cli_options.hpp"
 #include "engine/commands.hpp"
 #include "io/errors.hpp"
 #include "io/nwb_reader.hpp"
@@ -231,19 +232,9 @@ int inspect(const Args& args) {
     visible.add_options()("help,h", "show this help")(
         "json", "one JSON document on stdout instead of the table")(
         "allow-unsorted", "accept units whose stored spike times decrease (report them)");
-    po::options_description hidden;
-    hidden.add_options()("path", po::value<std::vector<std::string>>(), "NWB file, folder or glob");
-    po::options_description all;
-    all.add(visible).add(hidden);
-    po::positional_options_description positional;
-    positional.add("path", -1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << visible << "\n";
-        return exit_ok;
-    }
+    const auto parsed = parse_with_positional(args, visible, "path");
+    if (!parsed) return exit_ok;
+    const po::variables_map& vm = *parsed;
     if (!vm.count("path")) throw po::error("no NWB file, folder or glob given");
     const bool json = vm.count("json") > 0;
     io::ReadOptions read_options;

@@ -17,6 +17,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "engine/cli_options.hpp"
 #include "engine/commands.hpp"
 #include "io/errors.hpp"
 
@@ -92,19 +93,9 @@ int report(const Args& args) {
         "format", po::value<std::string>()->default_value("png"),
         "png or svg")("regions", po::value<std::vector<std::string>>()->multitoken(),
                       "only these regions (names separated by spaces or commas)");
-    po::options_description hidden;
-    hidden.add_options()("results", po::value<std::vector<std::string>>(), "results file");
-    po::options_description all;
-    all.add(visible).add(hidden);
-    po::positional_options_description positional;
-    positional.add("results", -1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << visible << "\n";
-        return exit_ok;
-    }
+    const auto parsed = parse_with_positional(args, visible, "results");
+    if (!parsed) return exit_ok;
+    const po::variables_map& vm = *parsed;
     if (!vm.count("results")) throw po::error("no results file given");
     const auto results = vm["results"].as<std::vector<std::string>>();
     if (results.size() != 1) throw po::error("one results file at a time");

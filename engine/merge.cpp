@@ -159,13 +159,7 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
     if (root) {
         try {
             io::write_serial_pass(partial, layout, inline_blocks,
-                                  {{"mpio_collective_writes", result.mpio.collective},
-                                   {"mpio_independent_writes", result.mpio.independent},
-                                   {"mpio_collective_min_bytes",
-                                    static_cast<std::int64_t>(io::default_collective_min_bytes)},
-                                   {"items", static_cast<std::int64_t>(result.items)},
-                                   {"items_failed", std::int64_t{0}},
-                                   {"items_resumed", resumed}});
+                                  merge_attributes(result.mpio, result.items, 0, resumed));
             fs::rename(partial, options.output);
         } catch (const std::exception& e) {
             status = 1;

@@ -77,6 +77,24 @@ void keep_null_statistics(const io::ResultBlock& null, const std::string& inner_
         }
 }
 
+std::vector<double> null_statistic(const std::vector<io::ResultBlock>& nulls,
+                                   const std::string& relative, std::size_t& count) {
+    const std::string prefix = "/null/";
+    std::map<std::uint64_t, const io::DatasetBlock*> by_b;
+    for (const auto& block : nulls)
+        for (const auto& x : block.datasets) {
+            if (x.path.rfind(prefix, 0) != 0) continue;
+            const auto slash = x.path.find('/', prefix.size());
+            if (x.path.substr(slash) != relative) continue;
+            by_b[std::stoull(x.path.substr(prefix.size(), slash - prefix.size()))] = &x;
+        }
+    std::vector<double> values;
+    for (const auto& [b, x] : by_b)
+        values.insert(values.end(), x->f64.begin(), x->f64.end());
+    count = by_b.size();
+    return values;
+}
+
 void add_pooling_record(io::ResultBlock& out, const std::vector<std::string>& session_keys,
                         const std::vector<Population>& sources, std::size_t per_condition,
                         const std::vector<std::string>& conditions) {
@@ -139,7 +157,8 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
             if (under(g.path, inner)) out.group(map_path(g.path), g.attributes);
         std::size_t null_count = 0;
 
-        std::set<std::string> stacked_groups;
+        // (group, axis) pairs that need a coordinate: "resample" (R) or "null" (null_count).
+        std::set<std::pair<std::string, std::string>> new_axes;
         for (const auto& d : first.datasets) {
             if (!under(d.path, inner)) continue;
             const std::string group = io::parent_path(d.path);
@@ -151,7 +170,7 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
                 out.datasets.push_back(std::move(copy));
                 continue;
             }
-            stacked_groups.insert(group);
+            new_axes.insert({group, "resample"});
             auto s = stacked_shape(d, map_path(d.path), R, "resample");
             for (const auto& r : resamples) {
                 const auto& x = r.at(d.path);
@@ -187,21 +206,10 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
             out.datasets.push_back(std::move(v));
 
             if (!is_statistic(name) || nulls.empty()) continue;
-            std::vector<double> null_values;
             std::size_t B = 0;
-            for (const auto& nb : nulls) {
-                std::map<std::uint64_t, const io::DatasetBlock*> by_b;
-                for (const auto& x : nb.datasets)
-                    if (x.path.rfind("/null/", 0) == 0 &&
-                        x.path.substr(x.path.find('/', 6)) == d.path.substr(inner.size()))
-                        by_b[std::stoull(x.path.substr(6, x.path.find('/', 6) - 6))] = &x;
-                for (const auto& [b, x] : by_b) {
-                    null_values.insert(null_values.end(), x->f64.begin(), x->f64.end());
-                    ++B;
-                }
-            }
+            const auto null_values = null_statistic(nulls, d.path.substr(inner.size()), B);
             if (B == 0) continue;
-            stacked_groups.insert(group + "#null");
+            new_axes.insert({group, "null"});
             auto nd = stacked_shape(
                 d, io::join_path(io::parent_path(map_path(d.path)), "null_" + name), B, "null");
             nd.f64 = null_values;
@@ -215,12 +223,9 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
             out.datasets.push_back(std::move(p));
             null_count = B;
         }
-        for (const auto& g : stacked_groups) {
-            const bool is_null = g.size() > 5 && g.compare(g.size() - 5, 5, "#null") == 0;
-            const std::string group = is_null ? g.substr(0, g.size() - 5) : g;
+        for (const auto& [group, axis] : new_axes) {
+            const bool is_null = axis == "null";
             const std::size_t n = is_null ? null_count : R;
-            const std::string axis = is_null ? "null" : "resample";
-            if (out.find(io::join_path(map_path(group), axis)) != nullptr) continue;
             out.add_i64(io::join_path(map_path(group), axis), {n}, indices(n), "1",
                         is_null ? "null resample index" : "resample index", {{axis, axis}});
         }

@@ -29,6 +29,11 @@ std::string pseudo_inner_group(const jobs::WorkItem& item);
 void keep_null_statistics(const io::ResultBlock& null, const std::string& inner_group,
                           std::uint64_t b, io::ResultBlock& out);
 
+// The null values of the statistic at `relative` (path below the inner group, starting with
+// '/') from null items' blocks, concatenated in null-resample order; `count` gets how many.
+std::vector<double> null_statistic(const std::vector<io::ResultBlock>& nulls,
+                                   const std::string& relative, std::size_t& count);
+
 // /pooling: which sessions and units went in, how many trials per condition were drawn.
 void add_pooling_record(io::ResultBlock& out, const std::vector<std::string>& session_keys,
                         const std::vector<Population>& sources, std::size_t per_condition,

@@ -102,7 +102,7 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
             const auto& p = block.at(e.path);
             const std::string stat = io::base_name(e.path).substr(2);
             const std::string group = io::parent_path(summary_path(e.region, e.path));
-            out.group(io::parent_path(group).empty() ? "/" : group,
+            out.group(group,
                       {{"fdr", std::string("benjamini-hochberg over every region and element of "
                                            "this pooled analysis")},
                        {"alpha", 0.05}});
@@ -149,12 +149,8 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
                     for (const auto& r : runs.resamples)
                         values.push_back(r.at(runs.inner + rel).f64);
                     per_animal.push_back(mean_of(values));
-                    std::vector<double> null;
-                    for (const auto& nb : runs.nulls)
-                        for (const auto& x : nb.datasets)
-                            if (x.path.rfind("/null/", 0) == 0 &&
-                                x.path.substr(x.path.find('/', 6)) == rel)
-                                null.insert(null.end(), x.f64.begin(), x.f64.end());
+                    std::size_t nulls = 0;
+                    const auto null = null_statistic(runs.nulls, rel, nulls);
                     p_animal.push_back(
                         null.empty() ? std::vector<double>(n, std::nan(""))
                                      : kernels::permutation_p_values(per_animal.back(), null));

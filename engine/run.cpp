@@ -164,6 +164,17 @@ std::string utc_now() {
     return buf;
 }
 
+io::Attributes merge_attributes(const io::MpioCounts& mpio, std::size_t items, std::size_t failed,
+                                std::int64_t resumed) {
+    return {
+        {"mpio_collective_writes", mpio.collective},
+        {"mpio_independent_writes", mpio.independent},
+        {"mpio_collective_min_bytes", static_cast<std::int64_t>(io::default_collective_min_bytes)},
+        {"items", static_cast<std::int64_t>(items)},
+        {"items_failed", static_cast<std::int64_t>(failed)},
+        {"items_resumed", resumed}};
+}
+
 io::Attributes root_attributes(const jobs::JobSpec& spec, const std::string& created, int ranks,
                                unsigned threads) {
     io::Attributes a;
@@ -316,13 +327,8 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
     if (root) {
         try {
             io::write_serial_pass(partial, layout, inline_blocks,
-                                  {{"mpio_collective_writes", result.mpio.collective},
-                                   {"mpio_independent_writes", result.mpio.independent},
-                                   {"mpio_collective_min_bytes",
-                                    static_cast<std::int64_t>(io::default_collective_min_bytes)},
-                                   {"items", static_cast<std::int64_t>(result.items)},
-                                   {"items_failed", static_cast<std::int64_t>(failed)},
-                                   {"items_resumed", static_cast<std::int64_t>(result.resumed)}});
+                                  merge_attributes(result.mpio, result.items, failed,
+                                                   static_cast<std::int64_t>(result.resumed)));
             if (failed == 0) folder.finish();
         } catch (const std::exception& e) {
             status = 1;

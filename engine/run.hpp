@@ -49,6 +49,11 @@ io::Attributes root_attributes(const jobs::JobSpec& spec, const std::string& cre
                                unsigned threads);
 std::string utc_now(); // e.g. 2024-05-01T12:00:00Z
 
+// The root attributes the serial pass adds once the merge is written: transfer modes (summed
+// over ranks) and item counts. Shared with `neuropop merge`.
+io::Attributes merge_attributes(const io::MpioCounts& mpio, std::size_t items, std::size_t failed,
+                                std::int64_t resumed);
+
 // Threads per rank: `requested`, or this node's cores (as far as this process may use them)
 // divided by the ranks on the node, at least 1.
 unsigned resolve_threads(unsigned requested, int node_ranks);

@@ -24,4 +24,8 @@ h5::Group require_group(const h5::File& file, const std::string& path);
 hid_t file_type(ElementType type); // native numeric type; caller owns nothing
 ElementType element_type_of(const h5::Dataset& dataset);
 
+// Fills d.type and d.shape from `dataset`, and its elements: strings always, numbers only with
+// `values` (item files and results files store them alike; only their axes differ).
+void read_elements(const h5::Dataset& dataset, DatasetBlock& d, bool values);
+
 } // namespace neuropop::io::detail

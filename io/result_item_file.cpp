@@ -118,6 +118,41 @@ ElementType element_type_of(const h5::Dataset& dataset) {
     }
 }
 
+namespace {
+
+template <typename T>
+std::vector<T> read_values(const h5::Dataset& ds, hid_t type) {
+    std::vector<T> out(static_cast<std::size_t>(ds.size()));
+    if (!out.empty()) ds.read_raw(type, out.data(), H5S_ALL);
+    return out;
+}
+
+} // namespace
+
+void read_elements(const h5::Dataset& dataset, DatasetBlock& d, bool values) {
+    d.type = element_type_of(dataset);
+    d.shape.clear();
+    for (auto n : dataset.dims())
+        d.shape.push_back(n);
+    if (d.type == ElementType::String) {
+        d.text = dataset.read_strings();
+    } else if (values) {
+        switch (d.type) {
+        case ElementType::Float64:
+            d.f64 = read_values<double>(dataset, H5T_NATIVE_DOUBLE);
+            break;
+        case ElementType::Int64:
+            d.i64 = read_values<std::int64_t>(dataset, H5T_NATIVE_INT64);
+            break;
+        case ElementType::UInt32:
+            d.u32 = read_values<std::uint32_t>(dataset, H5T_NATIVE_UINT32);
+            break;
+        case ElementType::String:
+            break;
+        }
+    }
+}
+
 } // namespace detail
 
 namespace {
@@ -151,20 +186,11 @@ void write_dataset(const h5::File& file, const DatasetBlock& d) {
     }
 }
 
-template <typename T>
-std::vector<T> read_values(const h5::Dataset& ds, hid_t type) {
-    std::vector<T> out(static_cast<std::size_t>(ds.size()));
-    if (!out.empty()) ds.read_raw(type, out.data(), H5S_ALL);
-    return out;
-}
-
 void read_dataset(const h5::File& file, const std::string& path, bool values, ResultBlock& out) {
     h5::Dataset ds = file.open_dataset(path);
     DatasetBlock d;
     d.path = path;
-    d.type = detail::element_type_of(ds);
-    for (auto n : ds.dims())
-        d.shape.push_back(n);
+    detail::read_elements(ds, d, values);
     for (auto& a : detail::read_attributes(ds)) {
         if (a.name == "units")
             d.units = std::get<std::string>(a.value);
@@ -179,23 +205,6 @@ void read_dataset(const h5::File& file, const std::string& path, bool values, Re
     }
     if (d.dims.size() != d.shape.size() || d.scales.size() != d.shape.size())
         throw h5::Error("read_item_file", path, "axis names do not match the dataset's rank");
-    if (d.type == ElementType::String) {
-        d.text = ds.read_strings();
-    } else if (values) {
-        switch (d.type) {
-        case ElementType::Float64:
-            d.f64 = read_values<double>(ds, H5T_NATIVE_DOUBLE);
-            break;
-        case ElementType::Int64:
-            d.i64 = read_values<std::int64_t>(ds, H5T_NATIVE_INT64);
-            break;
-        case ElementType::UInt32:
-            d.u32 = read_values<std::uint32_t>(ds, H5T_NATIVE_UINT32);
-            break;
-        case ElementType::String:
-            break;
-        }
-    }
     out.datasets.push_back(std::move(d));
 }
 

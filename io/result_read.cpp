@@ -54,20 +54,11 @@ void read_axes(const h5::Dataset& ds, DatasetBlock& d) {
     }
 }
 
-template <typename T>
-std::vector<T> read_values(const h5::Dataset& ds, hid_t type) {
-    std::vector<T> out(static_cast<std::size_t>(ds.size()));
-    if (!out.empty()) ds.read_raw(type, out.data(), H5S_ALL);
-    return out;
-}
-
 void read_dataset(const h5::File& file, const std::string& path, bool values, ResultBlock& out) {
     h5::Dataset ds = file.open_dataset(path);
     DatasetBlock d;
     d.path = path;
-    d.type = detail::element_type_of(ds);
-    for (auto n : ds.dims())
-        d.shape.push_back(n);
+    detail::read_elements(ds, d, values);
     for (auto& a : detail::read_attributes(ds)) {
         if (a.name == "units")
             d.units = std::get<std::string>(a.value);
@@ -77,14 +68,6 @@ void read_dataset(const h5::File& file, const std::string& path, bool values, Re
             d.attributes.push_back(std::move(a));
     }
     read_axes(ds, d);
-    if (d.type == ElementType::String) {
-        d.text = ds.read_strings();
-    } else if (values) {
-        if (d.type == ElementType::Float64) d.f64 = read_values<double>(ds, H5T_NATIVE_DOUBLE);
-        if (d.type == ElementType::Int64) d.i64 = read_values<std::int64_t>(ds, H5T_NATIVE_INT64);
-        if (d.type == ElementType::UInt32)
-            d.u32 = read_values<std::uint32_t>(ds, H5T_NATIVE_UINT32);
-    }
     out.datasets.push_back(std::move(d));
 }
 

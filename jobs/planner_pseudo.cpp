@@ -62,7 +62,6 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
         for (const auto& [region, candidates] : by_region) {
             std::vector<const Population*> used;
             std::vector<std::string> notes;
-            std::map<std::string, std::size_t> first_counts;
             std::set<std::string> all_labels;
             std::vector<std::map<std::string, std::size_t>> counts;
             for (const auto* p : candidates) {
@@ -104,12 +103,10 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
                 continue;
             }
             double units = 0, trials = 0;
-            std::vector<std::uint64_t> bins;
             std::map<std::string, std::vector<const Population*>> by_animal;
             for (const auto* p : used) {
                 units += p->units;
                 trials = std::max(trials, p->trials);
-                bins.push_back(p->bin_item);
                 by_animal[plan.sessions[p->session].info.subject_id].push_back(p);
             }
             // A resample costs about what the analysis costs on one population of that size.

@@ -25,11 +25,13 @@
 #include <tbb/parallel_for.h>
 
 #include "benchmarks/bench_args.hpp"
+#include "benchmarks/bench_util.hpp"
 #include "kernels/binning.hpp"
 #include "kernels/rng.hpp"
 
 using neuropop::bench::get_size;
 using neuropop::bench::parse_args;
+using neuropop::bench::write_raw;
 
 namespace {
 
@@ -62,14 +64,6 @@ double process_cpu_seconds() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-template <typename T>
-void write_raw(const std::filesystem::path& file, const std::vector<T>& v) {
-    std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(v.data()),
-              static_cast<std::streamsize>(v.size() * sizeof(T)));
-    if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
 // Position-weighted sum mod 2^64: catches counts moved between bins, not only changed totals.

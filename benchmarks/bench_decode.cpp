@@ -28,11 +28,15 @@
 #include <tbb/info.h>
 
 #include "benchmarks/bench_args.hpp"
+#include "benchmarks/bench_util.hpp"
 #include "kernels/decode.hpp"
 #include "kernels/rng.hpp"
 
 using neuropop::bench::get_double;
 using neuropop::bench::parse_args;
+using neuropop::bench::time_best;
+using neuropop::bench::Timing;
+using neuropop::bench::write_raw;
 
 namespace {
 
@@ -90,33 +94,6 @@ Dataset make_data(int trials, int units, int bins, int classes) {
         }
     }
     return d;
-}
-
-template <typename T>
-void write_raw(const std::filesystem::path& file, const T* data, std::size_t n) {
-    std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * sizeof(T)));
-    if (!out) throw std::runtime_error("cannot write " + file.string());
-}
-
-struct Timing {
-    double seconds = 1e300, cpu_seconds = 1e300;
-};
-
-// Best wall and CPU time over `repeats` runs of `work`.
-Timing time_best(int repeats, const std::function<void()>& work) {
-    Timing t;
-    for (int r = 0; r < repeats; ++r) {
-        const auto w0 = std::chrono::steady_clock::now();
-        const std::clock_t c0 = std::clock();
-        work();
-        const std::clock_t c1 = std::clock();
-        const auto w1 = std::chrono::steady_clock::now();
-        t.seconds = std::min(t.seconds, std::chrono::duration<double>(w1 - w0).count());
-        t.cpu_seconds = std::min(t.cpu_seconds, static_cast<double>(c1 - c0) /
-                                                    static_cast<double>(CLOCKS_PER_SEC));
-    }
-    return t;
 }
 
 double mean(const std::vector<double>& v) {

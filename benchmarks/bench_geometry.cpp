@@ -30,6 +30,7 @@
 #include <Eigen/Core>
 
 #include "benchmarks/bench_args.hpp"
+#include "benchmarks/bench_util.hpp"
 #include "kernels/crossnobis.hpp"
 #include "kernels/gaussian.hpp"
 #include "kernels/manifold.hpp"
@@ -37,38 +38,15 @@
 
 using neuropop::bench::get_size;
 using neuropop::bench::parse_args;
+using neuropop::bench::time_best;
+using neuropop::bench::Timing;
+using neuropop::bench::write_raw;
 
 namespace {
 
 namespace k = neuropop::kernels;
 using Eigen::Index;
 using Eigen::MatrixXd;
-
-struct Timing {
-    double seconds = 1e300, cpu_seconds = 1e300;
-};
-
-Timing time_best(int repeats, const std::function<void()>& work) {
-    Timing t;
-    for (int r = 0; r < repeats; ++r) {
-        const auto w0 = std::chrono::steady_clock::now();
-        const std::clock_t c0 = std::clock();
-        work();
-        const std::clock_t c1 = std::clock();
-        const auto w1 = std::chrono::steady_clock::now();
-        t.seconds = std::min(t.seconds, std::chrono::duration<double>(w1 - w0).count());
-        t.cpu_seconds = std::min(t.cpu_seconds, static_cast<double>(c1 - c0) /
-                                                    static_cast<double>(CLOCKS_PER_SEC));
-    }
-    return t;
-}
-
-void write_raw(const std::filesystem::path& file, const double* data, std::size_t n) {
-    std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(data),
-              static_cast<std::streamsize>(n * sizeof(double)));
-    if (!out) throw std::runtime_error("cannot write " + file.string());
-}
 
 // Row-major copy, the layout numpy reads with reshape(rows, cols).
 void write_matrix(const std::filesystem::path& file, const MatrixXd& m) {

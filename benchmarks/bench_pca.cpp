@@ -38,12 +38,15 @@
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
+#include "benchmarks/bench_util.hpp"
 #include "kernels/centred_gram.hpp"
 #include "kernels/moments.hpp"
 #include "kernels/pca.hpp"
 #include "kernels/rng.hpp"
 
 namespace {
+
+using neuropop::bench::write_raw;
 
 using Eigen::Index;
 
@@ -115,13 +118,6 @@ Eigen::MatrixXd make_data(Index rows, Index cols) {
     for (Index j = 0; j < cols; ++j)
         x.col(j).array() += 10.0 + static_cast<double>(j % 17);
     return x;
-}
-
-template <typename T>
-void write_raw(const std::filesystem::path& file, const T* data, std::size_t count) {
-    std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(T)));
-    if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
 // Row-major copy, written a row block at a time (no second full-size buffer).

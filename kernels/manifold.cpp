@@ -1,12 +1,15 @@
 #include "kernels/manifold.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <span>
 #include <stdexcept>
 #include <string>
 
 #include <Eigen/Eigenvalues>
+#include <tbb/parallel_for.h>
 
 namespace neuropop::kernels {
 
@@ -74,6 +77,56 @@ double gaussian_tail(double x) {
     return 0.5 * std::erfc(x / std::sqrt(2.0));
 }
 
+// The empirical m-shot prototype error of a against b for every m: per episode, m random
+// samples of each manifold make the prototypes and a's other samples are the tests. A test x
+// is scored through Gram products, ‖x − x̄_b‖² − ‖x − x̄_a‖² = 2 x·x̄_a − 2 x·x̄_b + ‖x̄_b‖² −
+// ‖x̄_a‖², with x·x̄_a a mean of m entries of X_a X_aᵀ (`gram_a`) and x·x̄_b of X_a X_bᵀ: one
+// P_a × P_b product per pair instead of a P_a × N product per episode.
+// `column_b` is manifolds[b] transposed, so that a sample is a contiguous column.
+void simulate_episodes(const Eigen::MatrixXd& xa, const Eigen::MatrixXd& gram_a,
+                       const Eigen::MatrixXd& column_b, Index ab, const ManifoldOptions& options,
+                       std::uint64_t seed, ManifoldGeometry& g) {
+    const Index pa = xa.rows(), pb = column_b.cols(), n = xa.cols();
+    const Index n_shots = static_cast<Index>(options.shots.size());
+    const Eigen::MatrixXd cross = xa * column_b; // P_a × P_b
+    std::vector<Index> order_a(static_cast<std::size_t>(pa)), order_b(static_cast<std::size_t>(pb));
+    std::iota(order_a.begin(), order_a.end(), Index{0});
+    std::iota(order_b.begin(), order_b.end(), Index{0});
+    Eigen::VectorXd score(pa), proto_b(n);
+    for (Index s = 0; s < n_shots; ++s) {
+        const int m = options.shots[static_cast<std::size_t>(s)];
+        const auto chosen_a = std::span(order_a).first(static_cast<std::size_t>(m));
+        const auto chosen_b = std::span(order_b).first(static_cast<std::size_t>(m));
+        CounterRng rng(seed, static_cast<std::uint64_t>(ab), static_cast<std::uint64_t>(s));
+        double errors = 0.0;
+        for (int e = 0; e < options.episodes; ++e) {
+            partial_shuffle(order_a.begin(), order_a.end(), static_cast<std::uint64_t>(m), rng);
+            partial_shuffle(order_b.begin(), order_b.end(), static_cast<std::uint64_t>(m), rng);
+            score.setZero();
+            proto_b.setZero();
+            double norm_a = 0.0;
+            for (const Index j : chosen_a) {
+                score += gram_a.col(j);
+                for (const Index l : chosen_a)
+                    norm_a += gram_a(j, l);
+            }
+            for (const Index j : chosen_b) {
+                score -= cross.col(j);
+                proto_b += column_b.col(j);
+            }
+            const double dm = m;
+            const double offset = proto_b.squaredNorm() / (dm * dm) - norm_a / (dm * dm);
+            score = (2.0 / dm) * score.array() + offset;
+            // Every sample of a is scored; the m prototype samples are taken out again.
+            errors += static_cast<double>((score.array() < 0.0).count());
+            for (const Index j : chosen_a)
+                errors -= score(j) < 0.0 ? 1.0 : 0.0;
+        }
+        const double tests = static_cast<double>(options.episodes) * static_cast<double>(pa - m);
+        g.empirical_error(ab * n_shots + s) = errors / tests;
+    }
+}
+
 } // namespace
 
 double predicted_prototype_error(double signal, double bias, double csa, double csb, double ss,
@@ -103,9 +156,9 @@ ManifoldGeometry manifold_geometry(const std::vector<Eigen::MatrixXd>& manifolds
     if (options.episodes < 0) throw std::invalid_argument("episodes must be >= 0");
 
     std::vector<Manifold> mf;
-    mf.reserve(manifolds.size());
-    for (const auto& x : manifolds)
-        mf.push_back(describe(x));
+    mf.resize(manifolds.size());
+    tbb::parallel_for(std::size_t{0}, manifolds.size(),
+                      [&](std::size_t a) { mf[a] = describe(manifolds[a]); });
 
     ManifoldGeometry g;
     g.conditions = k;
@@ -126,7 +179,15 @@ ManifoldGeometry manifold_geometry(const std::vector<Eigen::MatrixXd>& manifolds
     g.predicted_error = Eigen::VectorXd::Constant(kk * n_shots, nan);
     g.empirical_error = Eigen::VectorXd::Constant(kk * n_shots, nan);
 
-    for (int a = 0; a < k; ++a) {
+    // ‖F_aᵀ F_b‖² is symmetric in (a, b): one product per unordered pair.
+    Eigen::MatrixXd overlap2 = Eigen::MatrixXd::Zero(k, k);
+    tbb::parallel_for(0, k, [&](int a) {
+        for (int b = a + 1; b < k; ++b)
+            overlap2(a, b) = (mf[static_cast<std::size_t>(a)].factor.transpose() *
+                              mf[static_cast<std::size_t>(b)].factor)
+                                 .squaredNorm();
+    });
+    tbb::parallel_for(0, k, [&](int a) {
         for (int b = 0; b < k; ++b) {
             if (a == b) continue;
             const Manifold& ma = mf[static_cast<std::size_t>(a)];
@@ -139,62 +200,30 @@ ManifoldGeometry manifold_geometry(const std::vector<Eigen::MatrixXd>& manifolds
             g.bias(ab) = mb.total / ma.total - 1.0;
             g.csa(ab) = (ma.factor.transpose() * unit).squaredNorm() / ma.total;
             g.csb(ab) = (mb.factor.transpose() * unit).squaredNorm() / ma.total;
-            g.ss(ab) = (ma.factor.transpose() * mb.factor).squaredNorm() / (ma.total * ma.total);
+            g.ss(ab) = overlap2(std::min(a, b), std::max(a, b)) / (ma.total * ma.total);
             for (Index s = 0; s < n_shots; ++s)
                 g.predicted_error(ab * n_shots + s) = predicted_prototype_error(
                     signal, g.bias(ab), g.csa(ab), g.csb(ab), g.ss(ab), dims(a), dims(b),
                     mb.total / ma.total, options.shots[static_cast<std::size_t>(s)]);
         }
-    }
+    });
 
     if (options.episodes == 0) return g;
-    for (int a = 0; a < k; ++a) {
+    // Each (a, b, m) draws from its own stream keyed by one value of the caller's RNG, so the
+    // episodes can run on any thread in any order and give the same bits.
+    const std::uint64_t episode_seed = rng.next();
+    std::vector<Eigen::MatrixXd> columns(manifolds.size());
+    tbb::parallel_for(0, k, [&](int a) {
+        columns[static_cast<std::size_t>(a)] = manifolds[static_cast<std::size_t>(a)].transpose();
+    });
+    tbb::parallel_for(0, k, [&](int a) {
         const Eigen::MatrixXd& xa = manifolds[static_cast<std::size_t>(a)];
-        std::vector<Index> order_a(static_cast<std::size_t>(xa.rows()));
-        for (int b = 0; b < k; ++b) {
-            if (a == b) continue;
-            const Eigen::MatrixXd& xb = manifolds[static_cast<std::size_t>(b)];
-            std::vector<Index> order_b(static_cast<std::size_t>(xb.rows()));
-            const Index ab = Index{a} * k + b;
-            for (Index s = 0; s < n_shots; ++s) {
-                const int m = options.shots[static_cast<std::size_t>(s)];
-                // All episodes' prototype differences first (the draws in the same order as one
-                // episode at a time), then one product X_a W for every episode's test scores:
-                // a GEMM instead of one matrix-vector product per episode.
-                const auto episodes = static_cast<Index>(options.episodes);
-                Eigen::MatrixXd w(n, episodes);
-                Eigen::VectorXd offset(episodes);
-                std::vector<std::vector<Index>> orders(static_cast<std::size_t>(episodes));
-                for (Index e = 0; e < episodes; ++e) {
-                    std::iota(order_a.begin(), order_a.end(), Index{0});
-                    std::iota(order_b.begin(), order_b.end(), Index{0});
-                    shuffle(order_a.begin(), order_a.end(), rng);
-                    shuffle(order_b.begin(), order_b.end(), rng);
-                    Eigen::VectorXd proto_a = Eigen::VectorXd::Zero(n);
-                    Eigen::VectorXd proto_b = Eigen::VectorXd::Zero(n);
-                    for (int t = 0; t < m; ++t) {
-                        proto_a += xa.row(order_a[static_cast<std::size_t>(t)]).transpose();
-                        proto_b += xb.row(order_b[static_cast<std::size_t>(t)]).transpose();
-                    }
-                    proto_a /= m;
-                    proto_b /= m;
-                    w.col(e) = 2.0 * (proto_a - proto_b);
-                    offset(e) = proto_b.squaredNorm() - proto_a.squaredNorm();
-                    orders[static_cast<std::size_t>(e)] = order_a;
-                }
-                // ‖x − x̄_b‖² − ‖x − x̄_a‖² = 2 x·(x̄_a − x̄_b) + ‖x̄_b‖² − ‖x̄_a‖²
-                const Eigen::MatrixXd h = xa * w;
-                double errors = 0.0, tests = 0.0;
-                for (Index e = 0; e < episodes; ++e) {
-                    const auto& order = orders[static_cast<std::size_t>(e)];
-                    for (std::size_t t = static_cast<std::size_t>(m); t < order.size(); ++t)
-                        errors += h(order[t], e) + offset(e) < 0.0 ? 1.0 : 0.0;
-                    tests += static_cast<double>(order.size()) - m;
-                }
-                g.empirical_error(ab * n_shots + s) = errors / tests;
-            }
-        }
-    }
+        const Eigen::MatrixXd gram_a = xa * columns[static_cast<std::size_t>(a)];
+        for (int b = 0; b < k; ++b)
+            if (a != b)
+                simulate_episodes(xa, gram_a, columns[static_cast<std::size_t>(b)],
+                                  Index{a} * k + b, options, episode_seed, g);
+    });
     return g;
 }
 

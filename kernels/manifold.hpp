@@ -60,10 +60,11 @@ double predicted_prototype_error(double signal, double bias, double csa, double 
                                  double dim_a, double dim_b, double radius_ratio_ba, double m);
 
 // `manifolds[a]`: P_a × N samples of condition a (all with the same N, P_a ≥ 2, K ≥ 2).
-// Empirical error: for each (a, b, m) and episode, the samples of a and of b are shuffled
-// (Fisher–Yates from `rng`, in the order a, b, m, episode); the first m of each are the
-// training samples whose means are the prototypes, the other P_a − m samples of a are tested,
-// and a test x is an error when ‖x − x̄_b‖² < ‖x − x̄_a‖². The error is the mean over all
+// Empirical error: for each (a, b, m) and episode, m samples of a and m of b are drawn without
+// replacement (partial Fisher–Yates; each (a, b, m) has its own counter-based stream keyed by
+// one draw of `rng`, so pairs run in parallel with the same bits for any thread count); they
+// are the training samples whose means are the prototypes, the other P_a − m samples of a are
+// tested, and a test x is an error when ‖x − x̄_b‖² < ‖x − x̄_a‖². The error is the mean over all
 // tests of all episodes. Throws std::invalid_argument on bad shapes or m values.
 ManifoldGeometry manifold_geometry(const std::vector<Eigen::MatrixXd>& manifolds,
                                    const ManifoldOptions& options, CounterRng& rng);

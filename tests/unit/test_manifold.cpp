@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include <Eigen/QR>
+#include <tbb/global_control.h>
 
 #include "kernels/manifold.hpp"
 #include "kernels/rng.hpp"
@@ -222,6 +224,30 @@ TEST_CASE("manifold theory agrees with the empirical few-shot error", "[manifold
         }
     // More shots, fewer errors.
     CHECK(g.at(g.empirical_error, 0, 1, 0) > g.at(g.empirical_error, 0, 1, 3));
+}
+
+TEST_CASE("manifold episodes give the same bits on one thread as on all", "[manifold]") {
+    k::CounterRng data_rng(5, 2);
+    std::vector<Eigen::MatrixXd> xs;
+    for (int a = 0; a < 4; ++a)
+        xs.push_back(test::gaussian_matrix(30, 12, data_rng).array() + 0.3 * a);
+    k::ManifoldOptions opt;
+    opt.shots = {1, 3};
+    opt.episodes = 25;
+    k::CounterRng r_all(9, 1), r_one(9, 1);
+    const auto all_threads = k::manifold_geometry(xs, opt, r_all);
+    tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+    const auto one_thread = k::manifold_geometry(xs, opt, r_one);
+    // Bitwise (the diagonal is NaN, which == would call unequal).
+    REQUIRE(one_thread.empirical_error.size() == all_threads.empirical_error.size());
+    CHECK(std::memcmp(one_thread.empirical_error.data(), all_threads.empirical_error.data(),
+                      sizeof(double) *
+                          static_cast<std::size_t>(one_thread.empirical_error.size())) == 0);
+    CHECK(r_one.draws_used() == r_all.draws_used());
+    // Errors are counts over 25 episodes of 29 (m = 1) or 27 (m = 3) tests: multiples of 1/725
+    // and 1/675, so a wrong test count would show.
+    const double e = one_thread.at(one_thread.empirical_error, 0, 1, 0) * 725.0;
+    CHECK(std::abs(e - std::round(e)) < 1e-9);
 }
 
 TEST_CASE("manifold geometry rejects bad input", "[manifold]") {

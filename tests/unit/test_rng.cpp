@@ -49,3 +49,36 @@ TEST_CASE("shuffle is a permutation and reproducible", "[rng]") {
     for (int i = 0; i < 100; ++i)
         CHECK(s[static_cast<std::size_t>(i)] == i);
 }
+
+TEST_CASE("sequential draws equal at() across Philox blocks, interleaved with at()", "[rng]") {
+    // next() keeps each four-value Philox block; the values must still be at(0), at(1), ...
+    CounterRng seq(7, 3, 5);
+    const CounterRng ref(7, 3, 5);
+    for (std::uint64_t i = 0; i < 1001; ++i) {
+        CHECK(seq.next() == ref.at(i));
+        if (i % 97 == 0) CHECK(seq.at(i * 13) == ref.at(i * 13)); // at() leaves the cache alone
+    }
+    CHECK(seq.draws_used() == 1001);
+}
+
+TEST_CASE("partial shuffle draws uniform subsets and keeps a permutation", "[rng]") {
+    // 2 of 5: ten subsets, each p = 0.1; 50 000 draws -> sd = sqrt(n p (1 - p)) = 67.1; a 5 sd
+    // bound per subset catches a biased subset (e.g. one favouring the first elements).
+    CounterRng rng(11, 4);
+    std::vector<int> counts(25, 0);
+    std::vector<int> v(5);
+    std::iota(v.begin(), v.end(), 0);
+    const int n = 50000;
+    for (int i = 0; i < n; ++i) {
+        neuropop::kernels::partial_shuffle(v.begin(), v.end(), 2, rng);
+        counts[static_cast<std::size_t>(std::min(v[0], v[1]) * 5 + std::max(v[0], v[1]))]++;
+        auto s = v;
+        std::sort(s.begin(), s.end());
+        REQUIRE(s == std::vector<int>{0, 1, 2, 3, 4});
+    }
+    int subsets = 0;
+    for (int lo = 0; lo < 5; ++lo)
+        for (int hi = lo + 1; hi < 5; ++hi, ++subsets)
+            CHECK(std::abs(counts[static_cast<std::size_t>(lo * 5 + hi)] - n / 10) < 5 * 67.1);
+    CHECK(subsets == 10);
+}

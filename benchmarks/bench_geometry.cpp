@@ -4,8 +4,9 @@
 // - few-shot: kernels::manifold_geometry on 21 manifolds (conditions) of S samples × U units
 //   (default 100 × 300): radii, dimensions, the pair overlaps, the predicted m-shot error and
 //   the empirical error of `episodes` prototype episodes per (a, b, m).
-// Both kernels run on one thread (no TBB inside), so each prints one line
-// `bench=geometry_<what> threads=1 seconds=<best> cpu_seconds=<best> ...`.
+// Crossnobis prints one line per thread count (1 and all) and fails when the two differ in any
+// bit; few-shot runs on one thread. Lines:
+// `bench=geometry_<what> threads=<n> seconds=<best> cpu_seconds=<best> ...`.
 // With data=DIR it writes the inputs and our outputs as raw little-endian float64 so
 // benchmarks/peers/geometry.py can time numpy on the same numbers and compare.
 //
@@ -18,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +30,8 @@
 #include <vector>
 
 #include <Eigen/Core>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
 
 #include "benchmarks/bench_args.hpp"
 #include "benchmarks/bench_util.hpp"
@@ -138,13 +142,32 @@ int main(int argc, char** argv) try {
         labels[static_cast<std::size_t>(t)] = static_cast<int>(t % conditions);
         fold_ids[static_cast<std::size_t>(t)] = static_cast<int>((t / conditions) % folds);
     }
+    // One line per thread count (1 and all): the kernel is parallel over folds and Gram strips,
+    // with the same bits for any thread count (checked here too).
+    std::vector<int> thread_counts{1};
+    if (tbb::info::default_concurrency() > 1)
+        thread_counts.push_back(tbb::info::default_concurrency());
     k::CrossnobisResult rdm;
-    const Timing tc = time_best(repeats, [&] { rdm = k::crossnobis_rdm(x, labels, fold_ids); });
-    std::printf("bench=geometry_crossnobis threads=1 seconds=%.6g cpu_seconds=%.6g "
-                "conditions=%td units=%td trials=%td folds=%td shrinkage=%.6g gflop=%.4g\n",
-                tc.seconds, tc.cpu_seconds, conditions, units, trials, folds, rdm.shrinkage,
-                // the residual covariance EᵀE, the dominant cost: P N² multiply-adds
-                2.0 * static_cast<double>(trials) * static_cast<double>(units * units) / 1e9);
+    for (int threads : thread_counts) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+        k::CrossnobisResult r;
+        const Timing tc = time_best(repeats, [&] { r = k::crossnobis_rdm(x, labels, fold_ids); });
+        if (threads == 1)
+            rdm = r;
+        else if (r.rdm != rdm.rdm || r.shrinkage != rdm.shrinkage)
+            throw std::runtime_error("crossnobis: results differ between 1 and " +
+                                     std::to_string(threads) + " threads");
+        std::printf(
+            "bench=geometry_crossnobis threads=%d seconds=%.6g cpu_seconds=%.6g "
+            "conditions=%td units=%td trials=%td folds=%td shrinkage=%.6g gflop=%.4g\n",
+            threads, tc.seconds, tc.cpu_seconds, conditions, units, trials, folds, r.shrinkage,
+            // the dominant work (kernels/crossnobis.hpp): the per-fold Gram matrices of
+            // all trials, P N (N + 1) flops, and one Cholesky per fold, N³/3 flops
+            (static_cast<double>(trials) * static_cast<double>(units * (units + 1)) +
+             static_cast<double>(folds) * static_cast<double>(units * units * units) / 3.0) /
+                1e9);
+    }
     std::fflush(stdout);
     if (!dir.empty()) {
         write_matrix(dir / "crossnobis_x.f64", x);
@@ -159,22 +182,39 @@ int main(int argc, char** argv) try {
     const std::vector<MatrixXd> mf = manifolds(fs_conditions, fs_samples, fs_units);
     k::ManifoldOptions options;
     options.episodes = episodes;
-    k::ManifoldGeometry geo;
-    const Timing tg = time_best(repeats, [&] {
-        k::CounterRng rng(41, 0);
-        geo = k::manifold_geometry(mf, options, rng);
-    });
     // The deterministic part alone (episodes = 0), for the breakdown.
     k::ManifoldOptions no_episodes = options;
     no_episodes.episodes = 0;
-    const Timing tg0 = time_best(repeats, [&] {
-        k::CounterRng rng(41, 0);
-        k::manifold_geometry(mf, no_episodes, rng);
-    });
-    std::printf("bench=geometry_fewshot threads=1 seconds=%.6g cpu_seconds=%.6g conditions=%d "
-                "samples=%td units=%td episodes=%d shots=1,2,5,10 geometry_seconds=%.6g\n",
-                tg.seconds, tg.cpu_seconds, fs_conditions, fs_samples, fs_units, episodes,
-                tg0.seconds);
+    // One line per thread count, as for crossnobis; the episodes draw per (a, b, m) streams, so
+    // every thread count must give the same bits.
+    k::ManifoldGeometry geo;
+    for (int threads : thread_counts) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+        k::ManifoldGeometry run;
+        const Timing tg = time_best(repeats, [&] {
+            k::CounterRng rng(41, 0);
+            run = k::manifold_geometry(mf, options, rng);
+        });
+        const Timing tg0 = time_best(repeats, [&] {
+            k::CounterRng rng(41, 0);
+            k::manifold_geometry(mf, no_episodes, rng);
+        });
+        if (threads == 1)
+            geo = run;
+        else if (std::memcmp(run.empirical_error.data(), geo.empirical_error.data(),
+                             sizeof(double) *
+                                 static_cast<std::size_t>(geo.empirical_error.size())) ||
+                 std::memcmp(run.predicted_error.data(), geo.predicted_error.data(),
+                             sizeof(double) * static_cast<std::size_t>(geo.predicted_error.size())))
+            throw std::runtime_error("few-shot geometry: results differ between 1 and " +
+                                     std::to_string(threads) + " threads");
+        std::printf("bench=geometry_fewshot threads=%d seconds=%.6g cpu_seconds=%.6g "
+                    "conditions=%d samples=%td units=%td episodes=%d shots=1,2,5,10 "
+                    "geometry_seconds=%.6g\n",
+                    threads, tg.seconds, tg.cpu_seconds, fs_conditions, fs_samples, fs_units,
+                    episodes, tg0.seconds);
+    }
     std::fflush(stdout);
     if (!dir.empty()) {
         for (int a = 0; a < fs_conditions; ++a)

@@ -26,19 +26,41 @@
 // factorisation) per fold instead of one in total. CrossnobisResult::shrinkage is the mean of
 // the folds' δ.
 //
-// Computation, per fold (P below is P_train). Only M = A Λ Bᵀ (K × K) is needed, since
-// d_ij = M_ii + M_jj − M_ij − M_ji.
-// - N ≤ P: S = EᵀE / P (N × N), Σ̂ factorised by Cholesky, M = A Σ̂⁻¹ Bᵀ by solves.
-// - N > P: everything through the Gram matrix G = E Eᵀ (P × P): μ = tr G / (P N),
-//   ‖S‖²_F = ‖G‖²_F / P², Σ_t ‖e_t‖⁴ = Σ_t G_tt², and by Woodbury, with α = δμ,
-//   c = (1 − δ) / P:  Λ = I/α − (c/α²) Eᵀ (I_P + (c/α) G)⁻¹ E, so
-//   M = A Bᵀ/α − (c/α²) (A Eᵀ)(I + (c/α) G)⁻¹ (E Bᵀ). No N × N matrix is ever formed.
-//   Memory (one fold at a time): E (P_train N doubles) + G (P_train²) + K × P products — for
-//   1 800 trials, 5 folds (P_train = 1 440) and N = 7 000 units about 81 MB + 17 MB on top of
-//   the 100 MB input; time is dominated by forming G, F · P_train² N flops (≈ 7.3·10¹⁰ there,
-//   3.2 × the single all-trial Gram matrix of the earlier version, which took 12 s on one
-//   core: expect roughly 35–40 s).
-//   δ = 0 with N > P leaves Σ̂ singular: std::invalid_argument.
+// Computation. Only M = A Λ Bᵀ (K × K) is needed per fold, since
+// d_ij = M_ii + M_jj − M_ij − M_ji. The data are first centred on each condition's mean over all
+// trials (y = x − m_c): every fold's training residuals are unchanged by that, and the per-fold
+// corrections below become small, so nothing large cancels (raw XᵀX − Σ n_c a_c a_cᵀ would lose
+// ε·(|x̄|/σ)² relative). Gram products are formed ONCE for all folds, not once per fold:
+// - N ≤ P_train: per-fold Gram matrices H_g = Σ_{t in g} y_t y_tᵀ (N × N, symmetric kernel of
+//   kernels/centred_gram.hpp; one pass over the data, P N² flops in all). Fold f's training
+//   scatter is Σ_{g≠f} H_g − Σ_c n_c a'_c a'_cᵀ (a' = training condition means of y); the
+//   Ledoit–Wolf statistics come from it and from Σ_t ‖y_t − a'_c‖⁴ (O(P N) per fold), so the
+//   residual matrix is never formed. Σ̂ is factorised by Cholesky and M = A Σ̂⁻¹ Bᵀ by two
+//   triangular solves with K columns (no inverse).
+// - N > P_train: everything through G = E Eᵀ (P_train × P_train), itself taken from the one
+//   trial Gram matrix Q = Y Yᵀ (all trials): G = Q_RR − U Cᵀ − C Uᵀ + C a'a'ᵀ Cᵀ, U = Y_R a'ᵀ
+//   (R the training trials, C their condition indicators). With P = P_train from here on:
+//   μ = tr G / (P N), ‖S‖²_F = ‖G‖²_F / P²,
+//   Σ_t ‖e_t‖⁴ = Σ_t G_tt², and by Woodbury, with α = δμ, c = (1 − δ) / P:
+//   Λ = I/α − (c/α²) Eᵀ (I_P + (c/α) G)⁻¹ E, so
+//   M = A Bᵀ/α − (c/α²) (A Eᵀ)(I + (c/α) G)⁻¹ (E Bᵀ), A Eᵀ and E Bᵀ again from products with Y.
+//   No N × N matrix and no residual matrix is ever formed. δ = 0 with N > P leaves Σ̂ singular:
+//   std::invalid_argument.
+// scikit-learn centres the residuals before its estimate; their column means are zero in exact
+// arithmetic, so skipping that changes rounding only.
+//
+// Threads (oneTBB, inside the caller's arena): the Gram matrices fold by fold and the folds'
+// factorisations run in parallel; every number is computed by one task with a fixed order, and
+// folds are combined in fold order, so the bits do not depend on the thread count.
+// Cost and memory, measured (2-core Zen 4 VM shared with other builds, Release, -march=native),
+// 64 conditions × 2 000 units × 6 400 trials, 5 folds: 1.3 s of CPU on 1 thread (Gram matrices
+// ~0.65 s at ~38 GFLOP/s, five Cholesky factorisations ~0.4 s, the rest ~0.25 s), 0.78 s wall on
+// 2 threads when the second core was mostly free (before this scheme: 7.1 s; numpy/OpenBLAS on
+// 2 threads, benchmarks/peers/geometry.py: 6.15 s idle). Memory on top of the input: the centred
+// copy (P N doubles, 100 MB), F per-fold Gram matrices (N² each, 160 MB) and one N² per thread.
+// 1 800 trials × 7 000 units, 36 conditions, 5 folds (N > P_train): 1.8 s of CPU on 1 thread
+// (before: 6.2 s), peak RSS 290 MB including the 100 MB input: the centred copy, Q (26 MB), per
+// fold G (17 MB) and K × P products.
 // A fold whose training trials do not outnumber the conditions also throws.
 
 #include <span>

@@ -5,6 +5,19 @@
 
 namespace neuropop::kernels {
 
+LedoitWolfShrinkage ledoit_wolf_shrinkage(double trace, double frobenius2, double fourth, double n,
+                                          double p) {
+    LedoitWolfShrinkage out;
+    out.mu = trace / p;
+    if (p == 1.0) return out; // shrinkage changes nothing for a single feature
+    const double mu = out.mu;
+    double beta = (fourth / n - frobenius2) / (p * n);
+    const double delta = (frobenius2 - 2.0 * mu * trace + p * mu * mu) / p;
+    beta = std::min(beta, delta); // never shrink past the target
+    out.shrinkage = beta == 0.0 ? 0.0 : beta / delta;
+    return out;
+}
+
 ShrunkCovariance ledoit_wolf(const Eigen::Ref<const Eigen::MatrixXd>& samples) {
     const Eigen::Index n = samples.rows(), p = samples.cols();
     if (n < 1 || p < 1)
@@ -16,14 +29,12 @@ ShrunkCovariance ledoit_wolf(const Eigen::Ref<const Eigen::MatrixXd>& samples) {
     out.covariance /= dn;
     if (p == 1) return out; // one feature: scikit-learn returns the variance and shrinkage 0
 
-    const double mu = out.covariance.trace() / dp;
     // Σ over (i, j) of (X²ᵀX²)_ij = Σ over samples of (row sum of squares)².
     const double beta_sum = centred.rowwise().squaredNorm().squaredNorm();
-    const double delta_sum = out.covariance.squaredNorm(); // Σ (XᵀX)²_ij / n²
-    double beta = (beta_sum / dn - delta_sum) / (dp * dn);
-    const double delta = (delta_sum - 2.0 * mu * out.covariance.trace() + dp * mu * mu) / dp;
-    beta = std::min(beta, delta); // never shrink past the target
-    out.shrinkage = beta == 0.0 ? 0.0 : beta / delta;
+    const LedoitWolfShrinkage lw = ledoit_wolf_shrinkage(
+        out.covariance.trace(), out.covariance.squaredNorm(), beta_sum, dn, dp);
+    const double mu = lw.mu;
+    out.shrinkage = lw.shrinkage;
     out.covariance *= 1.0 - out.shrinkage;
     out.covariance.diagonal().array() += out.shrinkage * mu;
     return out;

@@ -18,4 +18,15 @@ struct ShrunkCovariance {
 // Rows = samples (at least one), cols = features (at least one).
 ShrunkCovariance ledoit_wolf(const Eigen::Ref<const Eigen::MatrixXd>& samples);
 
+// The shrinkage target scale μ and δ from sufficient statistics of n centred samples of p
+// features, for callers that never form the samples (kernels/crossnobis.cpp): trace = tr S,
+// frobenius2 = ‖S‖²_F, fourth = Σ_i ‖x_i‖⁴. ledoit_wolf() uses the same function, so both give
+// the same bits from the same statistics. p = 1 gives δ = 0.
+struct LedoitWolfShrinkage {
+    double mu = 0.0;        // tr S / p
+    double shrinkage = 0.0; // δ
+};
+LedoitWolfShrinkage ledoit_wolf_shrinkage(double trace, double frobenius2, double fourth, double n,
+                                          double p);
+
 } // namespace neuropop::kernels

@@ -2,9 +2,14 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <Eigen/LU>
+#include <tbb/global_control.h>
+
 #include "kernels/crossnobis.hpp"
+#include "kernels/ledoit_wolf.hpp"
 #include "kernels/rng.hpp"
 #include "tests/support/support.hpp"
 #include "tests/unit/reference_data.hpp"
@@ -179,7 +184,7 @@ TEST_CASE("crossnobis of identical conditions is zero on average (noise estimate
     // outcome is deterministic.
     const int kc = 8, per_condition = 20, f = 5, replicates = 300;
     const Design d = design(kc, per_condition, f);
-    for (const int units : {40, 150}) {
+    for (const int units : {40, 133, 150}) {
         INFO(units << " units");
         k::CounterRng mix_rng(51, static_cast<std::uint64_t>(units));
         const Eigen::MatrixXd mixing =
@@ -250,4 +255,116 @@ TEST_CASE("crossnobis averages all folds and rejects bad designs", "[crossnobis]
     const std::vector<int> one_fold(d.labels.size(), 0);
     CHECK_THROWS_AS(k::crossnobis_rdm(x, d.labels, one_fold), std::invalid_argument);
     CHECK_THROWS_AS(k::crossnobis_rdm(x.topRows(5), d.labels, d.folds), std::invalid_argument);
+}
+
+namespace {
+
+// The definition computed the slow way, per fold, in C++: explicit training residuals,
+// kernels::ledoit_wolf on them (scikit-learn's formulas, centring included), rescaled to
+// P_train − K degrees of freedom, Σ̂⁻¹ by a full-matrix solve. Returns {mean δ, RDM}.
+std::pair<double, Eigen::MatrixXd> crossnobis_by_definition(const Eigen::MatrixXd& x,
+                                                            const std::vector<int>& labels,
+                                                            const std::vector<int>& folds, int kc,
+                                                            int f) {
+    const Eigen::Index n = x.cols();
+    Eigen::MatrixXd rdm = Eigen::MatrixXd::Zero(kc, kc);
+    double delta = 0.0;
+    for (int g = 0; g < f; ++g) {
+        Eigen::MatrixXd a = Eigen::MatrixXd::Zero(kc, n), b = Eigen::MatrixXd::Zero(kc, n);
+        Eigen::VectorXd na = Eigen::VectorXd::Zero(kc), nb = Eigen::VectorXd::Zero(kc);
+        for (std::size_t t = 0; t < labels.size(); ++t) {
+            const auto row = x.row(static_cast<Eigen::Index>(t));
+            if (folds[t] == g) {
+                b.row(labels[t]) += row;
+                nb(labels[t]) += 1;
+            } else {
+                a.row(labels[t]) += row;
+                na(labels[t]) += 1;
+            }
+        }
+        a = na.cwiseInverse().asDiagonal() * a;
+        b = nb.cwiseInverse().asDiagonal() * b;
+        const auto p_train = static_cast<Eigen::Index>(na.sum());
+        Eigen::MatrixXd e(p_train, n);
+        Eigen::Index r = 0;
+        for (std::size_t t = 0; t < labels.size(); ++t)
+            if (folds[t] != g) e.row(r++) = x.row(static_cast<Eigen::Index>(t)) - a.row(labels[t]);
+        const k::ShrunkCovariance lw = k::ledoit_wolf(e);
+        delta += lw.shrinkage;
+        const double pt = static_cast<double>(p_train);
+        const Eigen::MatrixXd m =
+            a * lw.covariance.fullPivLu().solve(b.transpose()) * ((pt - kc) / pt);
+        for (int i = 0; i < kc; ++i)
+            for (int j = 0; j < kc; ++j)
+                rdm(i, j) += (m(i, i) + m(j, j) - m(i, j) - m(j, i)) / static_cast<double>(n);
+    }
+    return {delta / f, rdm / f};
+}
+
+} // namespace
+
+TEST_CASE("crossnobis from shared Gram matrices equals the definition on explicit residuals",
+          "[crossnobis]") {
+    // Both routes: 40 units (N ≤ P_train: per-fold unit Gram matrices), 150 units
+    // (N > P_train = 131, 135, 134: one trial Gram matrix + Woodbury) and 133 units (fold 0 by
+    // Woodbury, folds 1 and 2 direct); 5 conditions, 3 folds of unequal size (a few trials moved
+    // between folds), so the fold-sorted layout and counts matter.
+    // Condition means of size 50 on a common offset of 10³ with unit-scale noise. Measured on
+    // this design in numpy against a long-double evaluation (with the shrinkage fixed): residuals
+    // formed explicitly in double (the reference here) are off by ~3e-14 (40 units) and ~9e-14
+    // (150 units) relative, the raw-Gram identity XᵀX − Σ n_c a_c a_cᵀ by ~5e-10 and ~9e-10
+    // (ε·(10³)² cancels). The kernel centres on the condition means before its Gram products,
+    // so it must stay at the explicit residuals' level.
+    const int kc = 5, per_condition = 40, f = 3;
+    Design d = design(kc, per_condition, f);
+    for (std::size_t t = 0; t < d.folds.size(); t += 7)
+        d.folds[t] = (d.folds[t] + 1) % f;
+    for (const int units : {40, 133, 150}) {
+        INFO(units << " units");
+        k::CounterRng rng(61, static_cast<std::uint64_t>(units));
+        Eigen::MatrixXd x = test::gaussian_matrix(kc * per_condition, units, rng);
+        x = x * (Eigen::MatrixXd::Identity(units, units) +
+                 0.4 * test::gaussian_matrix(units, units, rng) / std::sqrt(units));
+        const Eigen::MatrixXd means = 50.0 * test::gaussian_matrix(kc, units, rng);
+        for (std::size_t t = 0; t < d.labels.size(); ++t)
+            x.row(static_cast<Eigen::Index>(t)) += means.row(d.labels[t]);
+        x.array() += 1e3;
+
+        const auto [delta, rdm] = crossnobis_by_definition(x, d.labels, d.folds, kc, f);
+        const auto got = k::crossnobis_rdm(x, d.labels, d.folds);
+        // 1e-11 relative: ~100× the rounding of either computation (~1e-13), ~50× below what the
+        // uncentred Gram identity loses on this offset (see above).
+        CHECK(got.shrinkage > 0.0);
+        CHECK(got.shrinkage == Approx(delta).epsilon(1e-11));
+        const double scale = rdm.cwiseAbs().maxCoeff();
+        INFO("max |difference| / max |d| = " << (got.rdm - rdm).cwiseAbs().maxCoeff() / scale);
+        CHECK((got.rdm - rdm).cwiseAbs().maxCoeff() < 1e-11 * scale);
+    }
+}
+
+TEST_CASE("crossnobis gives the same bits on 1 and 2 threads", "[crossnobis]") {
+    // 400 units: several Gram column strips per fold (parallel tasks) on the N ≤ P_train route
+    // (P_train = 400), and 90 units on 60 trials for the Woodbury route.
+    for (const auto& [units, per_condition] : {std::pair{400, 150}, std::pair{90, 15}}) {
+        INFO(units << " units, " << per_condition << " trials per condition");
+        const int kc = 4, f = 3;
+        const Design d = design(kc, per_condition, f);
+        k::CounterRng rng(71, static_cast<std::uint64_t>(units));
+        Eigen::MatrixXd x = test::gaussian_matrix(kc * per_condition, units, rng);
+        const Eigen::MatrixXd means = test::gaussian_matrix(kc, units, rng);
+        for (std::size_t t = 0; t < d.labels.size(); ++t)
+            x.row(static_cast<Eigen::Index>(t)) += means.row(d.labels[t]);
+        k::CrossnobisResult one, two;
+        {
+            tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+            one = k::crossnobis_rdm(x, d.labels, d.folds);
+        }
+        {
+            tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
+            two = k::crossnobis_rdm(x, d.labels, d.folds);
+        }
+        CHECK(one.shrinkage == two.shrinkage);
+        CHECK((one.rdm.array() == two.rdm.array()).all());
+        CHECK(one.rdm(0, 1) != 0.0);
+    }
 }

@@ -40,7 +40,8 @@ struct LogisticFit {
 // [0, n_classes), every class present (its intercept would otherwise diverge to −∞). Throws
 // std::invalid_argument for inconsistent sizes, C ≤ 0 or non-finite, a label outside the range
 // or a class without samples (naming its index). Deterministic: the same input gives the same
-// bits. Cost per iteration: two products of the samples with a features × classes matrix.
+// bits. Cost per iteration: two products of the samples with a features × classes matrix (for
+// ≤ 8 classes a register-blocked kernel, which keeps a transposed copy of the samples).
 LogisticFit fit_logistic(const Eigen::Ref<const Eigen::MatrixXd>& samples,
                          std::span<const int> labels, int n_classes,
                          const LogisticOptions& options = {});

@@ -148,6 +148,9 @@ int main(int argc, char** argv) try {
     if (tbb::info::default_concurrency() > 1)
         thread_counts.push_back(tbb::info::default_concurrency());
     k::CrossnobisResult rdm;
+    const double input_mb = static_cast<double>(x.size()) * 8.0 / (1024.0 * 1024.0);
+    // Working memory beyond the input, which was resident before the reset.
+    const double rss_before_crossnobis = neuropop::bench::reset_peak_rss();
     for (int threads : thread_counts) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                   static_cast<std::size_t>(threads));
@@ -160,8 +163,10 @@ int main(int argc, char** argv) try {
                                      std::to_string(threads) + " threads");
         std::printf(
             "bench=geometry_crossnobis threads=%d seconds=%.6g cpu_seconds=%.6g "
-            "conditions=%td units=%td trials=%td folds=%td shrinkage=%.6g gflop=%.4g\n",
+            "conditions=%td units=%td trials=%td folds=%td shrinkage=%.6g extra_rss_mb=%.1f "
+            "input_mb=%.1f gflop=%.4g\n",
             threads, tc.seconds, tc.cpu_seconds, conditions, units, trials, folds, r.shrinkage,
+            neuropop::bench::peak_rss_mb() - rss_before_crossnobis, input_mb,
             // the dominant work (kernels/crossnobis.hpp): the per-fold Gram matrices of
             // all trials, P N (N + 1) flops, and one Cholesky per fold, N³/3 flops
             (static_cast<double>(trials) * static_cast<double>(units * (units + 1)) +
@@ -188,6 +193,7 @@ int main(int argc, char** argv) try {
     // One line per thread count, as for crossnobis; the episodes draw per (a, b, m) streams, so
     // every thread count must give the same bits.
     k::ManifoldGeometry geo;
+    const double rss_before_fewshot = neuropop::bench::reset_peak_rss();
     for (int threads : thread_counts) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                   static_cast<std::size_t>(threads));
@@ -211,9 +217,9 @@ int main(int argc, char** argv) try {
                                      std::to_string(threads) + " threads");
         std::printf("bench=geometry_fewshot threads=%d seconds=%.6g cpu_seconds=%.6g "
                     "conditions=%d samples=%td units=%td episodes=%d shots=1,2,5,10 "
-                    "geometry_seconds=%.6g\n",
+                    "geometry_seconds=%.6g extra_rss_mb=%.1f\n",
                     threads, tg.seconds, tg.cpu_seconds, fs_conditions, fs_samples, fs_units,
-                    episodes, tg0.seconds);
+                    episodes, tg0.seconds, neuropop::bench::peak_rss_mb() - rss_before_fewshot);
     }
     std::fflush(stdout);
     if (!dir.empty()) {

@@ -9,7 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace neuropop::bench {
@@ -45,6 +48,32 @@ void write_raw(const std::filesystem::path& file, const T* data, std::size_t cou
 template <typename T>
 void write_raw(const std::filesystem::path& file, const std::vector<T>& v) {
     write_raw(file, v.data(), v.size());
+}
+
+// Peak resident memory of one part of a run: Linux keeps the process's high-water mark
+// (VmHWM) and resets it to the current RSS when "5" is written to /proc/self/clear_refs
+// (Linux >= 4.0), so reset before the part and read after it; the part's own memory is the
+// peak minus the RSS at the reset (which holds what earlier parts left alive). NaN where the
+// figures are unavailable.
+inline double status_mb(const std::string& key) {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(key + ":", 0) == 0) {
+            std::istringstream fields(line.substr(key.size() + 1));
+            double kb = 0;
+            if (fields >> kb) return kb / 1024.0;
+        }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+// Resets the high-water mark; returns the resident MB at that moment.
+inline double reset_peak_rss() {
+    std::ofstream("/proc/self/clear_refs") << "5";
+    return status_mb("VmRSS");
+}
+
+inline double peak_rss_mb() {
+    return status_mb("VmHWM");
 }
 
 } // namespace neuropop::bench

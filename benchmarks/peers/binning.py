@@ -10,15 +10,10 @@ user would write: per unit, searchsorted of every edge, reshape, diff. Prints on
 """
 import os
 import sys
-import time
 
 import numpy as np
 
-
-def read_meta(path):
-    with open(path) as f:
-        pairs = dict(kv.split("=", 1) for kv in f.read().split())
-    return {k: (float(v) if k in ("start", "stop", "width") else int(v)) for k, v in pairs.items()}
+from peer_util import read_meta, timed
 
 
 def bin_counts(spikes, offsets, align, start, width, bins):
@@ -46,18 +41,15 @@ def main():
         key, value = arg.split("=", 1)
         if key == "repeats":
             repeats = max(1, int(value))
-    meta = read_meta(os.path.join(folder, "meta.txt"))
+    meta = {k: (float(v) if k in ("start", "stop", "width") else int(v))
+            for k, v in read_meta(os.path.join(folder, "meta.txt")).items()}
     spikes = np.fromfile(os.path.join(folder, "spikes.f64"), dtype="<f8")
     offsets = np.fromfile(os.path.join(folder, "offsets.u64"), dtype="<u8").astype(np.intp)
     align = np.fromfile(os.path.join(folder, "align.f64"), dtype="<f8")
     theirs = np.fromfile(os.path.join(folder, "counts.u32"), dtype="<u4")
 
-    best = best_cpu = float("inf")
-    for _ in range(repeats):
-        c0, t0 = time.process_time(), time.perf_counter()
-        counts = bin_counts(spikes, offsets, align, meta["start"], meta["width"], meta["bins"])
-        best = min(best, time.perf_counter() - t0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
+    best, best_cpu, counts = timed(repeats, lambda: bin_counts(spikes, offsets, align, meta["start"],
+                                                              meta["width"], meta["bins"]))
 
     if theirs.size != counts.size:
         check, ok = "size_mismatch:%d_vs_%d" % (theirs.size, counts.size), 0

@@ -23,7 +23,6 @@ import os
 import sys
 
 os.environ.setdefault("MNE_TQDM", "off")  # MNE's progress bars would flood the log
-import time
 import warnings
 
 import numpy as np
@@ -33,11 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-
-def read_meta(path):
-    with open(path) as f:
-        return {k: (float(v) if k == "tolerance" else int(v))
-                for k, v in (kv.split("=", 1) for kv in f.read().split())}
+from peer_util import read_meta, timed
 
 
 def logistic():
@@ -106,16 +101,6 @@ def generalization_mne(x, y, folds, make):
     return correct / y.size
 
 
-def timed(repeats, work):
-    best, best_cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        result = work()
-        best = min(best, time.perf_counter() - w0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
-    return best, best_cpu, result
-
-
 def report(name, tool, seconds, cpu, ours, theirs, extra="", extra_ok=True):
     diff = np.abs(np.asarray(ours) - np.asarray(theirs))
     ok = int(diff.max() <= 0.01 + 1e-12 and extra_ok)
@@ -132,7 +117,8 @@ def main():
         key, value = arg.split("=", 1)
         opts[key] = int(value)
     repeats = max(1, opts["repeats"])
-    meta = read_meta(os.path.join(folder, "meta.txt"))
+    meta = {k: (float(v) if k == "tolerance" else int(v))
+            for k, v in read_meta(os.path.join(folder, "meta.txt")).items()}
     bins, trials, units = meta["bins"], meta["trials"], meta["units"]
     x = np.fromfile(os.path.join(folder, "x.f64"), dtype="<f8").reshape(bins, trials, units)
     y = np.fromfile(os.path.join(folder, "labels.i32"), dtype="<i4")

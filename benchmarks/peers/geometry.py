@@ -24,25 +24,11 @@ Prints `peer=geometry_<what> tool=numpy seconds=<best> cpu_seconds=<best> ... ch
 """
 import os
 import sys
-import time
 
 import numpy as np
 from scipy.special import erfc
 
-
-def read_meta(path):
-    with open(path) as f:
-        return {k: v for k, v in (kv.split("=", 1) for kv in f.read().split())}
-
-
-def timed(repeats, work):
-    best, best_cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        result = work()
-        best = min(best, time.perf_counter() - w0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
-    return best, best_cpu, result
+from peer_util import read_meta, timed
 
 
 def shrunk_precision(e, k):

@@ -16,15 +16,11 @@ are backward-stable: differences of ~1e-13 are rounding; 1e-9 would mean a diffe
 """
 import os
 import sys
-import time
 
 import numpy as np
 import threadpoolctl
 
-
-def read_meta(path):
-    with open(path) as f:
-        return dict(line.strip().split("=", 1) for line in f if "=" in line)
+from peer_util import read_meta, timed
 
 
 def compare(theirs, ours):
@@ -32,17 +28,6 @@ def compare(theirs, ours):
     d = float(np.max(np.abs(theirs - ours) / np.abs(ours)))
     ok = int(d < 1e-9)
     return d, ("eigenvalues_agree" if ok else "eigenvalues_differ"), ok
-
-
-def timed(fn, repeats):
-    best = best_cpu = float("inf")
-    out = None
-    for _ in range(repeats):
-        c0, t0 = time.process_time(), time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
-    return out, best, best_cpu
 
 
 def numpy_pca(x):
@@ -69,7 +54,7 @@ def main():
 
     for threads in sorted({1, all_threads}):
         with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
-            ev, best, best_cpu = timed(lambda: numpy_pca(x), max(1, opts["repeats"]))
+            best, best_cpu, ev = timed(max(1, opts["repeats"]), lambda: numpy_pca(x))
         d, check, ok = compare(ev, ours)
         print("peer=pca tool=numpy threads=%d seconds=%.6g cpu_seconds=%.6g rows=%d cols=%d "
               "max_rel_diff=%.3g blas=%s check=%s ok=%d"
@@ -78,8 +63,8 @@ def main():
     if opts["sklearn"]:
         from sklearn.decomposition import PCA
         import sklearn
-        model, best, best_cpu = timed(lambda: PCA(svd_solver="full").fit(x),
-                                      max(1, opts["sklearn_repeats"]))
+        best, best_cpu, model = timed(max(1, opts["sklearn_repeats"]),
+                                      lambda: PCA(svd_solver="full").fit(x))
         d, check, ok = compare(model.explained_variance_, ours)
         print("peer=pca tool=sklearn threads=%d seconds=%.6g cpu_seconds=%.6g rows=%d cols=%d "
               "max_rel_diff=%.3g sklearn=%s check=%s ok=%d"

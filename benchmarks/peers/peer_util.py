@@ -1,0 +1,20 @@
+"""What every peer script shares: the bench's key=value meta file and best-of-N timing."""
+import time
+
+
+def read_meta(path):
+    """The key=value tokens (whitespace- or newline-separated) of a bench's meta file, as
+    strings; each peer converts the values it uses."""
+    with open(path) as f:
+        return dict(token.split("=", 1) for token in f.read().split() if "=" in token)
+
+
+def timed(repeats, work):
+    """(best wall seconds, best CPU seconds, the last result) over `repeats` calls of work()."""
+    best, best_cpu, result = float("inf"), float("inf"), None
+    for _ in range(max(1, repeats)):
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = work()
+        best = min(best, time.perf_counter() - w0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return best, best_cpu, result

@@ -19,6 +19,7 @@
 
 #include "engine/cli_options.hpp"
 #include "engine/commands.hpp"
+#include "engine/output_guard.hpp"
 #include "io/errors.hpp"
 
 namespace neuropop::cli {
@@ -114,10 +115,21 @@ int report(const Args& args) {
     const char* env_python = std::getenv("NEUROPOP_PYTHON");
     const std::string python = env_python && *env_python ? env_python : "/usr/bin/python3";
 
+    // The figures' folder (RESULTS-report by default, as the script names it) must be a folder
+    // that is not, and does not hold, the results file.
+    std::string out = vm.count("out")
+                          ? vm["out"].as<std::string>()
+                          : (fs::absolute(file).replace_extension().string() + "-report");
+    const auto problems =
+        engine::check_outputs({{out, "--out", true}}, {{file.string(), "results file"}});
+    if (!problems.empty()) {
+        std::cerr << "neuropop report: " << problems.front() << "\n";
+        return exit_bad_input;
+    }
     std::vector<std::string> script_args{script->string(), file.string(), "--format", format};
     if (vm.count("out")) {
         script_args.push_back("--out");
-        script_args.push_back(vm["out"].as<std::string>());
+        script_args.push_back(out);
     }
     if (vm.count("regions")) {
         script_args.push_back("--regions");

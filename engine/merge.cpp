@@ -7,6 +7,7 @@
 #include "engine/decode_summary.hpp"
 #include "engine/items.hpp"
 #include "engine/merge_inputs.hpp"
+#include "engine/output_guard.hpp"
 #include "engine/results_tables.hpp"
 #include "engine/run.hpp"
 #include "io/errors.hpp"
@@ -73,6 +74,17 @@ Prepared prepare(const MergeOptions& options, int ranks, io::MergeLayout& layout
             return p;
         }
         auto in = detail::check_merge_inputs(options);
+        // Rank 0 checks what the merge writes against everything it reads, before writing.
+        std::vector<InputPath> inputs;
+        for (const auto& shard : options.shards)
+            inputs.push_back({shard, "shard results file"});
+        if (in.plan)
+            for (const auto& s : in.plan->sessions)
+                inputs.push_back({s.info.file, "session file"});
+        const std::vector<OutputPath> outputs{{options.output, "OUT", false},
+                                              {options.output + ".partial", "OUT", false}};
+        for (auto& problem : check_outputs(outputs, inputs, in.spec.data.sessions))
+            in.problems.push_back(std::move(problem));
         if (!in.problems.empty()) {
             p.status = 2;
             p.problems = std::move(in.problems);

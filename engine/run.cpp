@@ -16,6 +16,7 @@
 
 #include "engine/bytes.hpp"
 #include "engine/items.hpp"
+#include "engine/output_guard.hpp"
 #include "engine/progress.hpp"
 #include "engine/results_tables.hpp"
 #include "engine/scheduler.hpp"
@@ -85,6 +86,18 @@ Setup unpack_setup(const std::vector<std::uint8_t>& bytes) {
     return s;
 }
 
+// What a run reads: --force may replace none of it.
+std::vector<InputPath> job_inputs(const jobs::JobSpec& spec,
+                                  const std::vector<jobs::SessionEntry>& sessions) {
+    std::vector<InputPath> in;
+    if (!spec.job_file.empty()) in.push_back({spec.job_file, "job file"});
+    if (!spec.geometry.model_file.empty())
+        in.push_back({spec.geometry.model_file, "geometry.model_file"});
+    for (const auto& s : sessions)
+        in.push_back({s.info.file, "session file"});
+    return in;
+}
+
 // Rank 0: output path, inventory, plan, work folder; every problem collected, nothing thrown.
 Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs::Plan>& plan) {
     Setup s;
@@ -99,6 +112,9 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
             s.problems.push_back("--shard: pseudo.enabled: pseudo-populations pool every "
                                  "session of a region, so a job with [pseudo] cannot be split "
                                  "into shards; run it as one MPI job (slurm/run.sbatch)");
+        for (auto& p : check_outputs(folder.outputs(), job_inputs(spec, inventory.sessions),
+                                     spec.data.sessions))
+            s.problems.push_back(std::move(p));
         if (spec.run.shards > 0 && inventory.problems.empty()) {
             const auto total = inventory.sessions.size();
             inventory.sessions = jobs::shard_sessions(std::move(inventory.sessions), spec.run.shard,

@@ -57,6 +57,12 @@ WorkFolder::WorkFolder(const std::string& output) : output_(fs::absolute(output)
     items_ = dir_ / "items";
 }
 
+std::vector<OutputPath> WorkFolder::outputs() const {
+    return {{output_.string(), "output.path", false},
+            {partial_.string(), "output.path", false},
+            {dir_.string(), "output.path", true}};
+}
+
 WorkFolder::Start WorkFolder::check(bool force, bool resume, const std::string& job_text,
                                     std::vector<std::string>& problems) {
     const fs::path job_file = dir_ / "job.ini";

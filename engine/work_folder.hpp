@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/output_guard.hpp"
 #include "engine/scheduler.hpp"
 #include "jobs/plan.hpp"
 
@@ -24,6 +25,8 @@ public:
     const std::filesystem::path& partial() const { return partial_; }
     const std::filesystem::path& dir() const { return dir_; }
     const std::filesystem::path& items() const { return items_; }
+    // PATH, PATH.partial and PATH.partial.d, for check_outputs before anything is written.
+    std::vector<OutputPath> outputs() const;
 
     enum class Start { Fresh, Resume, AlreadyComplete };
     // Decides how the run starts from what is on disk, the flags and the job; adds to `problems`

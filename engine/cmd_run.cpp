@@ -26,7 +26,9 @@ void usage(std::ostream& os) {
           "sessions; `neuropop merge OUT SHARD...` joins the N shard files and runs those.\n\n"
           "Exit codes: 0 success; 2 bad job, bad data or output in the way (every problem is "
           "listed, nothing is run); 3 some work items failed (named; the results stay in "
-          "PATH.partial, --resume retries them); 1 internal error.\n\n"
+          "PATH.partial, --resume retries them); 4 the disk filled up (the finished items are "
+          "kept; "
+          "--resume continues once there is space); 1 internal error.\n\n"
        << jobs::job_help();
 }
 
@@ -97,7 +99,7 @@ int run_ranks(const Args& args) {
     if (ctx.rank() == 0) {
         if (r.exit_code == exit_bad_input)
             return report_problems(parsed.spec.job_file + ": ", r.problems, r.exit_code);
-        if (r.exit_code == exit_internal)
+        if (r.exit_code == exit_internal || r.exit_code == engine::exit_no_space)
             for (const auto& p : r.problems)
                 std::cerr << "neuropop run: " << p << "\n";
         if (r.exit_code == exit_failed_items) {

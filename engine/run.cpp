@@ -20,6 +20,7 @@
 #include "engine/progress.hpp"
 #include "engine/results_tables.hpp"
 #include "engine/scheduler.hpp"
+#include "engine/storage.hpp"
 #include "engine/work_folder.hpp"
 #include "io/errors.hpp"
 #include "jobs/inventory.hpp"
@@ -104,17 +105,31 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
     s.created = utc_now();
     try {
         const std::string job = jobs::render_job(spec, jobs::RenderScope::Results);
-        auto start = folder.check(spec.run.force, spec.run.resume, job, s.problems);
         auto inventory = jobs::check_inventory(spec);
         for (auto& p : inventory.problems)
             s.problems.push_back(std::move(p));
+        auto output_problems = check_outputs(folder.outputs(), job_inputs(spec, inventory.sessions),
+                                             spec.data.sessions);
+        // The lock first, so that what check() reads is not being written by a running job.
+        auto start = WorkFolder::Start::Fresh;
+        std::string holder;
+        if (!output_problems.empty())
+            s.problems.insert(s.problems.end(), output_problems.begin(), output_problems.end());
+        else if (!folder.lock(holder))
+            s.problems.push_back("output.path: " + folder.dir().string() + " is in use by " +
+                                 holder +
+                                 ": another run is writing this output; wait for it to end or "
+                                 "stop it");
+        else {
+            if (!holder.empty() && !spec.run.quiet)
+                std::cerr << "neuropop run: taking over the lock of a run that is gone (" << holder
+                          << ")\n";
+            start = folder.check(spec.run.force, spec.run.resume, job, s.problems);
+        }
         if (spec.run.shards > 0 && spec.pseudo.enabled)
             s.problems.push_back("--shard: pseudo.enabled: pseudo-populations pool every "
                                  "session of a region, so a job with [pseudo] cannot be split "
                                  "into shards; run it as one MPI job (slurm/run.sbatch)");
-        for (auto& p : check_outputs(folder.outputs(), job_inputs(spec, inventory.sessions),
-                                     spec.data.sessions))
-            s.problems.push_back(std::move(p));
         if (spec.run.shards > 0 && inventory.problems.empty()) {
             const auto total = inventory.sessions.size();
             inventory.sessions = jobs::shard_sessions(std::move(inventory.sessions), spec.run.shard,
@@ -156,6 +171,21 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
         s.problems.push_back(std::string("internal error while planning: ") + e.what());
     }
     return s;
+}
+
+[[noreturn]] void write_failed(const WorkFolder& folder, int rank, const std::string& what) {
+    std::string line = "neuropop run: rank " + std::to_string(rank) + ": cannot write " +
+                       folder.partial().string() + ": ";
+    int code = 1;
+    if (auto why = short_of_space(folder.partial(), 1u << 20)) {
+        line += *why + " (" + what + ")";
+        code = exit_no_space;
+    } else {
+        line += what;
+    }
+    abort_all(line + "; the finished items are kept in " + folder.dir().string() +
+                  ": run again with --resume",
+              code);
 }
 
 std::uint64_t env_count(const char* name) {
@@ -279,9 +309,14 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         options.on_progress = [&progress](const Master& m) {
             progress.update({m.total(), m.finished(), m.failed(), m.resumed()});
         };
-        if (auto n = env_count(kill_after_items_env); n > 0)
+        if (auto n = env_count(kill_after_items_env); n > 0 && env_count(kill_rank_env) == 0)
             options.after_outcome = [n](const Master& m) {
                 if (m.finished() - m.resumed() >= n) std::raise(SIGKILL);
+            };
+    } else if (env_count(kill_rank_env) == static_cast<std::uint64_t>(ctx.rank())) {
+        if (auto n = env_count(kill_after_items_env); n > 0)
+            options.after_worker_item = [n](std::size_t done) {
+                if (done >= n) std::raise(SIGKILL);
             };
     }
     ItemExecutor executor(spec, view, folder.items(), ctx.rank());
@@ -305,12 +340,26 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
                     result.failed.push_back(view.items[o.id].name() + ": " + o.error);
             }
             failed = master->failed();
+            // A full disk fails every item it touches; say so instead of merging failures.
+            const std::string keep = "; the finished items are kept in " + folder.dir().string() +
+                                     ": free space, then run again with --resume";
+            if (failed > 0)
+                if (auto why = short_of_space(folder.items(), 1u << 20)) {
+                    status = exit_no_space;
+                    error = *why + " (" + std::to_string(failed) + " items could not be written)" +
+                            keep;
+                }
+            if (status == 0 && env_count(skip_space_check_env) == 0)
+                if (auto why = short_of_space(folder.partial(), merge_bytes_needed(files))) {
+                    status = exit_no_space;
+                    error = *why + " to merge the results into " + folder.partial().string() + keep;
+                }
             inline_blocks.push_back(inventory_block(*plan));
             inline_blocks.push_back(progress_block(*master, view));
             layout = io::plan_merge(
                 files, inline_blocks,
                 root_attributes(spec, setup.created, ctx.size(), result.threads), ctx.size());
-            bytes = io::encode(layout);
+            if (status == 0) bytes = io::encode(layout);
         } catch (const std::exception& e) {
             status = 1;
             error = std::string("cannot assemble the results: ") + e.what();
@@ -332,8 +381,15 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         return result;
     }
     const auto partial = folder.partial().string();
-    const auto counts =
-        io::write_collective(partial, ctx.comm(), layout, inline_blocks, &kill_in_merge_hook);
+    io::MpioCounts counts;
+    try {
+        counts =
+            io::write_collective(partial, ctx.comm(), layout, inline_blocks, &kill_in_merge_hook);
+    } catch (const std::exception& e) {
+        // The other ranks may wait inside a collective call for this one: end them all, saying
+        // why in one line (a full disk is the usual cause, and HDF5 does not say so).
+        write_failed(folder, ctx.rank(), e.what());
+    }
     result.mpio.collective = ctx.sum(counts.collective);
     result.mpio.independent = ctx.sum(counts.independent);
 
@@ -349,6 +405,12 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         } catch (const std::exception& e) {
             status = 1;
             error = std::string("cannot finish the results file: ") + e.what();
+            if (auto why = short_of_space(folder.partial(), 1u << 20)) {
+                status = exit_no_space;
+                error = "cannot finish " + partial + ": " + *why +
+                        "; the finished items are kept in " + folder.dir().string() +
+                        ": free space, then run again with --resume";
+            }
         }
         Packer p;
         p.put(status).put(error).put<std::uint64_t>(failed);

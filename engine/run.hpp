@@ -19,8 +19,13 @@
 
 namespace neuropop::engine {
 
+// Exit code of a run whose results could not be written (a full disk): the finished items stay
+// in PATH.partial.d and --resume continues once there is space.
+inline constexpr int exit_no_space = 4;
+
 struct RunResult {
-    int exit_code = 0; // 0 ok, 1 internal error, 2 bad job or data (nothing run), 3 failed items
+    int exit_code = 0; // 0 ok, 1 internal error, 2 bad job or data (nothing run), 3 failed items,
+                       // 4 (exit_no_space) the disk filled up
     std::vector<std::string> problems; // exit 1 or 2, rank 0: every problem, one line each
     std::vector<std::string> failed;   // exit 3, rank 0: "item name: reason"
     std::string output;                // the file written: PATH, or PATH.partial when items failed
@@ -37,6 +42,12 @@ struct RunResult {
 //   NEUROPOP_TEST_KILL_IN_MERGE=1     SIGKILL rank 0 after the merge created the file's layout
 inline constexpr const char* kill_after_items_env = "NEUROPOP_TEST_KILL_AFTER_ITEMS";
 inline constexpr const char* kill_in_merge_env = "NEUROPOP_TEST_KILL_IN_MERGE";
+//   NEUROPOP_TEST_KILL_RANK=R (R > 0)   with KILL_AFTER_ITEMS=N: rank R alone SIGKILLs itself
+//                                       after finishing N items (one rank lost, not the job)
+inline constexpr const char* kill_rank_env = "NEUROPOP_TEST_KILL_RANK";
+//   NEUROPOP_TEST_SKIP_SPACE_CHECK=1    merge without first checking the free space, so a full
+//                                       disk fails inside the collective write
+inline constexpr const char* skip_space_check_env = "NEUROPOP_TEST_SKIP_SPACE_CHECK";
 
 // Initialises MPI if the caller has not (finalised at exit). Progress and the summary go to
 // rank 0's stderr unless spec.run.quiet; problems and failures are returned, not printed.

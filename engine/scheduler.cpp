@@ -324,6 +324,7 @@ void run_master(const Context& ctx, Master& master, Executor& executor,
 void run_worker(const Context& ctx, Executor& executor, const ScheduleOptions& options) {
     Slots slots(options.threads);
     bool asked = false, stop = false;
+    std::size_t finished = 0;
     while (true) {
         bool busy = false;
         while (auto m = ctx.poll(tag_assign)) {
@@ -341,6 +342,7 @@ void run_worker(const Context& ctx, Executor& executor, const ScheduleOptions& o
         for (const auto& o : finish_items(slots, ctx.rank())) {
             busy = true;
             ctx.send(0, tag_result, pack(o));
+            if (options.after_worker_item) options.after_worker_item(++finished);
         }
         if (stop && slots.size() == 0) return;
         if (!stop && !asked && slots.size() < options.slots) {

@@ -96,6 +96,9 @@ struct ScheduleOptions {
     std::function<void(const Master&)> on_progress;
     // Rank 0: called after each outcome recorded (a test hook may kill the job here).
     std::function<void(const Master&)> after_outcome;
+    // Other ranks: called with the number of items this rank finished, after each (a test hook
+    // may kill the rank here).
+    std::function<void(std::size_t)> after_worker_item;
 };
 
 // Runs every item of the plan to an outcome. Collective over ctx. `master` is non-null on rank 0

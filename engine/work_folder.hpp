@@ -28,6 +28,17 @@ public:
     // PATH, PATH.partial and PATH.partial.d, for check_outputs before anything is written.
     std::vector<OutputPath> outputs() const;
 
+    // Takes the advisory lock (flock(2) on PATH.partial.d/lock, which names the holder's host,
+    // pid and start time) that keeps a second run off this output while one runs. False, with
+    // `holder` filled, when another live process holds it; the kernel drops a dead process's
+    // lock, so a stale one is taken over (and `holder` names what it said). The lock is held
+    // until this object dies; a folder made only for it is removed again if the run never
+    // opens it.
+    bool lock(std::string& holder);
+    ~WorkFolder();
+    WorkFolder(const WorkFolder&) = delete;
+    WorkFolder& operator=(const WorkFolder&) = delete;
+
     enum class Start { Fresh, Resume, AlreadyComplete };
     // Decides how the run starts from what is on disk, the flags and the job; adds to `problems`
     // when it cannot (an existing PATH without --force, an interrupted run without --resume or
@@ -47,6 +58,8 @@ public:
 
 private:
     std::filesystem::path output_, partial_, dir_, items_;
+    int lock_fd_ = -1;
+    bool made_dir_ = false; // lock() created PATH.partial.d
 };
 
 // What must not change between an interrupted run and its resume, besides the job: the session

@@ -525,6 +525,26 @@ File File::create(const std::string& filename, bool truncate, hid_t fapl) {
     return File(Handle(id, H5Fclose), filename);
 }
 
+File File::create_in_memory(const std::string& name) {
+    silence_errors();
+    Handle fapl = own_plist(H5Pcreate(H5P_FILE_ACCESS));
+    // 1 MiB growth steps: item files are small, and a larger one grows without a copy per write.
+    check(H5Pset_fapl_core(fapl.id(), 1 << 20, 0), "H5Pset_fapl_core", name);
+    hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
+    if (id < 0) throw Error("H5Fcreate", name, stack_message());
+    return File(Handle(id, H5Fclose), name);
+}
+
+std::vector<char> File::image() const {
+    check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", filename_);
+    const ssize_t size = H5Fget_file_image(id(), nullptr, 0);
+    if (size < 0) throw Error("H5Fget_file_image", filename_, stack_message());
+    std::vector<char> bytes(static_cast<std::size_t>(size));
+    if (H5Fget_file_image(id(), bytes.data(), bytes.size()) != size)
+        throw Error("H5Fget_file_image", filename_, stack_message());
+    return bytes;
+}
+
 void File::flush() const {
     check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", filename_);
 }

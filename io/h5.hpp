@@ -214,6 +214,12 @@ public:
     static File open(const std::string& filename, Mode mode = Mode::ReadOnly,
                      hid_t fapl = H5P_DEFAULT);
     static File create(const std::string& filename, bool truncate, hid_t fapl = H5P_DEFAULT);
+    // A file that lives in memory only (the core driver without a backing store): `name` is for
+    // messages. HDF5 never touches the disk, so a full disk cannot fail inside HDF5; image()
+    // gives the bytes to write.
+    static File create_in_memory(const std::string& name);
+    // The file's bytes as HDF5 would write them (H5Fget_file_image), starting at the signature.
+    std::vector<char> image() const;
     const std::string& filename() const { return filename_; }
     void flush() const;
 

@@ -1,9 +1,15 @@
 // Item files: one small serial HDF5 file per completed work item (io/result_store.hpp).
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <stdexcept>
 #include <unistd.h>
+#include <vector>
+
+#include <zlib.h>
 
 #include "io/result_detail.hpp"
 #include "io/result_store.hpp"
@@ -225,10 +231,108 @@ void read_group(const h5::File& file, const std::string& path, bool values, Resu
 
 } // namespace
 
+namespace {
+
+// An item file starts with a 512-byte user block that HDF5 skips (it finds its signature at 512)
+// and we fill with
+// "neuropop-item 1 size <bytes> crc32 <8 hex digits>\n": the size and CRC-32 of the file's
+// remaining bytes. A resumed run recomputes both, so a truncated or corrupted item file is
+// recomputed instead of merged as garbage (HDF5 itself reads many corruptions without error).
+constexpr std::size_t checksum_block = 512;
+constexpr const char* checksum_magic = "neuropop-item 1";
+
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+// CRC-32 and byte count of the file from `offset` to its end.
+std::pair<std::uint32_t, std::uint64_t> crc_from(int fd, const std::string& path, off_t offset) {
+    std::vector<unsigned char> buf(1 << 20);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    std::uint64_t n = 0;
+    for (;;) {
+        const ssize_t got = ::pread(fd, buf.data(), buf.size(), offset + static_cast<off_t>(n));
+        if (got < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+        if (got == 0) break;
+        crc = crc32(crc, buf.data(), static_cast<uInt>(got));
+        n += static_cast<std::uint64_t>(got);
+    }
+    return {static_cast<std::uint32_t>(crc), n};
+}
+
+std::string checksum_line(std::uint32_t crc, std::uint64_t size) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%s size %llu crc32 %08x\n", checksum_magic,
+                  static_cast<unsigned long long>(size), static_cast<unsigned>(crc));
+    return line;
+}
+
+// Writes all of `bytes` parts to a new file `path`; any failure (ENOSPC above all) throws with
+// the system's reason and leaves no file behind.
+void write_file(const std::string& path, const std::string& head, const std::vector<char>& body) {
+    Fd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    if (f.fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+    auto put = [&](const char* data, std::size_t n) {
+        while (n > 0) {
+            const ssize_t done = ::write(f.fd, data, n);
+            if (done < 0 && errno == EINTR) continue;
+            if (done < 0) {
+                const int err = errno;
+                ::unlink(path.c_str());
+                throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
+            }
+            data += done;
+            n -= static_cast<std::size_t>(done);
+        }
+    };
+    put(head.data(), head.size());
+    put(body.data(), body.size());
+    if (::close(f.fd) != 0) {
+        const int err = errno;
+        f.fd = -1;
+        ::unlink(path.c_str());
+        throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
+    }
+    f.fd = -1;
+}
+
+} // namespace
+
+std::optional<std::string> check_item_file(const std::string& path) {
+    Fd f{::open(path.c_str(), O_RDONLY)};
+    if (f.fd < 0) return std::string("cannot open: ") + std::strerror(errno);
+    char head[checksum_block] = {};
+    const ssize_t got = ::pread(f.fd, head, sizeof head - 1, 0);
+    if (got < static_cast<ssize_t>(std::strlen(checksum_magic)) ||
+        std::strncmp(head, checksum_magic, std::strlen(checksum_magic)) != 0)
+        return std::string("no neuropop item checksum (not an item file, or truncated)");
+    unsigned long long size = 0;
+    unsigned crc = 0;
+    const std::string fmt = std::string(checksum_magic) + " size %llu crc32 %8x";
+    if (std::sscanf(head, fmt.c_str(), &size, &crc) != 2)
+        return std::string("unreadable checksum line");
+    try {
+        const auto [now_crc, now_size] = crc_from(f.fd, path, static_cast<off_t>(checksum_block));
+        if (now_size != size)
+            return "size " + std::to_string(now_size) + " bytes after the user block, " +
+                   std::to_string(size) + " when written (truncated or extended)";
+        if (now_crc != crc) return std::string("CRC-32 differs from the one written (corrupted)");
+    } catch (const std::exception& e) {
+        return std::string(e.what());
+    }
+    return std::nullopt;
+}
+
 void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block) {
-    std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    // Built in memory and written with plain POSIX calls: a full disk then fails here, with the
+    // system's reason, instead of inside HDF5 (which leaves a half-closed file that crashes the
+    // library's clean-up at exit).
+    std::vector<char> image;
     {
-        h5::File f = h5::File::create(tmp, true);
+        h5::File f = h5::File::create_in_memory(path);
         f.write_attribute("item_id", static_cast<std::int64_t>(header.id));
         f.write_attribute("item_name", header.name);
         f.write_attribute("item_rank", header.rank);
@@ -237,7 +341,14 @@ void write_item_file(const std::string& path, const ItemHeader& header, const Re
             detail::write_attributes(detail::require_group(f, g.path), g.attributes);
         for (const auto& d : block.datasets)
             write_dataset(f, d);
+        image = f.image();
     }
+    const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(image.data()),
+                            static_cast<uInt>(image.size()));
+    std::string head = checksum_line(static_cast<std::uint32_t>(crc), image.size());
+    head.resize(checksum_block, '\0');
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    write_file(tmp, head, image);
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) {

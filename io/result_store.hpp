@@ -40,6 +40,9 @@ struct ItemHeader {
 // Writes `block` to `path` through a temporary file in the same folder and a rename, so a file
 // found at `path` is always complete (a kill -9 leaves at most a stray temporary).
 void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block);
+// Why the item file at `path` cannot be trusted (missing, truncated, corrupted: its size and
+// CRC-32 differ from those sealed into its user block when it was written); nullopt when intact.
+std::optional<std::string> check_item_file(const std::string& path);
 // The header of a complete item file; nullopt when the file is missing or unreadable.
 std::optional<ItemHeader> read_item_header(const std::string& path);
 // Everything in an item file (values included); with values == false, string datasets are still

@@ -35,8 +35,8 @@ def open_results(path):
         fail(f"{path}: /: no such file")
     try:
         f = h5py.File(path, "r")
-    except OSError:
-        fail(f"{path}: /: not an HDF5 file")
+    except OSError as e:
+        fail(f"{path}: /: not an HDF5 file, or truncated ({str(e).splitlines()[0]})")
     # Every results file `neuropop run` writes carries these root attributes (engine/run.cpp).
     missing = [a for a in ("neuropop_version", "job") if a not in f.attrs]
     if missing:
@@ -164,4 +164,10 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except OSError as e:
+        # h5py raises OSError for every read HDF5 refuses: a file cut short after its superblock,
+        # or a corrupted object, is bad input (one line, exit 2), not a traceback.
+        results = next((a for a in sys.argv[1:] if not a.startswith("-")), "?")
+        fail(f"{results}: cannot be read, truncated or corrupted ({str(e).splitlines()[0]})")

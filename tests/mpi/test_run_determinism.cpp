@@ -1,5 +1,5 @@
-// DESIGN.md "Work items, scheduling, determinism": every dataset under /binned and /sessions is
-// bitwise identical whatever the number of ranks and threads. h5diff without tolerance compares
+// docs/DESIGN.md "Work items, scheduling, determinism": every dataset under /binned and /sessions
+// is bitwise identical whatever the number of ranks and threads. h5diff without tolerance compares
 // values and attributes.
 
 #include <fstream>

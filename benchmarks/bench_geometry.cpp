@@ -1,4 +1,4 @@
-// Throughput of representational geometry (ANALYSES.md §4) on generated trials:
+// Throughput of representational geometry (docs/ANALYSES.md §4) on generated trials:
 // - crossnobis: kernels::crossnobis_rdm (Ledoit–Wolf noise precision, all folds) on K
 //   conditions × N units × P trials (default 64 × 2 000 × 6 400, 5 folds);
 // - few-shot: kernels::manifold_geometry on 21 manifolds (conditions) of S samples × U units

@@ -1,5 +1,5 @@
 #pragma once
-// Cross-session statistics of one decode target (ANALYSES.md §3): per region, the sessions'
+// Cross-session statistics of one decode target (docs/ANALYSES.md §3): per region, the sessions'
 // accuracy (R^2 for ridge) and permutation p-values side by side, Fisher's combination of the
 // p-values across the region's sessions at each time, and Benjamini–Hochberg FDR over every
 // region and time point of the target. A pure function of decode groups, independent of the

@@ -1,4 +1,4 @@
-// Stage 1: one session-region's spikes, aligned and counted (ANALYSES.md §1).
+// Stage 1: one session-region's spikes, aligned and counted (docs/ANALYSES.md §1).
 
 #include <cmath>
 

@@ -1,5 +1,5 @@
-// Stage 2: cross-validated PCA spectrum and its power-law exponent (ANALYSES.md §2). Stimuli are
-// the (condition, bin) pairs of the whole aligned window; the two repeats are the condition
+// Stage 2: cross-validated PCA spectrum and its power-law exponent (docs/ANALYSES.md §2). Stimuli
+// are the (condition, bin) pairs of the whole aligned window; the two repeats are the condition
 // means over two disjoint random halves of each condition's trials.
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-// Stage 2 decoding (ANALYSES.md §3): the permutation-null blocks ("decode_null", intermediate
+// Stage 2 decoding (docs/ANALYSES.md §3): the permutation-null blocks ("decode_null", intermediate
 // items) and the decode item that cross-validates the real labels, reads its null blocks back
 // and writes /sessions/<session>/<region>/decode/<target>/ (schema: the decode brief).
 //

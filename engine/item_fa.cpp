@@ -1,4 +1,4 @@
-// Stage 2: factor analysis of single-trial counts summed over fa.window (ANALYSES.md §2).
+// Stage 2: factor analysis of single-trial counts summed over fa.window (docs/ANALYSES.md §2).
 
 #include <stdexcept>
 

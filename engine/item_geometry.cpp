@@ -1,5 +1,5 @@
 // Stage 2: representational geometry of one population and condition set, every window
-// (ANALYSES.md §4). The inventory has already checked the set's columns, the models and the
+// (docs/ANALYSES.md §4). The inventory has already checked the set's columns, the models and the
 // trial counts (jobs/geometry_checks.hpp); what fails here is reported as the item's failure.
 
 #include <stdexcept>
@@ -108,9 +108,10 @@ Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population
         io::ResultBlock block;
         add_population_groups(block, group, attrs);
         const std::string root = group + "/geometry";
-        block.group(root, {{"description",
-                            std::string("representational geometry (ANALYSES.md section 4) per "
-                                        "condition set and window")}});
+        block.group(root,
+                    {{"description",
+                      std::string("representational geometry (docs/ANALYSES.md section 4) per "
+                                  "condition set and window")}});
         const std::string sg = io::join_path(root, io::path_safe(jobs::geometry::set_group(set)));
         block.group(sg, {{"description",
                           std::string("condition set '" + jobs::geometry::set_name(set) + "'")},

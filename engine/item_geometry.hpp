@@ -1,5 +1,5 @@
 #pragma once
-// Representational geometry of one window (ANALYSES.md §4) as a results group, separated from
+// Representational geometry of one window (docs/ANALYSES.md §4) as a results group, separated from
 // the work item so that other items (pseudo-populations) can give it their own trials.
 
 #include <cstdint>

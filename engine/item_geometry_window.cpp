@@ -1,6 +1,6 @@
 // One window of representational geometry: RDMs on condition means and crossnobis, their
 // comparison with model RDMs (with a condition-label permutation test), and few-shot manifold
-// geometry (ANALYSES.md §4).
+// geometry (docs/ANALYSES.md §4).
 
 #include <cmath>
 #include <limits>
@@ -274,7 +274,7 @@ void add_window(io::ResultBlock& block, const std::string& g, const SetInput& in
     };
     per_shot("predicted_error", geo.predicted_error,
              "predicted m-shot prototype error on a against b, H(SNR) with the full finite-m "
-             "SNR (ANALYSES.md section 4), plug-in dimensions");
+             "SNR (docs/ANALYSES.md section 4), plug-in dimensions");
     per_shot("predicted_error_split_half", geo_split.predicted_error,
              "as predicted_error with the split-half dimensions (dimension_split)");
     per_shot("empirical_error", geo.empirical_error,

@@ -1,5 +1,5 @@
 // Stage 2: PCA per window, participation ratio (plug-in and split-half), projections of the
-// condition means (ANALYSES.md §2).
+// condition means (docs/ANALYSES.md §2).
 
 #include <cmath>
 #include <limits>

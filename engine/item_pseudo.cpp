@@ -1,4 +1,4 @@
-// Pseudo-population resample and null items (ANALYSES.md §5): pool the region's contributing
+// Pseudo-population resample and null items (docs/ANALYSES.md §5): pool the region's contributing
 // sessions (engine/pseudo_population.hpp), then run the pooled analysis exactly as a session's
 // item would (the same prepare_* functions, on a copy of the job restricted to this analysis and
 // target, without its own permutation null: the pseudo null replaces it).

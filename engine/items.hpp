@@ -2,7 +2,7 @@
 // Executing one work item on one rank: "bin" reads a session-region's spikes and counts them;
 // "pca", "cvpca" and "fa" read those counts back from the bin item's file and turn them into the
 // kernels' inputs. Each item's result is a ResultBlock written to its own item file
-// (io/result_store.hpp). Group layout of the results (DESIGN.md "Results out"):
+// (io/result_store.hpp). Group layout of the results (docs/DESIGN.md "Results out"):
 //   /binned/<session>/<region>/            counts [trial, unit, bin] + coordinates
 //   /sessions/<session>/<region>/pca/<window>/, cvpca/, fa/
 

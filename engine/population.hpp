@@ -1,6 +1,6 @@
 #pragma once
 // A session-region's binned counts as stage-2 items see them, and the sample matrices the
-// dimensionality kernels take (ANALYSES.md §2): condition-mean PSTH bins, single-trial bins,
+// dimensionality kernels take (docs/ANALYSES.md §2): condition-mean PSTH bins, single-trial bins,
 // disjoint random halves of each condition's trials.
 
 #include <cstddef>

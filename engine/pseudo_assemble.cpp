@@ -150,8 +150,9 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
                 }
 
         io::ResultBlock out;
-        out.group("/pseudo", {{"description", std::string("analyses of pseudo-populations pooled "
-                                                          "across sessions (ANALYSES.md §5)")}});
+        out.group("/pseudo",
+                  {{"description", std::string("analyses of pseudo-populations pooled "
+                                               "across sessions (docs/ANALYSES.md §5)")}});
         out.group(root, {{"region", item.region}});
         for (const auto& g : first.groups)
             if (under(g.path, inner)) out.group(map_path(g.path), g.attributes);

@@ -1,5 +1,5 @@
 #pragma once
-// Pooling one region's sessions into a pseudo-population (ANALYSES.md §5): for every condition
+// Pooling one region's sessions into a pseudo-population (docs/ANALYSES.md §5): for every condition
 // the same number of trials is drawn from each session, without replacement, and the i-th draw
 // of every session forms pseudo-trial i of that condition, units side by side. Units of one
 // session therefore keep their shared trials (and noise correlations); only the sessions are

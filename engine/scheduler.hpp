@@ -1,6 +1,6 @@
 #pragma once
-// Self-scheduling of work items over ranks (DESIGN.md "Work items, scheduling"). Rank 0 holds the
-// Master: it hands out ready items (every need complete), largest estimated cost first, to
+// Self-scheduling of work items over ranks (docs/DESIGN.md "Work items, scheduling"). Rank 0 holds
+// the Master: it hands out ready items (every need complete), largest estimated cost first, to
 // whoever asks; workers ask again when a slot frees. Rank 0 works too. On every rank the main
 // thread does all MPI and HDF5 calls (parallel HDF5 1.10 is not thread-safe) and polls for
 // messages with MPI_Iprobe and short sleeps, while each running item's compute step runs on its

@@ -67,7 +67,7 @@ struct ReadOptions {
     // each unit's first and last value (2 one-value reads per unit) and assume sorted units.
     bool scan_spikes = true;
     std::size_t spike_scan_block = std::size_t{1} << 20;
-    // false (default, DESIGN.md's rule): spike times that decrease within a unit are an
+    // false (default, docs/DESIGN.md's rule): spike times that decrease within a unit are an
     // InputError. true: they are accepted, listed in SessionInfo::unsorted_units by the scan, and
     // read_spikes returns every unit sorted. Real files need this: the two DANDI sessions in
     // data/nwb-small-real store their unit's spikes out of order (21 and 20 decreases).

@@ -1,5 +1,5 @@
-// The rules DESIGN.md puts on NWB input: shapes, element classes, VectorIndex bounds and order,
-// finite and per-unit sorted spike times. Each broken rule is one InputError.
+// The rules docs/DESIGN.md puts on NWB input: shapes, element classes, VectorIndex bounds and
+// order, finite and per-unit sorted spike times. Each broken rule is one InputError.
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #pragma once
-// The results file, written in two steps (STYLE.md: dataset creation in parallel HDF5 is
-// collective, so a dynamic scheduler cannot create datasets as items finish):
+// The results file, written in two steps (docs/CONTRIBUTING.md: dataset creation in parallel HDF5
+// is collective, so a dynamic scheduler cannot create datasets as items finish):
 //
 // 1. Each work item's ResultBlock goes to its own small serial HDF5 file, written under a
 //    temporary name and renamed when complete. The folder of item files is the resume log, and

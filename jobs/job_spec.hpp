@@ -80,7 +80,7 @@ struct FactorAnalysisSection {
 
 enum class DecoderName { Logistic, Lda, Ridge };
 
-// Time-resolved decoding (ANALYSES.md §3). One decode item per population and target, plus
+// Time-resolved decoding (docs/ANALYSES.md §3). One decode item per population and target, plus
 // permutation-null items of at most `permutations_per_item` permutations each.
 struct DecodeSection {
     bool enabled = false;
@@ -105,7 +105,8 @@ struct DecodeSection {
 enum class RdmMeasure { Euclidean, Correlation, Crossnobis };
 enum class RdmCompareMethod { Spearman, KendallTauA, Cosine };
 
-// Representational geometry (ANALYSES.md §4). One geometry item per population and condition set.
+// Representational geometry (docs/ANALYSES.md §4). One geometry item per population and condition
+// set.
 struct GeometrySection {
     bool enabled = false;
     // Condition sets; each is one or more trials columns joined by '*', e.g. "stimulus_ID" or
@@ -128,7 +129,7 @@ struct GeometrySection {
 
 enum class PseudoAnalysis { Decode, Geometry, Pca };
 
-// Pseudo-populations (ANALYSES.md §5): a region's units pooled across sessions (and, for the
+// Pseudo-populations (docs/ANALYSES.md §5): a region's units pooled across sessions (and, for the
 // cross-animal summary, across the sessions of each animal), resampled R times; the analyses
 // run with their own sections' settings on every resample.
 struct PseudoSection {

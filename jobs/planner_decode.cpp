@@ -1,5 +1,5 @@
-// Decoding items (ANALYSES.md §3): per population and target, the permutation-null blocks, then
-// the decode item that reads them; then one summary item per target across every region.
+// Decoding items (docs/ANALYSES.md §3): per population and target, the permutation-null blocks,
+// then the decode item that reads them; then one summary item per target across every region.
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-// Stage 2 "geometry" items: one per population and condition set (ANALYSES.md §4).
+// Stage 2 "geometry" items: one per population and condition set (docs/ANALYSES.md §4).
 
 #include <algorithm>
 #include <numeric>

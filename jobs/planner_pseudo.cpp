@@ -1,5 +1,5 @@
-// Pseudo-population items (ANALYSES.md §5). Per region and pooled analysis: R resample items and
-// the null items (intermediate; they need the bin items of every contributing session), then a
+// Pseudo-population items (docs/ANALYSES.md §5). Per region and pooled analysis: R resample items
+// and the null items (intermediate; they need the bin items of every contributing session), then a
 // "pseudo" item that assembles them into /pseudo/<region>/...; with per-animal pooling, the same
 // resample and null items per animal; finally one "pseudo_summary" item per pooled analysis
 // across every region (BH-FDR needs all regions) and animal.

@@ -1,6 +1,6 @@
 #pragma once
-// Trial-aligned spike counting (ANALYSES.md §1). Bins are half-open: bin k of a trial aligned at
-// time a counts spikes s with e_k <= s < e_{k+1}, where e_k = (a + start) + k * width, evaluated
+// Trial-aligned spike counting (docs/ANALYSES.md §1). Bins are half-open: bin k of a trial aligned
+// at time a counts spikes s with e_k <= s < e_{k+1}, where e_k = (a + start) + k * width, evaluated
 // in double exactly in that order (so numpy's searchsorted on the same edges gives identical
 // counts).
 

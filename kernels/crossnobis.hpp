@@ -1,5 +1,5 @@
 #pragma once
-// Cross-validated Mahalanobis ("crossnobis") RDM, Walther et al. 2016 (ANALYSES.md §4).
+// Cross-validated Mahalanobis ("crossnobis") RDM, Walther et al. 2016 (docs/ANALYSES.md §4).
 //
 // For each fold f: A = condition means over the trials outside f, B = condition means over the
 // trials in f, d_ij(f) = (a_i − a_j)ᵀ Λ (b_i − b_j) / N; the RDM is the mean over ALL folds

@@ -1,6 +1,6 @@
 #pragma once
 // Cross-validated PCA (Stringer, Pachitariu et al. 2019, Nature 571:361), following the MATLAB
-// original `shuffledSpectrum` of MouseLand/stringer-pachitariu-et-al-2018b (ANALYSES.md §2).
+// original `shuffledSpectrum` of MouseLand/stringer-pachitariu-et-al-2018b (docs/ANALYSES.md §2).
 //
 // Inputs: two repeats R1, R2 (stimuli × units) of the same stimuli. Each unit is centred by its
 // mean over all responses of both repeats (MATLAB's loadProc2800 centres each neuron before it

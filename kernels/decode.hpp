@@ -1,7 +1,7 @@
 #pragma once
-// Cross-validated decoding per time bin (ANALYSES.md §3): stratified k-fold with repeats, units
-// z-scored on the training fold, a multinomial logistic or shrinkage-LDA decoder, accuracy and
-// balanced accuracy per bin, temporal generalisation (King & Dehaene 2014), a permutation null
+// Cross-validated decoding per time bin (docs/ANALYSES.md §3): stratified k-fold with repeats,
+// units z-scored on the training fold, a multinomial logistic or shrinkage-LDA decoder, accuracy
+// and balanced accuracy per bin, temporal generalisation (King & Dehaene 2014), a permutation null
 // (NullScheme: why the default permutes all labels rather than only the training labels), and
 // ridge regression for numeric targets.
 //
@@ -47,7 +47,7 @@ enum class NullScheme {
     // ones, so P(p ≤ α) ≤ α (test_decode.cpp checks the rate over 200 null datasets).
     permute_all,
     // Labels shuffled within each training fold; folds and test labels are the real ones (the
-    // wording of ANALYSES.md §3 and the IBL Brain Wide Map). Measured here: NOT calibrated —
+    // wording of docs/ANALYSES.md §3 and the IBL Brain Wide Map). Measured here: NOT calibrated —
     // cross-validated accuracy with the real labels is over-dispersed under H0 (sd 0.034 vs
     // 0.025 for 400 trials, as scikit-learn's cross_val_predict also shows), while this null
     // keeps the binomial width, so P(p ≤ 0.05) = 0.079 (2000 null datasets of 400 trials, LDA,

@@ -1,5 +1,5 @@
 #pragma once
-// Factor analysis with k factors and diagonal noise (ANALYSES.md §2): x = μ + L z + ε,
+// Factor analysis with k factors and diagonal noise (docs/ANALYSES.md §2): x = μ + L z + ε,
 // z ~ N(0, I_k), ε ~ N(0, Ψ). Maximum likelihood by the iteration of
 // sklearn.decomposition.FactorAnalysis(svd_method='lapack') (Barber, BRML, Algorithm 21.1),
 // which is the reference:

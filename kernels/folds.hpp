@@ -1,5 +1,5 @@
 #pragma once
-// Cross-validation folds drawn with the work item's counter-based RNG (ANALYSES.md §3).
+// Cross-validation folds drawn with the work item's counter-based RNG (docs/ANALYSES.md §3).
 
 #include <span>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// Multinomial logistic regression with an L2 penalty on the weights only (ANALYSES.md §3), the
+// Multinomial logistic regression with an L2 penalty on the weights only (docs/ANALYSES.md §3), the
 // objective of scikit-learn 1.2's LogisticRegression(solver='lbfgs', multi_class='multinomial'):
 //
 //     minimise  C · Σ_i [ log Σ_k exp(z_ik) − z_i,y_i ] + ½ ‖W‖²,   z_i = W x_i + b,

@@ -1,6 +1,6 @@
 #pragma once
 // Manifold geometry and few-shot (prototype) learning: Sorscher, Ganguli & Sompolinsky 2022
-// (PNAS), Li, Sorscher & Sompolinsky 2024 (PNAS); formulas exactly as ANALYSES.md §4.
+// (PNAS), Li, Sorscher & Sompolinsky 2024 (PNAS); formulas exactly as docs/ANALYSES.md §4.
 //
 // Each condition a gives a manifold of P_a samples (P_a × N) with centroid x0_a and sample
 // covariance C_a (ddof 1) = Σ_i λ_{a,i} u_{a,i} u_{a,i}ᵀ. C_a is held as a factor

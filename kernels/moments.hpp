@@ -1,6 +1,6 @@
 #pragma once
-// Mergeable first and second moments of a sample matrix (ANALYSES.md §2): (count, mean, M2) with
-// M2 = Σ (x − x̄)(x − x̄)ᵀ. Chunks of samples processed anywhere merge exactly by the pairwise
+// Mergeable first and second moments of a sample matrix (docs/ANALYSES.md §2): (count, mean, M2)
+// with M2 = Σ (x − x̄)(x − x̄)ᵀ. Chunks of samples processed anywhere merge exactly by the pairwise
 // update of Chan, Golub & LeVeque (1979); merging the same chunks in the same order gives the same
 // bits, so results do not depend on how work was split across ranks or threads.
 

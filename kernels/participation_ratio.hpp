@@ -1,5 +1,5 @@
 #pragma once
-// Participation ratio PR = (Σλ)² / Σλ² = tr(C)² / tr(C²) (ANALYSES.md §2): the number of
+// Participation ratio PR = (Σλ)² / Σλ² = tr(C)² / tr(C²) (docs/ANALYSES.md §2): the number of
 // dimensions a covariance effectively spans, between 1 (rank one) and N (isotropic).
 //
 // The plug-in value from a sample covariance is biased low for few samples: E tr(Ĉ²) exceeds

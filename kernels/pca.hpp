@@ -1,5 +1,5 @@
 #pragma once
-// Principal component analysis from a covariance (ANALYSES.md §2). The reference is
+// Principal component analysis from a covariance (docs/ANALYSES.md §2). The reference is
 // sklearn.decomposition.PCA(svd_solver='full'); the eigen-decomposition is Eigen's
 // SelfAdjointEigenSolver (tridiagonalisation + implicit QR), deterministic for a given input.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// Representational dissimilarity matrices on condition means (ANALYSES.md §4): rows of `means`
+// Representational dissimilarity matrices on condition means (docs/ANALYSES.md §4): rows of `means`
 // are the K conditions' mean patterns over N units.
 
 #include <Eigen/Core>

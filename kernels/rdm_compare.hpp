@@ -1,5 +1,5 @@
 #pragma once
-// Comparing RDMs through their upper triangles (ANALYSES.md §4), and a condition-label
+// Comparing RDMs through their upper triangles (docs/ANALYSES.md §4), and a condition-label
 // permutation test.
 
 #include <cstddef>

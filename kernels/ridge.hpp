@@ -1,8 +1,8 @@
 #pragma once
-// Ridge regression for numeric targets (ANALYSES.md §3 decoding of a continuous trials column),
-// scikit-learn 1.2's Ridge(alpha, fit_intercept=True): minimise ‖y − Xw − b‖² + α‖w‖² with an
-// unpenalised intercept, solved in closed form on centred data:
-// w = (XcᵀXc + αI)⁻¹ Xcᵀ yc, b = ȳ − x̄ᵀw. Scored by R² = 1 − SS_res / SS_tot.
+// Ridge regression for numeric targets (docs/ANALYSES.md §3 decoding of a continuous trials
+// column), scikit-learn 1.2's Ridge(alpha, fit_intercept=True): minimise ‖y − Xw − b‖² + α‖w‖² with
+// an unpenalised intercept, solved in closed form on centred data: w = (XcᵀXc + αI)⁻¹ Xcᵀ yc, b = ȳ
+// − x̄ᵀw. Scored by R² = 1 − SS_res / SS_tot.
 
 #include <span>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Z-scoring fitted on a training fold only (ANALYSES.md §3), identical to scikit-learn 1.2's
+// Z-scoring fitted on a training fold only (docs/ANALYSES.md §3), identical to scikit-learn 1.2's
 // StandardScaler: population variance (ddof 0), and a feature that is constant up to rounding
 // keeps scale 1 so it maps to 0 instead of dividing by ~0.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Small statistics for the decoding results (ANALYSES.md §3): permutation p-values, Fisher's
+// Small statistics for the decoding results (docs/ANALYSES.md §3): permutation p-values, Fisher's
 // combination of p-values across sessions, Benjamini–Hochberg FDR across regions.
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Peer of neuropop_bench_geometry: the same representational geometry in plain numpy (there is
-no Debian package of rsatoolbox), written as a numpy user would from ANALYSES.md §4, on the
+no Debian package of rsatoolbox), written as a numpy user would from docs/ANALYSES.md §4, on the
 same numbers, compared with neuropop's results.
 
 usage: geometry.py DIR [repeats=2]

@@ -64,7 +64,7 @@ def decode_summary(report, f, region, target, g, subject_of):
     legend(ax_t, frameon=False, fontsize=6)
 
     # Per animal, at the time of the best mean score: animals, not sessions, are the units
-    # of the group-level uncertainty (ANALYSES.md §5).
+    # of the group-level uncertainty (docs/ANALYSES.md §5).
     best = int(np.nanargmax(mean)) if np.isfinite(mean).any() else 0
     at_best = values[:, best]
     animals = sorted({subject_of.get(s, "unknown") for s in sessions}) or ["unknown"]

@@ -1,5 +1,5 @@
 // `neuropop run` with [geometry]: RDMs, RDM comparisons and few-shot manifold geometry per
-// window, checked against a numpy/scipy/scikit-learn reference written from ANALYSES.md §4 on
+// window, checked against a numpy/scipy/scikit-learn reference written from docs/ANALYSES.md §4 on
 // real IT sessions, against the generator's ground truth (which regions encode the stimulus),
 // for the calibration of the label-permutation test, and for rank independence.
 
@@ -279,7 +279,7 @@ TEST_CASE("geometry on real IT sessions equals a numpy reference", "[e2e][geomet
     CHECK(errors.at("models") == 0.0);
     // Crossnobis goes through a Cholesky solve (numpy: an explicit inverse), the manifold
     // quantities through eigendecompositions of covariances with condition numbers below 1e3
-    // here: both agree to ~1e-14 (measured); 1e-10 relative is the issue's bound.
+    // here: both agree to ~1e-14 (measured); 1e-10 relative is the bound checked.
     for (const char* name :
          {"crossnobis", "shrinkage", "comparison", "radius2", "dimension", "dimension_split",
           "signal", "bias", "csa", "csb", "ss", "predicted_error", "predicted_error_split_half"}) {

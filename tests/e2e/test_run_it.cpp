@@ -1,5 +1,5 @@
 // `neuropop run` on the Zhang–Desimone IT sessions: the results file has every dataset the
-// schema promises (DESIGN.md "Results out"), each self-describing, and the values the engine
+// schema promises (docs/DESIGN.md "Results out"), each self-describing, and the values the engine
 // feeds the kernels are the ones a numpy / scikit-learn reference derives from the same files.
 
 #include <catch2/catch.hpp>
@@ -96,8 +96,8 @@ TEST_CASE("IT job counts equal numpy searchsorted on the NWB spikes and PCA and 
           "[e2e]") {
     TempDir tmp("run-it-values");
     auto out = it_results(tmp);
-    // Reference: ANALYSES.md §1 (searchsorted, side='left', edges (event + start) + k*width) and
-    // §2 (covariance eigenvalues, PR, sklearn FactorAnalysis) on three sessions.
+    // Reference: docs/ANALYSES.md §1 (searchsorted, side='left', edges (event + start) + k*width)
+    // and §2 (covariance eigenvalues, PR, sklearn FactorAnalysis) on three sessions.
     auto report = run_python(R"(import sys, h5py, numpy as np
 from sklearn.decomposition import FactorAnalysis
 f = h5py.File(sys.argv[1], "r")

@@ -1,6 +1,6 @@
-// Pseudo-populations end to end (ANALYSES.md §5, issue "Pseudo-populations"): what is pooled and
-// what is left out (with the reason), a generated multi-animal study where only some regions
-// encode the stimulus, and the real IT data against the scikit-learn reference accuracies.
+// Pseudo-populations end to end (docs/ANALYSES.md §5): what is pooled and what is left out (with
+// the reason), a generated multi-animal study where only some regions encode the stimulus, and the
+// real IT data against the scikit-learn reference accuracies.
 
 #include <fstream>
 
@@ -111,7 +111,7 @@ TEST_CASE("a pooled multi-animal study finds exactly the encoding regions at FDR
 // object drawn per session, units of a session sharing their trials, units z-scored on the
 // training folds, stratified 5-fold): logistic (lbfgs, C = 1) 0.927 ± 0.015 and LDA (lsqr,
 // shrinkage 'auto') 0.939 ± 0.012 at 0.1-0.5 s after onset; 0.137 and 0.136 at -0.4-0 s. The
-// issue asks for the mean over resamples within 0.02 of those means (about 1.5 resample sd).
+// test asks for the mean over resamples within 0.02 of those means (about 1.5 resample sd).
 TEST_CASE("the 21 IT sessions pooled into one 132-unit pseudo-population decode the 7 objects "
           "as the scikit-learn reference",
           "[e2e]") {

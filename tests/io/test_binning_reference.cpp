@@ -1,5 +1,5 @@
 // bin_spikes on the 21 real Zhang–Desimone IT sessions, read with io::NwbReader, against numpy's
-// searchsorted on the same files read with h5py (ANALYSES.md §1: searchsorted differences give
+// searchsorted on the same files read with h5py (docs/ANALYSES.md §1: searchsorted differences give
 // the identical counts). Every count is compared exactly.
 
 #include <catch2/catch.hpp>

@@ -331,7 +331,7 @@ TEST_CASE("DANDI NWB 2.0.2 files: int32 index, fixed-length colnames, NaN stop_t
         std::string file = (test::repo_data() / "nwb-small-real" / x.name).string();
         INFO(file);
         // The unit's spike times are stored out of order (h5py: 21 and 20 places where a time
-        // is smaller than the one before), which DESIGN.md's rule refuses.
+        // is smaller than the one before), which docs/DESIGN.md's rule refuses.
         try {
             NwbReader strict(file);
             FAIL("unsorted spikes accepted");

@@ -1,6 +1,6 @@
-// DESIGN.md "Work items, scheduling, determinism": every dataset under /binned and /sessions is
-// bitwise identical whatever the number of ranks and threads. h5diff without tolerance compares
-// values and attributes.
+// docs/DESIGN.md "Determinism": every dataset under /binned and /sessions is bitwise identical
+// whatever the number of ranks and threads. h5diff without tolerance compares values and
+// attributes.
 
 #include <fstream>
 

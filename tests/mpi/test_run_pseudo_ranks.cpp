@@ -1,6 +1,6 @@
 // Pseudo-populations are bitwise identical for any number of ranks, and for any split of the
-// null resamples into work items (ANALYSES.md §5; DESIGN.md determinism): resample r and null b
-// draw only from their own counter-based streams.
+// null resamples into work items (docs/ANALYSES.md §5; docs/DESIGN.md determinism): resample r and
+// null b draw only from their own counter-based streams.
 
 #include <fstream>
 

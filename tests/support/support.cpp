@@ -14,9 +14,6 @@ namespace neuropop::test {
 
 namespace fs = std::filesystem;
 
-fs::path shared_data() {
-    return NEUROPOP_SHARED_DATA;
-}
 fs::path repo_data() {
     return NEUROPOP_REPO_DATA;
 }

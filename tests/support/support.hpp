@@ -7,8 +7,9 @@
 
 namespace neuropop::test {
 
-std::filesystem::path shared_data();     // ../shared/data (real + reference NWB)
-std::filesystem::path repo_data();       // data/ in this repository
+// data/ in this repository: the IT sessions, the small real NWB files and the reference NWB file
+// (data/*/README.md says where each comes from and under which licence).
+std::filesystem::path repo_data();
 std::filesystem::path it_sessions_dir(); // data/zhang-desimone-it/nwb
 std::filesystem::path binary();          // the built neuropop executable
 

@@ -28,7 +28,7 @@ std::string python_matrix_io();
 
 // Python definition: it_counts(nwb_path, start, stop, width) -> (counts, labels), counts
 // [trials, units, bins] (float64) of spikes in [stim_on + start + k·width, … + (k+1)·width)
-// counted with numpy.searchsorted (side='left', half-open bins as in ANALYSES.md §1), labels a
+// counted with numpy.searchsorted (side='left', half-open bins as in docs/ANALYSES.md §1), labels a
 // dict of the trials table's stimulus_ID and stimulus_position as numpy string arrays.
 std::string python_it_counts();
 

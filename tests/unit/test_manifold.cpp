@@ -36,7 +36,7 @@ double tail(double x) {
     return 0.5 * std::erfc(x / std::sqrt(2.0));
 }
 
-// ANALYSES.md §4 written out once more, independently of the kernel's helper.
+// docs/ANALYSES.md §4 written out once more, independently of the kernel's helper.
 double full_form(double signal, double bias, double csa, double csb, double ss, double da,
                  double db, double ratio, double m) {
     const double mean = 0.5 * signal + 0.5 * bias / m;
@@ -189,7 +189,7 @@ TEST_CASE("manifold geometry matches a numpy reference", "[manifold]") {
 TEST_CASE("manifold theory agrees with the empirical few-shot error", "[manifold]") {
     // Two Gaussian manifolds in N = 200 dims, each with 50 unit-variance axes (D = 50,
     // R² = 50) in random, partly overlapping subspaces, centroids 5 apart (signal = 0.5).
-    // ANALYSES.md §4: with P = 2 000 samples per manifold theory and simulation agree within
+    // docs/ANALYSES.md §4: with P = 2 000 samples per manifold theory and simulation agree within
     // 0.02. 400 episodes of 1 999 tests each average out most of the episode-to-episode spread
     // of the prototypes (measured gaps here: ≤ 0.01).
     const int n = 200, dim = 50, p = 2000;

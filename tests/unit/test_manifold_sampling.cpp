@@ -1,4 +1,4 @@
-// ANALYSES.md §4 and issue 5: on synthetic isotropic Gaussian manifolds (N = 500 units, D = 50
+// docs/ANALYSES.md §4: on synthetic isotropic Gaussian manifolds (N = 500 units, D = 50
 // axes, centroids 1 apart, equal radii 1.5 or 2.0) the full finite-m prediction agrees with the
 // empirical m-shot error when each manifold has 2 000 samples; with 200 samples the plug-in
 // dimension is biased low (Marchenko–Pastur) and the prediction overshoots, and the split-half
@@ -44,7 +44,7 @@ TEST_CASE(
         opt.shots = {1, 2, 5, 10};
         // With m = 1 an episode's prototypes are single samples, so episodes differ a lot (sd of
         // an episode's error ~0.15 at these radii); 1 000 episodes bring the empirical error's
-        // sd to ~0.005, inside the 0.02 agreement ANALYSES.md states for P = 2 000.
+        // sd to ~0.005, inside the 0.02 agreement docs/ANALYSES.md states for P = 2 000.
         opt.episodes = 1000;
         const auto g = k::manifold_geometry(manifolds(2000, radius, rng), opt, rng);
         for (int a = 0; a < 2; ++a) {
@@ -97,6 +97,6 @@ TEST_CASE("with 200 samples the split-half dimension narrows the plug-in predict
     gap_plug /= pairs;
     gap_split /= pairs;
     INFO("mean m = 1 overshoot: plug-in " << gap_plug << ", split-half " << gap_split);
-    CHECK(gap_plug > 0.01); // the overshoot ANALYSES.md describes (up to ~0.03 at m = 1)
+    CHECK(gap_plug > 0.01); // the overshoot docs/ANALYSES.md describes (up to ~0.03 at m = 1)
     CHECK(std::abs(gap_split) < 0.6 * gap_plug);
 }

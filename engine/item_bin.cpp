@@ -92,7 +92,7 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
                     {{"description", std::string("spike counts per session and region, aligned "
                                                  "to the job's event (the binned cache)")}});
         auto attrs = attributes;
-        attrs.push_back({"dropped_nan", static_cast<std::int64_t>(counts.dropped_nan)});
+        attrs.push_back({"dropped_nonfinite", static_cast<std::int64_t>(counts.dropped_nonfinite)});
         attrs.push_back({"n_bins", static_cast<std::int64_t>(B)});
         attrs.push_back(
             {"description", std::string("trial-aligned spike counts of one session-region")});
@@ -120,7 +120,7 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
                       {trial, {"unit", "unit_ids"}, {"bin", "bin_centers"}});
         block.add_i64(j("trial_index"), {T}, std::move(kept), "1",
                       "row of each kept trial in /intervals/trials (trials whose alignment time "
-                      "is NaN are dropped)",
+                      "is NaN or infinite are dropped)",
                       {trial});
         block.add_i64(j("trial_ids"), {T}, std::move(kept_ids), "1",
                       "/intervals/trials/id of each kept trial", {trial});

@@ -24,6 +24,7 @@
 #include "engine/work_folder.hpp"
 #include "io/errors.hpp"
 #include "jobs/inventory.hpp"
+#include "jobs/item_sizes.hpp"
 #include "jobs/job_parser.hpp"
 #include "jobs/planner.hpp"
 #include "jobs/shard.hpp"
@@ -153,6 +154,14 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
         // Summaries need every session: a shard leaves them to `neuropop merge`.
         if (spec.run.shards > 0) plan_spec.run.summaries = false;
         plan = jobs::make_plan(plan_spec, std::move(inventory.sessions));
+        // Before the work folder exists: a job refused here leaves nothing behind.
+        s.problems = plan->problems;
+        for (auto& p : jobs::check_item_sizes(spec, *plan))
+            s.problems.push_back(std::move(p));
+        if (!s.problems.empty()) {
+            s.status = 2;
+            return s;
+        }
         folder.open(start, job, plan_text(*plan), s.problems);
         if (!s.problems.empty()) {
             s.status = 2;

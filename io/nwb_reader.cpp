@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "io/errors.hpp"
 #include "io/nwb_detail.hpp"
@@ -78,6 +80,81 @@ void check_nwb_root(const h5::File& f, SessionInfo& info) {
              "unsupported NWB version \"" + *version + "\"; this reader needs NWB 2.x");
 }
 
+// Unit ids name units in every result, so two rows with one id would make results ambiguous.
+void check_unique_ids(const h5::Dataset& id, const std::vector<std::int64_t>& ids,
+                      const std::string& file) {
+    std::unordered_map<std::int64_t, std::size_t> first_row;
+    first_row.reserve(ids.size());
+    for (std::size_t row = 0; row < ids.size(); ++row) {
+        const auto [at, fresh] = first_row.emplace(ids[row], row);
+        if (!fresh)
+            fail(file, id.path(),
+                 "duplicate unit id " + std::to_string(ids[row]) + " at rows " +
+                     std::to_string(at->second) + " and " + std::to_string(row) +
+                     " (unit ids must be unique)");
+    }
+}
+
+// Rows of the electrodes table: its id column, else its location column; nullopt when it has
+// neither (only negative rows can then be told wrong).
+std::optional<std::uint64_t> table_rows(const h5::Group& table) {
+    for (const char* column : {"id", "location"})
+        if (table.is_dataset(column)) return table.open_dataset(column).size();
+    return std::nullopt;
+}
+
+// /units/electrodes is a DynamicTableRegion: the electrode rows of each unit (all of them, or
+// ragged through electrodes_index). Every row must exist in the electrodes table, whether or
+// not the regions come from it: a unit pointing at no electrode is a broken file, not a unit
+// without a region. Returns the position in the rows of each unit's first electrode (npos when
+// it has none) and fills `rows` and `table`.
+constexpr std::size_t no_electrode = static_cast<std::size_t>(-1);
+
+std::vector<std::size_t> read_unit_electrodes(const h5::File& f, const h5::Group& units,
+                                              const SessionInfo& info, h5::Dataset& el,
+                                              std::vector<std::int64_t>& rows, std::string& table) {
+    const std::size_t n = info.unit_ids.size();
+    el = detail::require_dataset(units, "electrodes", info.file, "unit electrodes");
+    rows = detail::read_integers(el, info.file);
+    std::vector<std::size_t> first(n, no_electrode);
+    // unit_of[e]: the unit row entry e of `rows` belongs to.
+    std::vector<std::size_t> unit_of(rows.size());
+    if (units.exists("electrodes_index")) {
+        h5::Dataset idx =
+            detail::require_dataset(units, "electrodes_index", info.file, "electrode index");
+        auto end = detail::read_vector_index(idx, rows.size(), el.path(), info.file);
+        if (end.size() != n)
+            fail(info.file, idx.path(),
+                 "length " + std::to_string(end.size()) + " != " + std::to_string(n) + " units");
+        for (std::size_t u = 0; u < n; ++u) {
+            const std::uint64_t start = u == 0 ? 0 : end[u - 1];
+            if (end[u] > start) first[u] = static_cast<std::size_t>(start);
+            for (std::uint64_t e = start; e < end[u]; ++e)
+                unit_of[static_cast<std::size_t>(e)] = u;
+        }
+    } else {
+        if (rows.size() != n)
+            fail(info.file, el.path(),
+                 "length " + std::to_string(rows.size()) + " != " + std::to_string(n) +
+                     " units and no electrodes_index");
+        for (std::size_t u = 0; u < n; ++u)
+            first[u] = unit_of[u] = u;
+    }
+    table = "/general/extracellular_ephys/electrodes";
+    if (el.has_attribute("table")) table = el.attribute("table").read_reference_path();
+    if (!f.is_group(table)) fail(info.file, el.path(), "electrodes table " + table + " missing");
+    const auto size = table_rows(f.open_group(table));
+    for (std::size_t e = 0; e < rows.size(); ++e) {
+        const std::int64_t r = rows[e];
+        if (r < 0 || (size && static_cast<std::uint64_t>(r) >= *size))
+            fail(info.file, el.path(),
+                 "electrode row " + std::to_string(r) + " of unit row " +
+                     std::to_string(unit_of[e]) + " out of range of " + table + " (" +
+                     (size ? std::to_string(*size) + " rows" : std::string("rows from 0")) + ")");
+    }
+    return first;
+}
+
 // One region per unit: /units/location, else the location of each unit's first electrode.
 void read_regions(const h5::File& f, const h5::Group& units, SessionInfo& info) {
     const std::size_t n = info.unit_ids.size();
@@ -86,6 +163,11 @@ void read_regions(const h5::File& f, const h5::Group& units, SessionInfo& info) 
     auto set = [&](std::size_t u, const std::string& v) {
         if (!v.empty()) info.unit_regions[u] = v;
     };
+    h5::Dataset el;
+    std::vector<std::int64_t> rows;
+    std::string table;
+    std::vector<std::size_t> first;
+    if (units.exists("electrodes")) first = read_unit_electrodes(f, units, info, el, rows, table);
     if (units.exists("location")) {
         h5::Dataset loc = detail::require_dataset(units, "location", info.file, "unit regions");
         detail::require_1d(loc, info.file);
@@ -99,34 +181,7 @@ void read_regions(const h5::File& f, const h5::Group& units, SessionInfo& info) 
         info.region_source = loc.path();
         return;
     }
-    if (!units.exists("electrodes")) return;
-    h5::Dataset el = detail::require_dataset(units, "electrodes", info.file, "unit electrodes");
-    std::vector<std::int64_t> rows = detail::read_integers(el, info.file);
-    // first[u]: position in `rows` of unit u's first electrode, or npos when it has none.
-    constexpr std::size_t none = static_cast<std::size_t>(-1);
-    std::vector<std::size_t> first(n, none);
-    if (units.exists("electrodes_index")) {
-        h5::Dataset idx =
-            detail::require_dataset(units, "electrodes_index", info.file, "electrode index");
-        auto end = detail::read_vector_index(idx, rows.size(), el.path(), info.file);
-        if (end.size() != n)
-            fail(info.file, idx.path(),
-                 "length " + std::to_string(end.size()) + " != " + std::to_string(n) + " units");
-        for (std::size_t u = 0; u < n; ++u) {
-            std::uint64_t start = u == 0 ? 0 : end[u - 1];
-            if (end[u] > start) first[u] = static_cast<std::size_t>(start);
-        }
-    } else {
-        if (rows.size() != n)
-            fail(info.file, el.path(),
-                 "length " + std::to_string(rows.size()) + " != " + std::to_string(n) +
-                     " units and no electrodes_index");
-        for (std::size_t u = 0; u < n; ++u)
-            first[u] = u;
-    }
-    std::string table = "/general/extracellular_ephys/electrodes";
-    if (el.has_attribute("table")) table = el.attribute("table").read_reference_path();
-    if (!f.is_group(table)) fail(info.file, el.path(), "electrodes table " + table + " missing");
+    if (first.empty()) return;
     h5::Group electrodes = f.open_group(table);
     if (!electrodes.is_dataset("location")) return;
     h5::Dataset loc = electrodes.open_dataset("location");
@@ -134,12 +189,14 @@ void read_regions(const h5::File& f, const h5::Group& units, SessionInfo& info) 
     detail::require_class(loc, h5::TypeClass::String, info.file);
     auto where = loc.read_strings();
     for (std::size_t u = 0; u < n; ++u) {
-        if (first[u] == none) continue;
-        std::int64_t r = rows[first[u]];
-        if (r < 0 || static_cast<std::uint64_t>(r) >= where.size())
+        if (first[u] == no_electrode) continue;
+        const std::int64_t r = rows[first[u]];
+        // The id column can be longer than location: the row must also have a location.
+        if (static_cast<std::uint64_t>(r) >= where.size())
             fail(info.file, el.path(),
                  "electrode row " + std::to_string(r) + " of unit row " + std::to_string(u) +
-                     " out of range of " + table + " (" + std::to_string(where.size()) + " rows)");
+                     " out of range of " + loc.path() + " (" + std::to_string(where.size()) +
+                     " rows)");
         set(u, where[static_cast<std::size_t>(r)]);
     }
     info.region_source = loc.path();
@@ -167,6 +224,7 @@ NwbReader::NwbReader(const std::string& filename, const ReadOptions& options) : 
         h5::Dataset id = detail::require_dataset(units, "id", filename, "unit ids");
         info_.unit_ids = detail::read_integers(id, filename);
         if (info_.unit_ids.empty()) fail(filename, "/units", "empty units table (0 units)");
+        check_unique_ids(id, info_.unit_ids, filename);
         h5::Dataset times = detail::require_dataset(units, "spike_times", filename, "spike times");
         detail::require_1d(times, filename);
         detail::require_class(times, h5::TypeClass::Float, filename);

@@ -206,6 +206,13 @@ std::vector<KeySpec> make_keys() {
         "run.threads", "worker threads per rank; 0: the node's cores divided by its ranks", 0,
         max_threads, [](const JobSpec& s) { return std::uint64_t{s.run.threads}; },
         [](JobSpec& s, std::uint64_t v) { s.run.threads = static_cast<unsigned>(v); }));
+    k.push_back(uint_key(
+        "run.max_item_mb",
+        "memory one work item may need, in MB; a job with a larger item (e.g. from a tiny "
+        "align.bin_width) is refused before any work, with the figures; 0: min(4096, physical "
+        "memory / 4) of the node that checks the job",
+        0, 1'000'000'000, [](const JobSpec& s) { return s.run.max_item_mb; },
+        [](JobSpec& s, std::uint64_t v) { s.run.max_item_mb = v; }));
     k.push_back(bool_key(
         "run.force", "overwrite an existing results file",
         [](const JobSpec& s) { return s.run.force; }, [](JobSpec& s, bool v) { s.run.force = v; }));

@@ -45,6 +45,9 @@ struct RunSection {
     bool force = false;   // overwrite an existing results file
     bool resume = false;  // continue from the completed items of an interrupted run
     bool quiet = false;   // no progress line
+    // Memory one work item may need, in MB (MiB), checked before any work (jobs/item_sizes.hpp);
+    // 0: min(4096, physical memory / 4) of the node that checks the job.
+    std::uint64_t max_item_mb = 0;
     // Stage-3 summary items (e.g. decode_summary) in the plan. Not a job key: a Slurm shard of
     // a job turns it off, and `neuropop merge` builds the summaries from every shard's results.
     bool summaries = true;

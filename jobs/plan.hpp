@@ -54,6 +54,9 @@ struct Plan {
     std::vector<SessionEntry> sessions;
     std::vector<WorkItem> items;
     std::vector<std::string> skipped; // "session/region: reason" for populations left out
+    // Problems of the job against the data that only planning sees (e.g. a pseudo-population
+    // drawing fewer trials per label than decode.folds): `neuropop run` refuses such a plan.
+    std::vector<std::string> problems;
 };
 
 } // namespace neuropop::jobs

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <map>
 
 #include "jobs/inventory.hpp"
 #include "jobs/shard.hpp"
@@ -17,20 +17,23 @@ using detail::Population;
 
 namespace {
 
-// Trials that can be aligned (a NaN alignment time drops the trial when binning).
-double aligned_trials(const JobSpec& spec, const io::SessionInfo& info) {
-    if (!info.trials) return 0;
-    const auto* event = info.trials->find(spec.align.event);
-    if (event == nullptr || event->is_string) return 0;
-    return static_cast<double>(std::count_if(event->numbers.begin(), event->numbers.end(),
-                                             [](double t) { return std::isfinite(t); }));
-}
+// The trials a population will hold: those whose alignment time is finite (the bin item drops
+// the others), and how they fall into the job's conditions.
+struct TrialShape {
+    double trials = 0;          // aligned trials
+    double conditions = 1;      // distinct condition labels among them (at least 1, for costs)
+    std::size_t labelled = 0;   // conditions with at least one aligned trial
+    std::size_t splittable = 0; // conditions with at least 2 (cvPCA's two halves)
+};
 
-// Distinct joint labels of the condition columns (1 without columns).
-double condition_count(const JobSpec& spec, const io::SessionInfo& info) {
-    if (!info.trials || spec.conditions.columns.empty()) return 1;
-    std::set<std::vector<std::string>> labels;
+TrialShape trial_shape(const JobSpec& spec, const io::SessionInfo& info) {
+    TrialShape shape;
+    if (!info.trials) return shape;
+    const auto* event = info.trials->find(spec.align.event);
+    if (event == nullptr || event->is_string) return shape;
+    std::map<std::vector<std::string>, std::size_t> per_condition;
     for (std::size_t row = 0; row < info.trials->rows(); ++row) {
+        if (row >= event->numbers.size() || !std::isfinite(event->numbers[row])) continue;
         std::vector<std::string> label;
         for (const auto& name : spec.conditions.columns) {
             const auto* c = info.trials->find(name);
@@ -38,9 +41,14 @@ double condition_count(const JobSpec& spec, const io::SessionInfo& info) {
             label.push_back(c->is_string ? c->strings.at(row)
                                          : text::format_double(c->numbers.at(row)));
         }
-        labels.insert(std::move(label));
+        ++per_condition[std::move(label)];
+        ++shape.trials;
     }
-    return static_cast<double>(std::max<std::size_t>(labels.size(), 1));
+    shape.labelled = per_condition.size();
+    for (const auto& [label, n] : per_condition)
+        if (n >= 2) ++shape.splittable;
+    shape.conditions = static_cast<double>(std::max<std::size_t>(shape.labelled, 1));
+    return shape;
 }
 
 double region_spikes(const io::SessionInfo& info, const std::vector<std::size_t>& rows) {
@@ -94,6 +102,42 @@ struct CostModel {
     }
 };
 
+std::string trials_text(const Population& p) {
+    const auto n = static_cast<std::size_t>(p.trials);
+    return std::to_string(n) + " aligned trial" + (n == 1 ? "" : "s");
+}
+
+// Why PCA cannot run on the population ("" when it can): some window would have fewer than the
+// 2 samples a covariance needs, as item_pca would find after binning.
+std::string pca_shortfall(const JobSpec& spec, const Population& p) {
+    const bool trials = spec.pca.samples == PcaSamples::Trials;
+    const auto rows = trials ? static_cast<std::size_t>(p.trials) : p.labelled_conditions;
+    for (const auto& w : pca_windows(spec)) {
+        const auto range = window_bins(spec.align, w);
+        const std::size_t bins = range ? range->size() : 0;
+        if (rows * bins >= 2) continue;
+        return trials_text(p) + ": window '" + w.name + "' has " + std::to_string(rows * bins) +
+               " sample(s) (" + std::to_string(rows) +
+               (trials ? " trial(s)" : " condition(s) with trials") + " x " + std::to_string(bins) +
+               " bin(s), pca.samples = " + (trials ? "trials" : "condition_means") +
+               "); a covariance needs 2";
+    }
+    return {};
+}
+
+// Why cvPCA cannot run ("" when it can): its two repeats are the means of two halves of each
+// condition's trials, so only conditions with 2 trials count, and the spectrum needs 2 stimuli
+// ((condition, bin) pairs).
+std::string cvpca_shortfall(const Population& p, std::size_t bins) {
+    if (p.splittable_conditions == 0)
+        return trials_text(p) + ": no condition has the 2 aligned trials cvPCA splits into two "
+                                "halves";
+    if (p.splittable_conditions * bins < 2)
+        return std::to_string(p.splittable_conditions) + " condition(s) with 2 aligned trials x " +
+               std::to_string(bins) + " bin(s) = 1 stimulus; cvPCA needs 2";
+    return {};
+}
+
 } // namespace
 
 Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
@@ -106,8 +150,7 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
     for (std::size_t s = 0; s < plan.sessions.size(); ++s) {
         auto& entry = plan.sessions[s];
         const auto& info = entry.info;
-        const double trials = aligned_trials(spec, info);
-        const double conditions = condition_count(spec, info);
+        const TrialShape shape = trial_shape(spec, info);
         for (const auto& region : info.regions()) {
             if (!region_selected(spec, region)) continue;
             const auto rows = info.units_in(region);
@@ -117,8 +160,16 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
                     " units, fewer than data.min_units = " + std::to_string(spec.data.min_units));
                 continue;
             }
-            populations.push_back(Population{s, region, static_cast<double>(rows.size()), trials,
-                                             conditions, region_spikes(info, rows), 0});
+            Population p{s,
+                         region,
+                         static_cast<double>(rows.size()),
+                         shape.trials,
+                         shape.conditions,
+                         region_spikes(info, rows),
+                         0};
+            p.labelled_conditions = shape.labelled;
+            p.splittable_conditions = shape.splittable;
+            populations.push_back(std::move(p));
         }
         // The plan's own record of what qualified, whatever the inventory said.
         entry.regions = qualifying_regions(spec, info);
@@ -142,16 +193,30 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
     for (auto& p : populations)
         p.bin_item = add(Stage::Bin, "bin", p, {}, cost.bin(p));
     for (const auto& p : populations) {
-        if (spec.pca.enabled) add(Stage::Analyse, "pca", p, {p.bin_item}, cost.pca(p));
-        if (spec.cvpca.enabled) add(Stage::Analyse, "cvpca", p, {p.bin_item}, cost.cvpca(p));
-        if (spec.fa.enabled) {
-            if (p.units > static_cast<double>(spec.fa.factors))
-                add(Stage::Analyse, "fa", p, {p.bin_item}, cost.fa(p));
+        const auto skip = [&](const std::string& why) {
+            plan.skipped.push_back(plan.sessions[p.session].key + "/" + p.region + ": " + why);
+        };
+        if (spec.pca.enabled) {
+            if (const auto why = pca_shortfall(spec, p); why.empty())
+                add(Stage::Analyse, "pca", p, {p.bin_item}, cost.pca(p));
             else
-                plan.skipped.push_back(plan.sessions[p.session].key + "/" + p.region + ": fa: " +
-                                       std::to_string(static_cast<std::size_t>(p.units)) +
-                                       " units, fa.factors = " + std::to_string(spec.fa.factors) +
-                                       " needs more units than factors");
+                skip("pca: " + why);
+        }
+        if (spec.cvpca.enabled) {
+            if (const auto why = cvpca_shortfall(p, window.bins()); why.empty())
+                add(Stage::Analyse, "cvpca", p, {p.bin_item}, cost.cvpca(p));
+            else
+                skip("cvpca: " + why);
+        }
+        if (spec.fa.enabled) {
+            if (p.units <= static_cast<double>(spec.fa.factors))
+                skip("fa: " + std::to_string(static_cast<std::size_t>(p.units)) +
+                     " units, fa.factors = " + std::to_string(spec.fa.factors) +
+                     " needs more units than factors");
+            else if (p.trials < 2)
+                skip("fa: " + trials_text(p) + "; factor analysis needs 2 (one sample per trial)");
+            else
+                add(Stage::Analyse, "fa", p, {p.bin_item}, cost.fa(p));
         }
     }
     detail::add_decode_items(spec, populations, static_cast<double>(window.bins()), plan);

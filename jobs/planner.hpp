@@ -5,8 +5,11 @@
 //   stage 2: per population in the same order, "pca" (all windows in one item), "cvpca", "fa",
 //            each needing its population's bin item.
 // A population is a session-region with at least data.min_units units in a selected region;
-// the others, and FA where a population has no more units than fa.factors, are listed in
-// Plan::skipped with the reason.
+// the others are listed in Plan::skipped with the reason, and so is every analysis a population
+// cannot feed: FA with no more units than fa.factors or fewer than 2 aligned trials, PCA with a
+// window of fewer than 2 samples, cvPCA without a condition of 2 aligned trials (its two
+// halves) or with fewer than 2 stimuli. Items planned here are items that can run: a session
+// with a single trial is binned and skipped, never failed.
 
 #include <vector>
 

@@ -17,6 +17,8 @@ struct Population {
     std::string region;
     double units = 0, trials = 0, conditions = 1, spikes = 0;
     std::uint64_t bin_item = 0;
+    std::size_t labelled_conditions = 0;   // conditions with at least one aligned trial
+    std::size_t splittable_conditions = 0; // conditions with at least 2 aligned trials
 };
 
 // Appends `item` with id = its position and returns that id.

@@ -46,6 +46,35 @@ bool pooled_region(const JobSpec& spec, const std::string& region) {
     return r.empty() || std::find(r.begin(), r.end(), region) != r.end();
 }
 
+// Each resample draws the same number of trials of every label from every member session:
+// pseudo.trials, or the scarcest label's count when smaller. Decoding them needs every label in
+// every fold, so that number must reach decode.folds; the job is refused otherwise (exit 2), as
+// a session's own class below decode.folds is. Ridge draws unstratified folds over all pooled
+// trials, so the per-label rule does not apply to it.
+void check_pseudo_folds(
+    const JobSpec& spec, const std::string& what, const std::vector<const Population*>& members,
+    const std::map<const Population*, const std::map<std::string, std::size_t>*>& counts,
+    Plan& plan) {
+    if (spec.decode.decoder == DecoderName::Ridge) return;
+    std::size_t drawn = spec.pseudo.trials;
+    std::string scarcest;
+    for (const auto* p : members)
+        for (const auto& [label, n] : *counts.at(p))
+            if (!label.empty() && n < drawn) {
+                drawn = n;
+                scarcest = "; label '" + label + "' has " + std::to_string(n) + " trials in " +
+                           plan.sessions[p->session].key;
+            }
+    if (drawn >= spec.decode.folds) return;
+    plan.problems.push_back(
+        "pseudo " + what + ": " + std::to_string(drawn) +
+        " trials of each label per resample (pseudo.trials = " +
+        std::to_string(spec.pseudo.trials) + scarcest +
+        "), fewer than decode.folds = " + std::to_string(spec.decode.folds) +
+        "; every fold must hold every class (raise pseudo.trials and pseudo.min_trials to at "
+        "least decode.folds, or lower decode.folds)");
+}
+
 } // namespace
 
 void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& populations, Plan& plan) {
@@ -61,6 +90,7 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
         std::vector<std::uint64_t> summary_needs;
         for (const auto& [region, candidates] : by_region) {
             std::vector<const Population*> used;
+            std::map<const Population*, const std::map<std::string, std::size_t>*> used_counts;
             std::vector<std::string> notes;
             std::set<std::string> all_labels;
             std::vector<std::map<std::string, std::size_t>> counts;
@@ -94,6 +124,7 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
                     continue;
                 }
                 used.push_back(p);
+                used_counts[p] = &counts[i];
             }
             for (const auto& n : notes)
                 plan.skipped.push_back("pseudo " + t.name() + " " + region + ": left out " + n);
@@ -115,6 +146,9 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
             // Resample and null items of one group of sessions ("all" or one animal).
             const auto add_group = [&](const std::string& group,
                                        const std::vector<const Population*>& members) {
+                if (t.analysis == PseudoAnalysis::Decode)
+                    check_pseudo_folds(spec, t.name() + " " + region + " (" + group + ")", members,
+                                       used_counts, plan);
                 std::vector<std::uint64_t> ids, member_bins;
                 for (const auto* p : members)
                     member_bins.push_back(p->bin_item);

@@ -133,8 +133,8 @@ CountTensor bin_spikes(const SpikeTrains& spikes, std::span<const double> align,
     out.n_units = spikes.units();
     std::vector<double> align_kept;
     for (std::size_t i = 0; i < align.size(); ++i) {
-        if (std::isnan(align[i])) {
-            ++out.dropped_nan;
+        if (!std::isfinite(align[i])) {
+            ++out.dropped_nonfinite;
         } else {
             out.trials.push_back(i);
             align_kept.push_back(align[i]);

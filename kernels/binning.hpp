@@ -39,12 +39,12 @@ struct SpikeTrains {
 };
 
 // counts[trial][unit][bin], row-major, uint32. `trials` lists the input trial rows that were kept
-// (rows whose alignment time is NaN are dropped and counted in dropped_nan).
+// (rows whose alignment time is NaN or infinite are dropped and counted in dropped_nonfinite).
 struct CountTensor {
     std::size_t n_trials = 0, n_units = 0, n_bins = 0;
     std::vector<std::uint32_t> values;
     std::vector<std::size_t> trials;
-    std::size_t dropped_nan = 0;
+    std::size_t dropped_nonfinite = 0;
     std::uint32_t& at(std::size_t t, std::size_t u, std::size_t b) {
         return values[(t * n_units + u) * n_bins + b];
     }
@@ -55,8 +55,9 @@ struct CountTensor {
 
 // Counts every unit's spikes in every trial's window. Parallel over units with TBB; the result
 // does not depend on the thread count. Spike times per unit must be sorted (io validates);
-// alignment times may come in any order. An infinite alignment time gives zero counts (as
-// searchsorted does). Memory: the output tensor plus one double per trial. Throws
+// alignment times may come in any order. A NaN or infinite alignment time drops the trial: an
+// infinite one would otherwise give a trial of zero counts that looks like a silent trial.
+// Memory: the output tensor plus one double per trial. Throws
 // std::invalid_argument for an invalid window or inconsistent offsets.
 CountTensor bin_spikes(const SpikeTrains& spikes, std::span<const double> align,
                        const BinWindow& window);

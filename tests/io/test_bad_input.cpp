@@ -39,7 +39,10 @@ struct MiniNwb {
     bool index_as_float = false;
     bool spike_times_as_strings = false;
     bool spike_times_2d = false;
-    std::vector<std::int64_t> electrodes; // units/electrodes rows (no index) when not empty
+    std::vector<std::int64_t> electrodes;       // units/electrodes rows when not empty
+    std::vector<std::int64_t> electrodes_index; // units/electrodes_index when not empty
+    std::vector<std::string> unit_location;     // units/location when not empty
+    bool electrode_locations = true;            // the electrodes table has a location column
     bool trials = true;
     std::vector<std::int64_t> trial_ids{0, 1, 2, 3};
     std::vector<double> start{1.0, 2.5, 4.0, 5.5};
@@ -92,10 +95,13 @@ struct MiniNwb {
                 u.write_dataset("spike_times_index", v);
             }
         }
+        if (!unit_location.empty()) u.write_strings("location", unit_location);
         if (!electrodes.empty()) {
             u.write_dataset("electrodes", electrodes);
-            h5::Group e = f.create_group("general/extracellular_ephys");
-            e.create_group("electrodes").write_strings("location", {"CA1", "CA3"});
+            if (!electrodes_index.empty()) u.write_dataset("electrodes_index", electrodes_index);
+            h5::Group e = f.create_group("general/extracellular_ephys").create_group("electrodes");
+            e.write_dataset("id", std::vector<std::int64_t>{0, 1});
+            if (electrode_locations) e.write_strings("location", {"CA1", "CA3"});
         }
     }
 
@@ -200,6 +206,41 @@ std::vector<Case> cases() {
              m.electrodes = {0, 1, 7};
          }),
          "/units/electrodes", "electrode row 7 of unit row 2 out of range"},
+        // Regions from /units/location: the electrodes are still row references that must hold.
+        {"electrode row out of range beside /units/location", mini([](MiniNwb& m) {
+             m.unit_location = {"CA1", "CA1", "CA3"};
+             m.electrodes = {0, 2, 1};
+         }),
+         "/units/electrodes",
+         "electrode row 2 of unit row 1 out of range of /general/extracellular_ephys/electrodes "
+         "(2 rows)"},
+        {"negative electrode row beside /units/location", mini([](MiniNwb& m) {
+             m.unit_location = {"CA1", "CA1", "CA3"};
+             m.electrodes = {0, -1, 1};
+         }),
+         "/units/electrodes",
+         "electrode row -1 of unit row 1 out of range of /general/extracellular_ephys/electrodes "
+         "(2 rows)"},
+        // A unit's second electrode is as much a reference as its first.
+        {"ragged electrodes: a later electrode out of range", mini([](MiniNwb& m) {
+             m.electrodes = {0, 1, 5, 1};
+             m.electrodes_index = {1, 3, 4};
+         }),
+         "/units/electrodes",
+         "electrode row 5 of unit row 1 out of range of /general/extracellular_ephys/electrodes "
+         "(2 rows)"},
+        // Without a location column the table's ids still bound the rows.
+        {"electrode row out of range of an electrodes table without location", mini([](MiniNwb& m) {
+             m.electrodes = {0, 1, 3};
+             m.electrode_locations = false;
+         }),
+         "/units/electrodes",
+         "electrode row 3 of unit row 2 out of range of /general/extracellular_ephys/electrodes "
+         "(2 rows)"},
+        {"duplicate unit ids", mini([](MiniNwb& m) {
+             m.ids = {10, 11, 10};
+         }),
+         "/units/id", "duplicate unit id 10 at rows 0 and 2 (unit ids must be unique)"},
         {"trial columns of unequal length", mini([](MiniNwb& m) {
              m.stimulus = {"a", "b", "a"};
          }),
@@ -354,4 +395,38 @@ with open(out + "/corrupt-chunk.nwb", "r+b") as raw:
     check_case(edited[0], dir / "no-units.nwb");
     check_case(edited[1], dir / "short-column.nwb");
     check_case(edited[2], dir / "corrupt-chunk.nwb");
+}
+
+TEST_CASE("real-file edits with h5py: broken electrode references and duplicate unit ids",
+          "[nwb][bad-input][h5py]") {
+    // The IT files take regions from /units/location and also hold /units/electrodes (ragged,
+    // into a 4-row electrodes table): the references are checked all the same.
+    test::TempDir dir("bad-input-h5py-units");
+    const fs::path it = test::it_sessions_dir() / "zhang-desimone-it-1001.nwb";
+    test::run_python(R"(
+import sys, shutil, h5py
+src, out = sys.argv[1], sys.argv[2]
+for name, edit in [("electrode-9", lambda f: f["units/electrodes"].__setitem__(2, 9)),
+                   ("electrode-neg", lambda f: f["units/electrodes"].__setitem__(0, -3)),
+                   ("dup-id", lambda f: f["units/id"].__setitem__(3, 1))]:
+    shutil.copy(src, out + "/" + name + ".nwb")
+    with h5py.File(out + "/" + name + ".nwb", "r+") as f:
+        edit(f)
+)",
+                     {it.string(), dir.path().string()});
+    const std::vector<std::pair<Case, std::string>> edited = {
+        {{"h5py: electrode row 9 of a 4-row table", nullptr, "/units/electrodes",
+          "electrode row 9 of unit row 2 out of range of /general/extracellular_ephys/electrodes "
+          "(4 rows)"},
+         "electrode-9.nwb"},
+        {{"h5py: negative electrode row", nullptr, "/units/electrodes",
+          "electrode row -3 of unit row 0 out of range of /general/extracellular_ephys/electrodes "
+          "(4 rows)"},
+         "electrode-neg.nwb"},
+        {{"h5py: unit id 1 twice", nullptr, "/units/id",
+          "duplicate unit id 1 at rows 1 and 3 (unit ids must be unique)"},
+         "dup-id.nwb"},
+    };
+    for (const auto& [c, name] : edited)
+        check_case(c, dir / name);
 }

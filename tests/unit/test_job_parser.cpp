@@ -308,6 +308,9 @@ TEST_CASE("a rendered job parses back to the same job, from any folder", "[jobs]
     CHECK(results_text.find("[output]") == std::string::npos);
     CHECK(results_text.find("threads") == std::string::npos);
     CHECK(results_text.find("resume") == std::string::npos);
+    // A memory limit decides whether a job runs, never what it computes.
+    CHECK(results_text.find("max_item_mb") == std::string::npos);
+    CHECK(render_job(first).find("max_item_mb = 0") != std::string::npos);
     CHECK(results_text.find("seed = 18446744073709551615") != std::string::npos);
     CHECK(render_job(parse_job(file.string(), {"--threads", "1", "--output", "z.h5"}),
                      RenderScope::Results) == results_text);

@@ -1,0 +1,243 @@
+#include "jobs/item_sizes.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "jobs/geometry_sets.hpp"
+#include "jobs/text_values.hpp"
+#include "jobs/windows.hpp"
+#include "kernels/binning.hpp"
+
+namespace neuropop::jobs {
+
+namespace {
+
+constexpr double mib = 1024.0 * 1024.0;
+
+std::string mb_text(double bytes) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / mib);
+    return buf;
+}
+
+std::string count_text(double n) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.0f", n);
+    return buf;
+}
+
+// The sizes of one population, as the bin item will see them.
+struct Shape {
+    double units = 0, trials = 0, conditions = 0, spikes = 0;
+};
+
+Shape population_shape(const JobSpec& spec, const io::SessionInfo& info,
+                       const std::string& region) {
+    Shape s;
+    const auto rows = info.units_in(region);
+    s.units = static_cast<double>(rows.size());
+    for (auto u : rows)
+        s.spikes +=
+            static_cast<double>(info.spike_end.at(u) - (u == 0 ? 0 : info.spike_end[u - 1]));
+    if (!info.trials) return s;
+    const auto* event = info.trials->find(spec.align.event);
+    if (event == nullptr || event->is_string) return s;
+    std::map<std::vector<std::string>, int> labels;
+    for (std::size_t row = 0; row < event->numbers.size(); ++row) {
+        if (!std::isfinite(event->numbers[row])) continue;
+        s.trials += 1;
+        std::vector<std::string> label;
+        for (const auto& name : spec.conditions.columns)
+            if (const auto* c = info.trials->find(name); c != nullptr && row < c->size())
+                label.push_back(c->is_string ? c->strings[row]
+                                             : text::format_double(c->numbers[row]));
+        labels[label] = 1;
+    }
+    s.conditions = static_cast<double>(labels.size());
+    return s;
+}
+
+// One item's estimate: its parts, each "what = formula = MB".
+struct Estimate {
+    double bytes = 0;
+    std::vector<std::string> parts;
+    void add(const std::string& what, const std::string& formula, double b) {
+        bytes += b;
+        parts.push_back(what + " " + formula + " = " + mb_text(b));
+    }
+};
+
+class Estimator {
+public:
+    explicit Estimator(const JobSpec& spec)
+        : spec_(spec),
+          bins_(static_cast<double>(
+              kernels::BinWindow{spec.align.start, spec.align.stop, spec.align.bin_width}.bins())) {
+    }
+
+    Estimate item(const WorkItem& w, const Shape& p) const {
+        Estimate e;
+        const std::string tub = count_text(p.trials) + " trials x " + count_text(p.units) +
+                                " units x " + count_text(bins_) + " bins";
+        e.add("counts", tub + " x 4 bytes", p.trials * p.units * bins_ * 4);
+        const auto& a = w.analysis;
+        if (a == "bin") {
+            e.add("spike times", count_text(p.spikes) + " x 8 bytes", p.spikes * 8);
+        } else if (a == "pca") {
+            // Condition means (and, for single-trial samples, every trial's bins) as doubles;
+            // the split halves make two more of the same shape.
+            const double rows = spec_.pca.samples == PcaSamples::Trials ? p.trials : p.conditions;
+            const double wb = largest_window(pca_windows(spec_));
+            e.add("samples",
+                  "3 x " + count_text(rows) + " rows x " + count_text(wb) + " bins x " +
+                      count_text(p.units) + " units x 8 bytes",
+                  3 * rows * wb * p.units * 8);
+        } else if (a == "cvpca") {
+            const double stimuli = p.conditions * bins_;
+            const double m = std::min(stimuli, p.units);
+            e.add("repeats",
+                  "4 x " + count_text(stimuli) + " stimuli x " + count_text(p.units) +
+                      " units x 8 bytes",
+                  4 * stimuli * p.units * 8);
+            e.add("Gram matrix", count_text(m) + "^2 x 8 bytes", m * m * 8);
+        } else if (a == "fa") {
+            e.add("samples",
+                  count_text(p.trials) + " trials x " + count_text(p.units) + " units x 8 bytes",
+                  p.trials * p.units * 8);
+        } else if (a == "decode" || a == "decode_null") {
+            decode(e, w, p);
+        } else if (a == "geometry") {
+            const double windows = static_cast<double>(geometry::windows(spec_).size());
+            e.add("window sums",
+                  count_text(windows) + " windows x " + count_text(p.trials) + " trials x " +
+                      count_text(p.units) + " units x 8 bytes",
+                  windows * p.trials * p.units * 8);
+        }
+        return e;
+    }
+
+private:
+    double largest_window(const std::vector<Window>& windows) const {
+        double largest = 0;
+        for (const auto& w : windows)
+            if (const auto r = window_bins(spec_.align, w))
+                largest = std::max(largest, static_cast<double>(r->size()));
+        return largest;
+    }
+
+    void decode(Estimate& e, const WorkItem& w, const Shape& p) const {
+        const auto& d = spec_.decode;
+        const double times = d.windows.empty() ? bins_ : static_cast<double>(d.windows.size());
+        const std::string times_name = d.windows.empty() ? " bins" : " windows";
+        const double splits = static_cast<double>(d.folds * d.repeats);
+        e.add("per-time matrices",
+              count_text(times) + times_name + " x " + count_text(p.trials) + " trials x " +
+                  count_text(p.units) + " units x 8 bytes",
+              times * p.trials * p.units * 8);
+        if (w.analysis == "decode_null") {
+            // Every (permutation, split, time) fit keeps its score, and every permutation its
+            // redrawn train/test indices.
+            const double perms = static_cast<double>(w.last - w.first);
+            const double fits = perms * splits * times;
+            e.add("fit scores",
+                  count_text(perms) + " permutations x " + count_text(splits) + " splits x " +
+                      count_text(times) + times_name + " = " + count_text(fits) + " fits x 4 bytes",
+                  fits * 4);
+            e.add("permuted splits",
+                  count_text(perms) + " permutations x " + count_text(splits) + " splits x " +
+                      count_text(p.trials) + " trials x 8 bytes",
+                  perms * splits * p.trials * 8);
+            return;
+        }
+        e.add("predictions",
+              count_text(static_cast<double>(d.repeats)) + " repeats x " + count_text(times) +
+                  times_name + " x " + count_text(p.trials) + " trials x 4 bytes",
+              static_cast<double>(d.repeats) * times * p.trials * 4);
+        if (d.generalization && d.decoder != DecoderName::Ridge)
+            e.add("generalisation",
+                  count_text(splits) + " splits x " + count_text(times) + "^2" + times_name +
+                      " x 4 bytes + " + count_text(times) + "^2 x 8 bytes",
+                  splits * times * times * 4 + times * times * 8);
+        if (d.permutations > 0)
+            e.add("null read back",
+                  count_text(static_cast<double>(d.permutations)) + " permutations x " +
+                      count_text(times) + times_name + " x 8 bytes",
+                  static_cast<double>(d.permutations) * times * 8);
+    }
+
+    const JobSpec& spec_;
+    double bins_;
+};
+
+struct Worst {
+    double bytes = 0;
+    std::string item;
+    Estimate estimate;
+    std::size_t over = 0, total = 0;
+};
+
+} // namespace
+
+std::uint64_t default_max_item_mb() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0) return 4096;
+    const auto quarter =
+        static_cast<std::uint64_t>(pages) / 4 * static_cast<std::uint64_t>(page) / (1024 * 1024);
+    return std::max<std::uint64_t>(1, std::min<std::uint64_t>(4096, quarter));
+}
+
+std::uint64_t max_item_mb(const JobSpec& spec) {
+    return spec.run.max_item_mb != 0 ? spec.run.max_item_mb : default_max_item_mb();
+}
+
+std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan) {
+    const auto limit_mb = max_item_mb(spec);
+    const double limit = static_cast<double>(limit_mb) * mib;
+    const Estimator estimator(spec);
+    std::map<std::pair<std::size_t, std::string>, Shape> shapes;
+    std::map<std::string, Worst> worst; // by analysis, in name order
+    for (const auto& w : plan.items) {
+        if (w.stage == Stage::Summarise || w.region.empty()) continue;
+        if (w.analysis.rfind("pseudo", 0) == 0) continue;
+        const auto key = std::make_pair(w.session, w.region);
+        auto it = shapes.find(key);
+        if (it == shapes.end())
+            it = shapes
+                     .emplace(key,
+                              population_shape(spec, plan.sessions.at(w.session).info, w.region))
+                     .first;
+        auto e = estimator.item(w, it->second);
+        auto& x = worst[w.analysis];
+        ++x.total;
+        if (e.bytes > limit) ++x.over;
+        if (e.bytes > x.bytes) {
+            x.bytes = e.bytes;
+            x.item = w.session_key + "/" + w.region + (w.target.empty() ? "" : "/" + w.target);
+            x.estimate = std::move(e);
+        }
+    }
+    std::vector<std::string> problems;
+    const kernels::BinWindow window{spec.align.start, spec.align.stop, spec.align.bin_width};
+    for (const auto& [analysis, x] : worst) {
+        if (x.over == 0) continue;
+        std::string parts;
+        for (const auto& p : x.estimate.parts)
+            parts += (parts.empty() ? "" : "; ") + p;
+        problems.push_back(
+            "run.max_item_mb = " + std::to_string(limit_mb) +
+            (spec.run.max_item_mb == 0 ? " (the default: min(4096, physical memory / 4))" : "") +
+            ": a " + analysis + " item (" + x.item + ") needs " + mb_text(x.bytes) + " (" +
+            std::to_string(window.bins()) +
+            " bins per trial from align.start, align.stop and "
+            "align.bin_width; " +
+            parts + "); " + std::to_string(x.over) + " of " + std::to_string(x.total) + " " +
+            analysis + " items exceed the limit; raise run.max_item_mb or make the items smaller");
+    }
+    return problems;
+}
+
+} // namespace neuropop::jobs

@@ -270,18 +270,24 @@ TEST_CASE("Permutation null, condition means, unit split and thread independence
     const auto observed = k::cross_validate_rrr(x, y, folds);
 
     Eigen::VectorXd null1, null2;
-    k::CvCurve curve2;
+    k::CvCurve curve1, curve2, ridge1, ridge2;
+    const auto lambdas = k::ridge_lambdas(x, k::default_ridge_shrinkage());
     {
         tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
         null1 = k::rrr_permutation_null(x, y, conditions, folds, 20, 9, 4, 100);
+        curve1 = k::cross_validate_rrr(x, y, folds);
+        ridge1 = k::cross_validate_ridge(x, y, folds, lambdas);
     }
     {
         tbb::global_control two(tbb::global_control::max_allowed_parallelism, 2);
         null2 = k::rrr_permutation_null(x, y, conditions, folds, 20, 9, 4, 100);
         curve2 = k::cross_validate_rrr(x, y, folds);
+        ridge2 = k::cross_validate_ridge(x, y, folds, lambdas);
     }
-    CHECK((null1.array() == null2.array()).all()); // bitwise, 1 vs 2 threads
-    CHECK((curve2.fold_performance.array() == observed.fold_performance.array()).all());
+    // Bitwise, 1 vs 2 threads.
+    CHECK((null1.array() == null2.array()).all());
+    CHECK((curve1.fold_performance.array() == curve2.fold_performance.array()).all());
+    CHECK((ridge1.fold_performance.array() == ridge2.fold_performance.array()).all());
     // Shuffling within conditions destroys the pairing: null peaks near −0.02 (as for an
     // independent source), far below the observed 0.27.
     CHECK(null1.maxCoeff() <= 0.01);

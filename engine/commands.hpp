@@ -14,6 +14,7 @@ int generate(const Args& args); // engine/cmd_generate.cpp
 int run(const Args& args);      // engine/cmd_run.cpp
 int merge(const Args& args);    // engine/cmd_merge.cpp
 int report(const Args& args);   // engine/cmd_report.cpp
+int plan(const Args& args);     // engine/cmd_plan.cpp
 
 // Exit codes shared by every subcommand.
 inline constexpr int exit_ok = 0;

@@ -28,6 +28,8 @@ constexpr Command commands[] = {
     {"merge", neuropop::cli::merge,
      "join the results files of a job's shards (run --shard I/N) into one (MPI)"},
     {"report", neuropop::cli::report, "figures and an index.html of a results file (matplotlib)"},
+    {"plan", neuropop::cli::plan,
+     "a job's work items, core-hours, wall time, memory and results size, without running it"},
 };
 
 void usage(std::ostream& os) {

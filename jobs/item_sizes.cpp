@@ -240,4 +240,24 @@ std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan)
     return problems;
 }
 
+std::vector<double> item_bytes(const JobSpec& spec, const Plan& plan) {
+    const Estimator estimator(spec);
+    std::map<std::pair<std::size_t, std::string>, Shape> shapes;
+    std::vector<double> bytes(plan.items.size(), 0.0);
+    for (std::size_t i = 0; i < plan.items.size(); ++i) {
+        const auto& w = plan.items[i];
+        if (w.stage == Stage::Summarise || w.region.empty()) continue;
+        if (w.analysis.rfind("pseudo", 0) == 0) continue;
+        const auto key = std::make_pair(w.session, w.region);
+        auto it = shapes.find(key);
+        if (it == shapes.end())
+            it = shapes
+                     .emplace(key,
+                              population_shape(spec, plan.sessions.at(w.session).info, w.region))
+                     .first;
+        bytes[i] = estimator.item(w, it->second).bytes;
+    }
+    return bytes;
+}
+
 } // namespace neuropop::jobs

@@ -27,4 +27,8 @@ std::uint64_t max_item_mb(const JobSpec& spec);
 // key to raise. Pseudo-population items are not estimated.
 std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan);
 
+// Each item's estimated memory in bytes, in plan order (the same estimate check_item_sizes
+// applies); 0 for items it does not estimate (summaries, pseudo-populations).
+std::vector<double> item_bytes(const JobSpec& spec, const Plan& plan);
+
 } // namespace neuropop::jobs

@@ -254,7 +254,8 @@ TEST_CASE("neuropop report on a truncated results file: one line, exit 2, no tra
     for (const double keep : {0.5, 0.01}) {
         const auto cut = tmp / ("cut-" + std::to_string(keep) + ".h5");
         fs::copy_file(out, cut);
-        fs::resize_file(cut, static_cast<std::uintmax_t>(keep * fs::file_size(out)));
+        fs::resize_file(
+            cut, static_cast<std::uintmax_t>(keep * static_cast<double>(fs::file_size(out))));
         r = run_command(shell_quote(binary().string()) + " report " + shell_quote(cut.string()) +
                         " --out " + shell_quote((tmp / "figs").string()));
         INFO(r.err);

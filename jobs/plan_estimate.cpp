@@ -1,0 +1,93 @@
+#include "jobs/plan_estimate.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "jobs/item_sizes.hpp"
+#include "kernels/binning.hpp"
+
+namespace neuropop::jobs {
+
+namespace {
+
+// Seconds per planner cost unit, per analysis: the CPU seconds /progress recorded for each
+// analysis divided by the planner's summed cost of those items, from one run of jobs/demo.ini
+// (4 sessions x 3 regions x 30 units x 160 trials, decode.permutations 20, pseudo.resamples 5,
+// pseudo.nulls 10) on the 2-core development VM, 1 rank x 2 threads (item seconds are each
+// item's wall time: prepare, compute, write), measured on 2026-12-06
+// while other builds loaded the machine (load average about 5): the rates are therefore on the
+// slow side for an idle node. To re-measure when the kernels change: run the job, then divide
+// each analysis's summed /progress seconds by the cost `neuropop plan --json` prints for it.
+const std::map<std::string, double>& rates() {
+    static const std::map<std::string, double> r = {
+#include "jobs/plan_rates.inc"
+    };
+    return r;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+} // namespace
+
+double PlanEstimate::wall_seconds(int ranks, unsigned threads) const {
+    const double workers = static_cast<double>(std::max(ranks, 1)) * std::max(threads, 1u);
+    return std::max(core_seconds / workers, largest_item_seconds) +
+           results_bytes / merge_bytes_per_second;
+}
+
+double PlanEstimate::rank_bytes(unsigned threads) const {
+    return rank_baseline_bytes + 2.0 * std::max(threads, 1u) * largest_item_bytes;
+}
+
+PlanEstimate estimate_plan(const JobSpec& spec, const Plan& plan) {
+    std::vector<double> known;
+    for (const auto& [analysis, rate] : rates())
+        known.push_back(rate);
+    const double fallback = median(known);
+    const auto bytes = item_bytes(spec, plan);
+    const double bins = static_cast<double>(
+        kernels::BinWindow{spec.align.start, spec.align.stop, spec.align.bin_width}.bins());
+
+    PlanEstimate e;
+    std::map<std::string, AnalysisEstimate> by;
+    std::size_t small_outputs = 0;
+    for (std::size_t i = 0; i < plan.items.size(); ++i) {
+        const auto& w = plan.items[i];
+        auto& a = by[w.analysis];
+        a.analysis = w.analysis;
+        ++a.items;
+        a.cost += w.cost;
+        const auto rate = rates().find(w.analysis);
+        a.calibrated = rate != rates().end();
+        const double seconds = w.cost * (a.calibrated ? rate->second : fallback);
+        a.seconds += seconds;
+        e.largest_item_seconds = std::max(e.largest_item_seconds, seconds);
+        e.largest_item_bytes = std::max(e.largest_item_bytes, bytes[i]);
+        if (w.analysis == "bin") {
+            // The counts tensor dominates the results file: trials x units x bins x 4 bytes.
+            const auto& info = plan.sessions.at(w.session).info;
+            double units = 0;
+            for (const auto& r : info.unit_regions)
+                units += r == w.region ? 1 : 0;
+            const double trials = info.trials ? static_cast<double>(info.trials->rows()) : 0.0;
+            e.results_bytes += trials * units * bins * 4.0;
+        } else if (!w.intermediate) {
+            ++small_outputs;
+        }
+    }
+    // Every other item's datasets, attributes and dimension scales: about 16 KB each in the
+    // demo job's results (9.2 MB file, 3.7 MB of counts, 335 such items).
+    e.results_bytes += 16.0 * 1024 * static_cast<double>(small_outputs);
+    for (auto& [name, a] : by) {
+        e.items += a.items;
+        e.core_seconds += a.seconds;
+        e.analyses.push_back(a);
+    }
+    return e;
+}
+
+} // namespace neuropop::jobs

@@ -106,6 +106,49 @@ private:
     std::map<std::string, std::string> origin_of_;
 };
 
+// Index datasets for the axes that name no dimension scale, and those axes pointed at them.
+// An axis labelled L of length n in group G uses G/L when that is (or becomes) a 1-D dataset of n
+// elements, else G/L_index, G/L_index2, ...: deterministic, as the datasets come in item order.
+ResultBlock index_scales(MergeLayout& layout) {
+    std::map<std::string, std::uint64_t> length_of; // 1-D datasets (and new indexes): length
+    std::set<std::string> taken;
+    for (const auto& d : layout.datasets) {
+        taken.insert(d.path);
+        if (d.shape.size() == 1) length_of[d.path] = d.shape[0];
+    }
+    ResultBlock block;
+    for (auto& d : layout.datasets) {
+        for (std::size_t axis = 0; axis < d.dims.size() && axis < d.shape.size(); ++axis) {
+            if (axis < d.scales.size() && !d.scales[axis].empty()) continue;
+            const std::string group = parent_path(d.path);
+            const std::string label = path_safe(d.dims[axis]);
+            const std::uint64_t n = d.shape[axis];
+            std::string path = join_path(group, label);
+            for (int k = 1;; ++k) {
+                auto it = length_of.find(path);
+                if (it != length_of.end() && it->second == n) break; // reuse
+                if (!taken.count(path)) {
+                    std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+                    for (std::uint64_t i = 0; i < n; ++i)
+                        values[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(i);
+                    block.add_i64(path, {n}, std::move(values), "1",
+                                  "position along the " + d.dims[axis] +
+                                      " axis (0-based), for the datasets of this group that "
+                                      "have no other coordinate for it",
+                                  {{d.dims[axis], base_name(path)}});
+                    taken.insert(path);
+                    length_of[path] = n;
+                    break;
+                }
+                path = join_path(group, label + "_index" + (k > 1 ? std::to_string(k) : ""));
+            }
+            d.scales.resize(d.dims.size());
+            d.scales[axis] = path;
+        }
+    }
+    return block;
+}
+
 // ---- byte encoding ---------------------------------------------------------------------------
 
 class Writer {
@@ -219,8 +262,8 @@ private:
 } // namespace
 
 MergeLayout plan_merge(const std::vector<std::string>& item_files,
-                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
-                       int ranks, std::uint64_t collective_min_bytes) {
+                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
+                       std::uint64_t collective_min_bytes) {
     std::vector<ResultBlock> blocks;
     blocks.reserve(item_files.size());
     for (const auto& f : item_files)
@@ -230,8 +273,8 @@ MergeLayout plan_merge(const std::vector<std::string>& item_files,
 
 MergeLayout plan_merge(const std::vector<std::string>& sources,
                        const std::vector<ResultBlock>& blocks,
-                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
-                       int ranks, std::uint64_t collective_min_bytes) {
+                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
+                       std::uint64_t collective_min_bytes) {
     if (blocks.size() != sources.size())
         throw std::invalid_argument("plan_merge: one block per source file");
     MergeLayout layout;
@@ -243,6 +286,11 @@ MergeLayout plan_merge(const std::vector<std::string>& sources,
     for (std::size_t j = 0; j < inline_blocks.size(); ++j)
         builder.add(inline_blocks[j], -1, static_cast<std::uint32_t>(j),
                     "in-memory block " + std::to_string(j));
+    ResultBlock index = index_scales(layout);
+    if (!index.datasets.empty()) {
+        builder.add(index, -1, static_cast<std::uint32_t>(inline_blocks.size()), "index scales");
+        inline_blocks.push_back(std::move(index));
+    }
     builder.finish(ranks, collective_min_bytes);
     return layout;
 }

@@ -92,17 +92,19 @@ inline constexpr std::uint64_t default_collective_min_bytes = 64 * 1024;
 // `collective_min_bytes` are written collectively, spread over `ranks` owners by size; the rest
 // and the strings belong to rank 0's serial pass. Two items naming the same dataset path is an
 // error (std::runtime_error naming both sources).
+//
+// Every axis gets a dimension scale, so that xarray (h5netcdf) opens every group: an axis that
+// names none gets an index dataset 0..n-1 named after its label in the dataset's group (reused by
+// every axis of that label and length there), added to `inline_blocks` as one more block.
 MergeLayout plan_merge(const std::vector<std::string>& item_files,
-                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
-                       int ranks,
+                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);
 
 // The same from blocks already read (shapes suffice, e.g. read_results_group): `blocks[i]` is what
 // `sources[i]` holds; each dataset's values are later read from that file at the same path.
 MergeLayout plan_merge(const std::vector<std::string>& sources,
                        const std::vector<ResultBlock>& blocks,
-                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
-                       int ranks,
+                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);
 
 std::vector<std::uint8_t> encode(const MergeLayout& layout);

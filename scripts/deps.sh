@@ -7,7 +7,7 @@ packages=(
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev libtbb-dev zlib1g-dev libboost-program-options-dev catch2 librandom123-dev
   python3 python3-numpy python3-scipy python3-sklearn python3-h5py python3-threadpoolctl python3-mne
-  python3-matplotlib
+  python3-matplotlib python3-xarray python3-h5netcdf
   libopenblas0-pthread
   slurm-wlm munge libpmix-dev
 )

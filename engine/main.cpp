@@ -28,6 +28,8 @@ constexpr Command commands[] = {
     {"merge", neuropop::cli::merge,
      "join the results files of a job's shards (run --shard I/N) into one (MPI)"},
     {"report", neuropop::cli::report, "figures and an index.html of a results file (matplotlib)"},
+    {"import", neuropop::cli::import_folder,
+     "convert a Kilosort/phy or IBL ALF folder and a trials table to NWB"},
 };
 
 void usage(std::ostream& os) {

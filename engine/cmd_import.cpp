@@ -3,7 +3,9 @@
 // rest of neuropop reads it like any session. Reading is io/phy_import.cpp and
 // io/alf_import.cpp; this file is the command line.
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -33,6 +35,13 @@ std::vector<std::string> split_list(const std::string& text) {
     while (std::getline(ss, item, ','))
         if (!item.empty()) out.push_back(item);
     return out;
+}
+
+bool is_hdf5(const std::string& file) {
+    static const char signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+    char head[8] = {};
+    std::ifstream in(file, std::ios::binary);
+    return in.read(head, 8) && std::equal(head, head + 8, signature);
 }
 
 const char* const overview =
@@ -89,6 +98,11 @@ int check_common(const Common& c, io::RegionSource& regions, io::SessionMeta& me
     if (!c.force && fs::exists(c.out))
         return usage_error(c.out + " exists; pass --force to overwrite");
     if (fs::is_directory(c.out)) return usage_error(c.out + " is a folder");
+    // --force replaces an earlier import, never an input: the folders' files and the tables
+    // (.npy, .tsv, .csv, params.py) are not HDF5.
+    if (c.force && fs::exists(c.out) && !is_hdf5(c.out))
+        return usage_error(c.out + " exists and is not an HDF5 file; --force only replaces an "
+                                   "earlier import (is it one of the inputs?)");
     regions.region = c.region;
     regions.column = c.region_column;
     regions.channel_regions = c.channel_regions;

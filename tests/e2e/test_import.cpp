@@ -221,3 +221,79 @@ TEST_CASE("import alf: a probe folder with the session's trials round-trips exac
                  "pickled"});
     }
 }
+
+TEST_CASE("import phy: labels from cluster_info.tsv or cluster_KSLabel.tsv, --groups all, TSV "
+          "trials",
+          "[import]") {
+    PhyFolder f;
+    fs::remove(f.dir / "cluster_group.tsv");
+    SECTION("the group column of cluster_info.tsv") {
+        auto r = import("phy " + f.args("--groups mua,good --region-column brain_region"));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(trim(test::run_python(fx::check_phy, {(f.tmp / "s.nwb").string(), f.dir.string(),
+                                                    "good,mua", "column"})) == "ok");
+    }
+    SECTION("cluster_KSLabel.tsv when there is no curation") {
+        fs::remove(f.dir / "cluster_info.tsv");
+        write_file(f.dir / "cluster_KSLabel.tsv",
+                   "cluster_id\tKSLabel\n3\tmua\n7\tgood\n8\tmua\n12\tgood\n20\tgood\n");
+        auto r = import("phy " + f.args("--region X"));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out.find("units=3 ") != std::string::npos);
+    }
+    SECTION("--groups all needs no label table; trials as TSV") {
+        fs::remove(f.dir / "cluster_info.tsv");
+        f.python("import csv\nrows = list(csv.reader(open(os.path.join(d, 'trials.csv'))))\n"
+                 "open(os.path.join(d, 'trials.tsv'), 'w').write("
+                 "''.join('\\t'.join(r) + '\\n' for r in rows))");
+        auto r = import("phy " + q(f.dir) + " --trials " + q(f.dir / "trials.tsv") + " --out " +
+                        q(f.tmp / "s.nwb") + " --groups all --region X");
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out.find("units=5 spikes=1000 trials=36 trial_columns=5") != std::string::npos);
+    }
+    SECTION("no label table and no --groups all") {
+        fs::remove(f.dir / "cluster_info.tsv");
+        refused(import("phy " + f.args("--region X")),
+                {"cluster_group.tsv: file: no cluster labels", "--groups all"});
+    }
+}
+
+TEST_CASE("import: --force replaces an earlier import but never an input", "[import]") {
+    PhyFolder f;
+    REQUIRE(import("phy " + f.args("--region X")).exit_code == 0);
+    CHECK(import("phy " + f.args("--region Y --force")).exit_code == 0);
+    const std::string before = test::run_python("import sys; print(open(sys.argv[1]).read())",
+                                                {(f.dir / "trials.csv").string()});
+    auto r = import("phy " + q(f.dir) + " --trials " + q(f.dir / "trials.csv") + " --out " +
+                    q(f.dir / "trials.csv") + " --region X --force");
+    refused(r, {"trials.csv exists and is not an HDF5 file"});
+    CHECK(test::run_python("import sys; print(open(sys.argv[1]).read())",
+                           {(f.dir / "trials.csv").string()}) == before);
+}
+
+TEST_CASE("import alf: --trials CSV instead of the trials .npy, --region, --channel-regions",
+          "[import]") {
+    test::TempDir tmp("import-alf");
+    test::run_python(fx::make_alf, {tmp.path().string()});
+    const fs::path probe = tmp / "alf/probe00";
+    write_file(tmp / "t.csv", "start_time,stop_time,side\n1,2,left\n3,4,right\n");
+    auto r = import("alf " + q(probe) + " --out " + q(tmp / "a.nwb") + " --region PO --trials " +
+                    q(tmp / "t.csv"));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("units=5 spikes=800 trials=2 trial_columns=3 regions=PO") !=
+          std::string::npos);
+    write_file(tmp / "ch.csv", "channel,region\n0,VISp\n1,VISp\n2,CA1\n3,DG\n");
+    r = import("alf " + q(probe) + " --out " + q(tmp / "b.nwb") + " --channel-regions " +
+               q(tmp / "ch.csv"));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("units=5 ") != std::string::npos);
+    CHECK(r.out.find("regions=CA1,DG,VISp") != std::string::npos);
+    fs::remove(tmp / "alf/_ibl_trials.intervals.npy");
+    refused(import("alf " + q(probe) + " --out " + q(tmp / "c.nwb")),
+            {"_ibl_trials.intervals.npy: file: missing here and in the parent folder"});
+}

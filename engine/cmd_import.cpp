@@ -83,7 +83,8 @@ void add_common(po::options_description& opts, Common& c, bool trials_required) 
          "session id; also the NWB identifier (default: the output file's name without .nwb)")
         ("session-start", po::value(&c.session_start)->default_value(c.session_start),
          "session start time, ISO 8601 with offset (the folders do not hold it)")
-        ("force", po::bool_switch(&c.force), "overwrite SESSION.nwb");
+        ("force", po::bool_switch(&c.force),
+         "replace SESSION.nwb when it is an HDF5 file (an earlier import), never an input");
     // clang-format on
 }
 

@@ -30,6 +30,8 @@ constexpr Command commands[] = {
     {"report", neuropop::cli::report, "figures and an index.html of a results file (matplotlib)"},
     {"plan", neuropop::cli::plan,
      "a job's work items, core-hours, wall time, memory and results size, without running it"},
+    {"import", neuropop::cli::import_folder,
+     "convert a Kilosort/phy or IBL ALF folder and a trials table to NWB"},
 };
 
 void usage(std::ostream& os) {

@@ -41,9 +41,11 @@ std::vector<std::string> condition_labels(const io::TrialsTable& trials,
 Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
     const auto& spec = env.spec;
     const auto& session = env.plan.sessions.at(item.session);
-    // The inventory checked the metadata; read_spikes validates the spikes it reads.
+    // The inventory checked the metadata; read_spikes validates the spikes it reads and sorts
+    // units stored out of order (the inventory counted and reported them) unless data.strict.
     io::ReadOptions options;
     options.scan_spikes = false;
+    options.sort_unsorted_spikes = !spec.data.strict;
     io::NwbReader reader(session.file, options);
     const auto& info = reader.info();
     if (!info.trials) throw io::InputError(session.file, "/intervals/trials", "absent");

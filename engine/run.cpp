@@ -107,6 +107,8 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
     try {
         const std::string job = jobs::render_job(spec, jobs::RenderScope::Results);
         auto inventory = jobs::check_inventory(spec);
+        for (const auto& w : inventory.warnings)
+            std::cerr << "neuropop run: " << w << "\n";
         for (auto& p : inventory.problems)
             s.problems.push_back(std::move(p));
         auto output_problems = check_outputs(folder.outputs(), job_inputs(spec, inventory.sessions),

@@ -152,6 +152,12 @@ std::vector<KeySpec> make_keys() {
         "data.min_units", "session-regions with fewer units are skipped (and listed as skipped)", 1,
         max_count, [](const JobSpec& s) { return s.data.min_units; },
         [](JobSpec& s, std::uint64_t v) { s.data.min_units = static_cast<std::size_t>(v); }));
+    k.push_back(bool_key(
+        "data.strict",
+        "refuse a session whose spike times decrease within a unit; false: count the inversions, "
+        "warn once per file and sort on read (sorting loses nothing)",
+        [](const JobSpec& s) { return s.data.strict; },
+        [](JobSpec& s, bool v) { s.data.strict = v; }));
     // [align]
     k.push_back({"align.event",
                  "a numeric column of /intervals/trials holding times in seconds (e.g. "

@@ -20,6 +20,9 @@ struct DataSection {
     std::vector<std::string> sessions; // files, folders or globs (relative to the job file)
     std::vector<std::string> regions;  // empty: every region
     std::size_t min_units = 1;         // session-regions with fewer units are skipped (listed)
+    // false: spike times stored out of order within a unit (as DANDI files hold them) are
+    // counted, warned about once per file and sorted on read; true: such a file is refused.
+    bool strict = false;
 };
 
 struct AlignSection {

@@ -156,6 +156,8 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
         // Summaries need every session: a shard leaves them to `neuropop merge`.
         if (spec.run.shards > 0) plan_spec.run.summaries = false;
         plan = jobs::make_plan(plan_spec, std::move(inventory.sessions));
+        for (const auto& w : plan->warnings)
+            std::cerr << "neuropop run: " << w << "\n";
         // Before the work folder exists: a job refused here leaves nothing behind.
         s.problems = plan->problems;
         for (auto& p : jobs::check_item_sizes(spec, *plan))

@@ -12,6 +12,7 @@
 #include "jobs/decode_targets.hpp"
 #include "jobs/geometry_checks.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 
 namespace neuropop::jobs {
 
@@ -58,10 +59,11 @@ void check_decode_targets(const JobSpec& spec, const std::string& file,
     if (!spec.decode.enabled) return;
     const auto* event = trials.find(spec.align.event);
     std::vector<std::size_t> rows;
-    for (std::size_t r = 0; r < trials.rows(); ++r)
-        if (event == nullptr || event->is_string || r >= event->numbers.size() ||
-            std::isfinite(event->numbers[r]))
+    if (event == nullptr || event->is_string) // reported by check_trials
+        for (std::size_t r = 0; r < trials.rows(); ++r)
             rows.push_back(r);
+    else
+        rows = binned_rows(spec, trials);
     for (const auto& target : spec.decode.targets) {
         const auto* c = trials.find(target.column);
         if (c == nullptr) {
@@ -243,6 +245,13 @@ InventoryResult check_inventory(const JobSpec& spec) {
         opened.push_back(info.file);
     }
     const auto keys = session_keys(identifiers, opened);
+    if (!spec.trials.where.empty()) {
+        std::vector<std::pair<std::string, const io::TrialsTable*>> tables;
+        for (const auto& info : infos)
+            if (info.trials && info.trials->rows() > 0)
+                tables.emplace_back(display(info.file), &*info.trials);
+        check_trial_filter(spec, tables, result.problems);
+    }
     for (std::size_t i = 0; i < infos.size(); ++i) {
         SessionEntry entry;
         entry.key = keys[i];

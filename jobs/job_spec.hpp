@@ -32,6 +32,12 @@ struct AlignSection {
     double bin_width = 0.05;
 };
 
+struct TrialsSection {
+    // Conditions on trials columns a trial must meet to be binned, e.g. "stimulus_position in
+    // (upper, lower) and contrast >= 0.25" (grammar: jobs/trial_filter.hpp); empty: every trial.
+    std::string where;
+};
+
 struct ConditionsSection {
     // Trials columns whose joint labels define a condition, e.g. {"stimulus_ID",
     // "stimulus_position"} -> labels "car|lower". Conditions sorted by label.
@@ -160,6 +166,7 @@ struct JobSpec {
     std::string job_text; // full effective job (INI text after flags), stored in the results
     DataSection data;
     AlignSection align;
+    TrialsSection trials;
     ConditionsSection conditions;
     OutputSection output;
     RunSection run;

@@ -8,6 +8,7 @@
 #include "jobs/inventory.hpp"
 #include "jobs/shard.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 #include "jobs/windows.hpp"
 #include "kernels/binning.hpp"
 #include "kernels/cvpca.hpp"
@@ -18,8 +19,8 @@ using detail::Population;
 
 namespace {
 
-// The trials a population will hold: those whose alignment time is finite (the bin item drops
-// the others), and how they fall into the job's conditions.
+// The trials a population will hold: those trials.where passes whose alignment time is finite
+// (the bin item drops the others), and how they fall into the job's conditions.
 struct TrialShape {
     double trials = 0;          // aligned trials
     double conditions = 1;      // distinct condition labels among them (at least 1, for costs)
@@ -33,8 +34,7 @@ TrialShape trial_shape(const JobSpec& spec, const io::SessionInfo& info) {
     const auto* event = info.trials->find(spec.align.event);
     if (event == nullptr || event->is_string) return shape;
     std::map<std::vector<std::string>, std::size_t> per_condition;
-    for (std::size_t row = 0; row < info.trials->rows(); ++row) {
-        if (row >= event->numbers.size() || !std::isfinite(event->numbers[row])) continue;
+    for (const auto row : binned_rows(spec, *info.trials)) {
         std::vector<std::string> label;
         for (const auto& name : spec.conditions.columns) {
             const auto* c = info.trials->find(name);

@@ -179,7 +179,7 @@ std::string json_session(const io::SessionInfo& info) {
        << ", \"spikes\": " << info.n_spikes << ", \"unsorted_units\": [";
     for (std::size_t i = 0; i < info.unsorted_units.size(); ++i)
         os << (i ? ", " : "") << info.unsorted_units[i];
-    os << "]";
+    os << "], \"spike_inversions\": " << info.spike_inversions;
     if (info.n_spikes > 0)
         os << ", \"first_spike\": " << json_number(info.first_spike)
            << ", \"last_spike\": " << json_number(info.last_spike);
@@ -213,7 +213,7 @@ std::string json_session(const io::SessionInfo& info) {
 }
 
 const char* const about =
-    "usage: neuropop inspect [--json] [--allow-unsorted] PATH...\n\n"
+    "usage: neuropop inspect [--json] [--strict] PATH...\n\n"
     "Reads and validates NWB 2.x sessions and summarises each: identifier, subject, nwb_version,\n"
     "units per brain region, spikes, duration (first to last spike, or the trials' span when\n"
     "there are no spikes), trials and every trial column with its dtype and number of distinct\n"
@@ -221,8 +221,9 @@ const char* const about =
     "neuropop expand it).\n\n"
     "A file that breaks a rule is named on stderr as <file>: <hdf5 path>: <rule>; the other\n"
     "files are still reported and the exit code is 2. Spike times that decrease within a unit\n"
-    "break a rule unless --allow-unsorted is given; then such units are counted and reported,\n"
-    "and analyses read them sorted.\n\n"
+    "(as in files on DANDI) are counted, reported with one warning line per file on stderr and\n"
+    "read sorted (sorting loses nothing); --strict refuses such a file instead. --allow-unsorted\n"
+    "is accepted and does nothing (it was needed before sorting became the default).\n\n"
     "options";
 
 } // namespace
@@ -231,14 +232,16 @@ int inspect(const Args& args) {
     po::options_description visible(about);
     visible.add_options()("help,h", "show this help")(
         "json", "one JSON document on stdout instead of the table")(
-        "allow-unsorted", "accept units whose stored spike times decrease (report them)");
+        "strict", "refuse files whose stored spike times decrease within a unit")(
+        "allow-unsorted", "no effect: such files are sorted on read by default (kept for old "
+                          "scripts)");
     const auto parsed = parse_with_positional(args, visible, "path");
     if (!parsed) return exit_ok;
     const po::variables_map& vm = *parsed;
     if (!vm.count("path")) throw po::error("no NWB file, folder or glob given");
     const bool json = vm.count("json") > 0;
     io::ReadOptions read_options;
-    read_options.sort_unsorted_spikes = vm.count("allow-unsorted") > 0;
+    read_options.sort_unsorted_spikes = vm.count("strict") == 0;
 
     std::vector<std::string> files =
         io::expand_session_paths(vm["path"].as<std::vector<std::string>>());
@@ -250,6 +253,10 @@ int inspect(const Args& args) {
         try {
             io::NwbReader reader(file, read_options);
             const io::SessionInfo& info = reader.info();
+            if (info.spike_inversions > 0)
+                std::cerr << "neuropop inspect: " << file
+                          << ": /units/spike_times: " << info.spike_inversions
+                          << " inversions within units; sorted on read (--strict refuses)\n";
             ++n_ok;
             n_units += info.unit_ids.size();
             n_spikes += info.n_spikes;

@@ -1,12 +1,15 @@
 // Stage 1: one session-region's spikes, aligned and counted (docs/ANALYSES.md §1).
 
 #include <cmath>
+#include <limits>
+#include <stdexcept>
 
 #include "engine/item_tasks.hpp"
 #include "io/errors.hpp"
 #include "io/nwb_reader.hpp"
 #include "jobs/columns.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 #include "kernels/binning.hpp"
 
 namespace neuropop::engine::detail {
@@ -41,9 +44,11 @@ std::vector<std::string> condition_labels(const io::TrialsTable& trials,
 Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
     const auto& spec = env.spec;
     const auto& session = env.plan.sessions.at(item.session);
-    // The inventory checked the metadata; read_spikes validates the spikes it reads.
+    // The inventory checked the metadata; read_spikes validates the spikes it reads and sorts
+    // units stored out of order (the inventory counted and reported them) unless data.strict.
     io::ReadOptions options;
     options.scan_spikes = false;
+    options.sort_unsorted_spikes = !spec.data.strict;
     io::NwbReader reader(session.file, options);
     const auto& info = reader.info();
     if (!info.trials) throw io::InputError(session.file, "/intervals/trials", "absent");
@@ -52,6 +57,17 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
     if (event == nullptr || event->is_string || event->size() != trials.rows())
         throw io::InputError(session.file, "/intervals/trials/" + spec.align.event,
                              "align.event must be a numeric column with one time per trial");
+    // trials.where before binning: a row that fails it gets no alignment time, so bin_spikes
+    // drops it like a non-finite one, and it is counted apart from those.
+    jobs::FilterOutcome filtered;
+    try {
+        filtered = jobs::evaluate_filter(jobs::job_filter(spec), trials);
+    } catch (const std::invalid_argument& e) {
+        throw io::InputError(session.file, "/intervals/trials", e.what());
+    }
+    std::vector<double> align = event->numbers;
+    for (std::size_t r = 0; r < align.size(); ++r)
+        if (filtered.keep[r] == 0) align[r] = std::numeric_limits<double>::quiet_NaN();
     auto labels = condition_labels(trials, spec.conditions.columns, session.file);
     std::vector<io::Column> extra;
     for (const auto& name : jobs::extra_trial_columns(spec)) {
@@ -75,12 +91,16 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
     attributes.push_back({"bin_width", spec.align.bin_width});
     attributes.push_back({"condition_columns", spec.conditions.columns});
     attributes.push_back({"trials_in_table", static_cast<std::int64_t>(trials.rows())});
+    attributes.push_back({"trials_where", spec.trials.where});
+    attributes.push_back({"filtered_out", static_cast<std::int64_t>(filtered.filtered_out)});
+    attributes.push_back({"filtered_out_nan", static_cast<std::int64_t>(filtered.nan)});
     attributes.push_back(
         {"counting", std::string("spikes s with e_k <= s < e_(k+1), e_k = (event + "
                                  "window_start) + k * bin_width (half-open bins)")});
 
     return [spec, group = binned_group(session.key, item.region), attributes,
-            spikes = std::move(spikes), align = event->numbers, trial_ids = trials.ids,
+            spikes = std::move(spikes), align = std::move(align),
+            filtered_out = filtered.filtered_out, trial_ids = trials.ids,
             labels = std::move(labels), unit_ids = std::move(unit_ids),
             extra = std::move(extra)]() {
         const kernels::BinWindow window{spec.align.start, spec.align.stop, spec.align.bin_width};
@@ -92,7 +112,9 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
                     {{"description", std::string("spike counts per session and region, aligned "
                                                  "to the job's event (the binned cache)")}});
         auto attrs = attributes;
-        attrs.push_back({"dropped_nonfinite", static_cast<std::int64_t>(counts.dropped_nonfinite)});
+        // Rows trials.where removed were given NaN times above: they are not non-finite drops.
+        attrs.push_back({"dropped_nonfinite",
+                         static_cast<std::int64_t>(counts.dropped_nonfinite - filtered_out)});
         attrs.push_back({"n_bins", static_cast<std::int64_t>(B)});
         attrs.push_back(
             {"description", std::string("trial-aligned spike counts of one session-region")});
@@ -119,8 +141,8 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item) {
                       "spike count of each kept trial, unit and time bin",
                       {trial, {"unit", "unit_ids"}, {"bin", "bin_centers"}});
         block.add_i64(j("trial_index"), {T}, std::move(kept), "1",
-                      "row of each kept trial in /intervals/trials (trials whose alignment time "
-                      "is NaN or infinite are dropped)",
+                      "row of each kept trial in /intervals/trials (trials that fail trials.where "
+                      "or whose alignment time is NaN or infinite are dropped)",
                       {trial});
         block.add_i64(j("trial_ids"), {T}, std::move(kept_ids), "1",
                       "/intervals/trials/id of each kept trial", {trial});

@@ -31,23 +31,30 @@ Work prepare_cvpca(const ItemEnv& env, const jobs::WorkItem& item, Population po
         const std::string g = group + "/cvpca";
         io::ResultBlock block;
         add_population_groups(block, group, attrs);
-        block.group(g,
-                    {{"description",
-                      std::string("cross-validated PCA (Stringer et al. 2019): signal variance of "
-                                  "components fitted on one repeat, measured across the two")},
-                     {"stimuli", std::string("(condition, bin) pairs of the aligned window")},
-                     {"repeats", std::string("condition means over two disjoint random halves of "
-                                             "floor(n/2) trials (CounterRng(seed, item " +
-                                             std::to_string(id) + ", stream " +
-                                             std::to_string(stream_halves) + "))")},
-                     {"n_stimuli", static_cast<std::int64_t>(r1.rows())},
-                     {"n_units", static_cast<std::int64_t>(pop.units)},
-                     {"shuffles", static_cast<std::int64_t>(spec.cvpca.shuffles)},
-                     {"fit_first_requested", static_cast<std::int64_t>(spec.cvpca.fit_first)},
-                     {"fit_last_requested", static_cast<std::int64_t>(spec.cvpca.fit_last)},
-                     {"fit_first", static_cast<std::int64_t>(cv.fit_first)},
-                     {"fit_last", static_cast<std::int64_t>(cv.fit_last)},
-                     {"conditions_used", used}});
+        block.group(
+            g,
+            {{"description",
+              std::string("cross-validated PCA (Stringer et al. 2019): signal variance of "
+                          "components fitted on one repeat, measured across the two")},
+             {"stimuli", std::string("(condition, bin) pairs of the aligned window")},
+             {"repeats",
+              std::string("condition means over two disjoint random halves of "
+                          "floor(n/2) trials (CounterRng(seed, item " +
+                          std::to_string(id) + ", stream " + std::to_string(stream_halves) + "))")},
+             {"n_stimuli", static_cast<std::int64_t>(r1.rows())},
+             {"n_units", static_cast<std::int64_t>(pop.units)},
+             {"shuffles", static_cast<std::int64_t>(spec.cvpca.shuffles)},
+             {"fit_first_requested", static_cast<std::int64_t>(spec.cvpca.fit_first)},
+             {"fit_last_requested", static_cast<std::int64_t>(spec.cvpca.fit_last)},
+             {"fit_first", static_cast<std::int64_t>(cv.fit_first)},
+             {"fit_last", static_cast<std::int64_t>(cv.fit_last)},
+             {"fit_range", std::string(cv.fit_first_clipped
+                                           ? "fit_first_requested left fewer than 2 components of "
+                                             "this population's spectrum: the fit starts at k = 1 "
+                                             "(docs/ANALYSES.md §2)"
+                                           : "as requested, fit_last clipped to min(fit_last, "
+                                             "units - 2, stimuli - 1)")},
+             {"conditions_used", used}});
         const io::ResultBlock::Axis component{"component", "component"};
         block.add_i64(g + "/component", {n}, one_based(n), "1", "component number (1-based)",
                       {component});

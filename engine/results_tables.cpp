@@ -12,7 +12,7 @@ io::ResultBlock inventory_block(const jobs::Plan& plan) {
     b.group("/inventory/sessions",
             {{"description", std::string("one row per session file, ordered by key")}});
     std::vector<std::string> keys, identifiers, subjects, files, regions;
-    std::vector<std::int64_t> units, trials;
+    std::vector<std::int64_t> units, trials, inversions;
     for (const auto& s : plan.sessions) {
         keys.push_back(s.key);
         identifiers.push_back(s.info.identifier);
@@ -21,6 +21,7 @@ io::ResultBlock inventory_block(const jobs::Plan& plan) {
         regions.push_back(jobs::text::join(s.regions, ","));
         units.push_back(static_cast<std::int64_t>(s.info.unit_ids.size()));
         trials.push_back(static_cast<std::int64_t>(s.info.trials ? s.info.trials->rows() : 0));
+        inversions.push_back(static_cast<std::int64_t>(s.info.spike_inversions));
     }
     const auto n = static_cast<std::uint64_t>(keys.size());
     const io::ResultBlock::Axis session{"session", "key"};
@@ -38,6 +39,10 @@ io::ResultBlock inventory_block(const jobs::Plan& plan) {
     b.add_i64(g + "n_units", {n}, std::move(units), "1", "units in the file (all regions)",
               {session});
     b.add_i64(g + "n_trials", {n}, std::move(trials), "1", "rows of /intervals/trials", {session});
+    b.add_i64(g + "spike_inversions_sorted", {n}, std::move(inversions), "1",
+              "places where a unit's stored spike time is smaller than the one before it; the "
+              "units were sorted on read (data.strict = true refuses such a file)",
+              {session});
     return b;
 }
 

@@ -107,6 +107,8 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
     try {
         const std::string job = jobs::render_job(spec, jobs::RenderScope::Results);
         auto inventory = jobs::check_inventory(spec);
+        for (const auto& w : inventory.warnings)
+            std::cerr << "neuropop run: " << w << "\n";
         for (auto& p : inventory.problems)
             s.problems.push_back(std::move(p));
         auto output_problems = check_outputs(folder.outputs(), job_inputs(spec, inventory.sessions),
@@ -154,6 +156,8 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
         // Summaries need every session: a shard leaves them to `neuropop merge`.
         if (spec.run.shards > 0) plan_spec.run.summaries = false;
         plan = jobs::make_plan(plan_spec, std::move(inventory.sessions));
+        for (const auto& w : plan->warnings)
+            std::cerr << "neuropop run: " << w << "\n";
         // Before the work folder exists: a job refused here leaves nothing behind.
         s.problems = plan->problems;
         for (auto& p : jobs::check_item_sizes(spec, *plan))

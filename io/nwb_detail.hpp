@@ -44,15 +44,17 @@ std::string unreadable_column_reason(const h5::Group& table, const h5::Dataset& 
 // /intervals/trials (or any TimeIntervals group with id, start_time, stop_time).
 TrialsTable read_trials(const h5::Group& trials, const std::string& file);
 
-// One unit's spike times are finite and (unless allow_unsorted) non-decreasing; returns whether
-// they are sorted. `offset` is the position of t[0] in spike_times, used only for messages.
-bool check_unit_spikes(std::span<const double> t, std::uint64_t offset, std::size_t row,
-                       std::int64_t id, const std::string& path, const std::string& file,
-                       bool allow_unsorted = false);
+// One unit's spike times are finite and (unless allow_unsorted) non-decreasing; returns the
+// number of inversions (positions i with t[i] < t[i-1]; 0 when sorted). `offset` is the position
+// of t[0] in spike_times, used only for messages.
+std::size_t check_unit_spikes(std::span<const double> t, std::uint64_t offset, std::size_t row,
+                              std::int64_t id, const std::string& path, const std::string& file,
+                              bool allow_unsorted = false);
 
 struct SpikeScan {
     double first = 0.0, last = 0.0;    // min and max over all spikes; 0 when there are none
     std::vector<std::size_t> unsorted; // unit rows whose times decrease (only if allowed)
+    std::uint64_t inversions = 0;      // adjacent decreases within units (only if allowed)
 };
 
 // Streams spike_times in blocks of `block` values and applies check_unit_spikes to every unit,

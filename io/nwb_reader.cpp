@@ -253,6 +253,7 @@ NwbReader::NwbReader(const std::string& filename, const ReadOptions& options) : 
             info_.first_spike = scan.first;
             info_.last_spike = scan.last;
             info_.unsorted_units = std::move(scan.unsorted);
+            info_.spike_inversions = scan.inversions;
         } else {
             bool any = false;
             for (std::size_t u = 0; u < info_.spike_end.size(); ++u) {
@@ -288,8 +289,8 @@ kernels::SpikeTrains NwbReader::read_spikes(std::span<const std::size_t> unit_ro
             std::uint64_t start = row == 0 ? 0 : info_.spike_end[row - 1];
             std::uint64_t count = info_.spike_end[row] - start;
             auto t = times.read_range<double>(start, count);
-            if (!detail::check_unit_spikes(t, start, row, info_.unit_ids[row], times.path(),
-                                           info_.file, options_.sort_unsorted_spikes))
+            if (detail::check_unit_spikes(t, start, row, info_.unit_ids[row], times.path(),
+                                          info_.file, options_.sort_unsorted_spikes) != 0)
                 std::sort(t.begin(), t.end());
             out.times.insert(out.times.end(), t.begin(), t.end());
             out.offsets.push_back(out.times.size());

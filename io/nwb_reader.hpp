@@ -50,9 +50,11 @@ struct SessionInfo {
     std::vector<std::uint64_t> spike_end; // spike_times_index: end offset of each unit
     std::uint64_t n_spikes = 0;
     double first_spike = 0.0, last_spike = 0.0; // seconds; 0 when no spikes
-    // Unit rows whose stored spike times decrease somewhere. Only filled by the open-time scan
-    // when ReadOptions::sort_unsorted_spikes is set (otherwise such a file is refused).
+    // Unit rows whose stored spike times decrease somewhere, and how many adjacent decreases
+    // (inversions) they hold in all. Only filled by the open-time scan, and only when
+    // ReadOptions::sort_unsorted_spikes is set (otherwise such a file is refused).
     std::vector<std::size_t> unsorted_units;
+    std::uint64_t spike_inversions = 0;
     std::optional<TrialsTable> trials;        // nullopt when the file has no /intervals/trials
     std::vector<std::string> regions() const; // distinct regions, sorted
     std::vector<std::size_t> units_in(const std::string& region) const; // unit rows, ascending
@@ -67,11 +69,12 @@ struct ReadOptions {
     // each unit's first and last value (2 one-value reads per unit) and assume sorted units.
     bool scan_spikes = true;
     std::size_t spike_scan_block = std::size_t{1} << 20;
-    // false (default, docs/DESIGN.md's rule): spike times that decrease within a unit are an
-    // InputError. true: they are accepted, listed in SessionInfo::unsorted_units by the scan, and
-    // read_spikes returns every unit sorted. Real files need this: the two DANDI sessions in
-    // data/nwb-small-real store their unit's spikes out of order (21 and 20 decreases).
-    bool sort_unsorted_spikes = false;
+    // true (default): spike times that decrease within a unit are accepted, counted by the scan
+    // (SessionInfo::unsorted_units, spike_inversions), and read_spikes returns every unit sorted.
+    // Sorting loses nothing, every analysis needs it, and real files need it: the two DANDI
+    // sessions in data/nwb-small-real store their units' spikes out of order (21 and 20
+    // inversions). false (`inspect --strict`, data.strict = true): such a file is an InputError.
+    bool sort_unsorted_spikes = true;
 };
 
 class NwbReader {

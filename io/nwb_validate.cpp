@@ -123,10 +123,10 @@ namespace {
 
 } // namespace
 
-bool check_unit_spikes(std::span<const double> t, std::uint64_t offset, std::size_t row,
-                       std::int64_t id, const std::string& path, const std::string& file,
-                       bool allow_unsorted) {
-    bool sorted = true;
+std::size_t check_unit_spikes(std::span<const double> t, std::uint64_t offset, std::size_t row,
+                              std::int64_t id, const std::string& path, const std::string& file,
+                              bool allow_unsorted) {
+    std::size_t inversions = 0;
     for (std::size_t i = 0; i < t.size(); ++i) {
         if (!std::isfinite(t[i]))
             fail(file, path,
@@ -135,10 +135,10 @@ bool check_unit_spikes(std::span<const double> t, std::uint64_t offset, std::siz
                      std::to_string(id) + ")");
         if (i > 0 && t[i] < t[i - 1]) {
             if (!allow_unsorted) fail_unsorted(file, path, row, id, offset + i, t[i], t[i - 1]);
-            sorted = false;
+            ++inversions;
         }
     }
-    return sorted;
+    return inversions;
 }
 
 SpikeScan scan_spike_times(const h5::Dataset& spike_times, std::span<const std::uint64_t> end,
@@ -166,14 +166,18 @@ SpikeScan scan_spike_times(const h5::Dataset& spike_times, std::span<const std::
                 ++unit;
             std::uint64_t stop = std::min<std::uint64_t>(end[unit], pos + count) - pos;
             std::span<const double> part(buf.data() + i, static_cast<std::size_t>(stop - i));
-            if (!check_unit_spikes(part, pos + i, unit, ids[unit], spike_times.path(), file,
-                                   allow_unsorted))
+            if (const auto inversions = check_unit_spikes(part, pos + i, unit, ids[unit],
+                                                          spike_times.path(), file, allow_unsorted);
+                inversions != 0) {
+                out.inversions += inversions;
                 mark_unsorted(unit);
+            }
             std::uint64_t unit_start = unit == 0 ? 0 : end[unit - 1];
             if (i == 0 && pos > unit_start && part.front() < carry) {
                 if (!allow_unsorted)
                     fail_unsorted(file, spike_times.path(), unit, ids[unit], pos, part.front(),
                                   carry);
+                ++out.inversions;
                 mark_unsorted(unit);
             }
             for (double v : part) {

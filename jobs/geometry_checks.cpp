@@ -6,6 +6,7 @@
 #include "io/errors.hpp"
 #include "jobs/geometry_sets.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 
 namespace neuropop::jobs::geometry {
 
@@ -64,10 +65,8 @@ void InventoryCheck::session(const std::string& shown, const io::SessionInfo& in
     const auto* event = table.find(spec_.align.event);
     if (missing || event == nullptr || event->is_string) return; // reported elsewhere
 
-    // The trials the bin item keeps: those with a finite alignment time.
-    std::vector<std::size_t> kept;
-    for (std::size_t r = 0; r < table.rows(); ++r)
-        if (std::isfinite(event->numbers.at(r))) kept.push_back(r);
+    // The trials the bin item keeps: those trials.where passes with a finite alignment time.
+    const std::vector<std::size_t> kept = binned_rows(spec_, table);
     if (kept.empty()) return;
     const auto label = [&](const std::string& column, std::size_t t) {
         return value_label(*table.find(column), kept[t]);

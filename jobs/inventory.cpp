@@ -12,6 +12,7 @@
 #include "jobs/decode_targets.hpp"
 #include "jobs/geometry_checks.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 
 namespace neuropop::jobs {
 
@@ -58,10 +59,11 @@ void check_decode_targets(const JobSpec& spec, const std::string& file,
     if (!spec.decode.enabled) return;
     const auto* event = trials.find(spec.align.event);
     std::vector<std::size_t> rows;
-    for (std::size_t r = 0; r < trials.rows(); ++r)
-        if (event == nullptr || event->is_string || r >= event->numbers.size() ||
-            std::isfinite(event->numbers[r]))
+    if (event == nullptr || event->is_string) // reported by check_trials
+        for (std::size_t r = 0; r < trials.rows(); ++r)
             rows.push_back(r);
+    else
+        rows = binned_rows(spec, trials);
     for (const auto& target : spec.decode.targets) {
         const auto* c = trials.find(target.column);
         if (c == nullptr) {
@@ -212,15 +214,22 @@ std::vector<std::string> session_keys(const std::vector<std::string>& identifier
 InventoryResult check_inventory(const JobSpec& spec) {
     InventoryResult result;
     const auto files = session_files(spec, result.problems);
-    // Metadata only: the spike times are checked by the worker that reads them for binning.
+    // One streamed pass over the spike times (bounded memory): a file with non-finite spikes is
+    // refused before any work, and the inversions within units, which the bin items sort, are
+    // counted once per file for the warning and /inventory.
     io::ReadOptions options;
-    options.scan_spikes = false;
+    options.scan_spikes = true;
+    options.sort_unsorted_spikes = !spec.data.strict;
     std::vector<io::SessionInfo> infos;
     geometry::InventoryCheck geometry_check(spec, result.problems);
     for (const auto& file : files) {
         const auto shown = display(file);
         try {
             io::NwbReader reader(file, options);
+            if (const auto n = reader.info().spike_inversions; n > 0)
+                result.warnings.push_back(shown + ": /units/spike_times: " + std::to_string(n) +
+                                          " inversions within units; sorted on read (data.strict "
+                                          "= true refuses)");
             check_trials(spec, shown, reader.info(), result.problems);
             geometry_check.session(shown, reader.info(), result.problems);
             infos.push_back(reader.info());
@@ -236,6 +245,13 @@ InventoryResult check_inventory(const JobSpec& spec) {
         opened.push_back(info.file);
     }
     const auto keys = session_keys(identifiers, opened);
+    if (!spec.trials.where.empty()) {
+        std::vector<std::pair<std::string, const io::TrialsTable*>> tables;
+        for (const auto& info : infos)
+            if (info.trials && info.trials->rows() > 0)
+                tables.emplace_back(display(info.file), &*info.trials);
+        check_trial_filter(spec, tables, result.problems);
+    }
     for (std::size_t i = 0; i < infos.size(); ++i) {
         SessionEntry entry;
         entry.key = keys[i];

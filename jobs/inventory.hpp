@@ -16,9 +16,14 @@ namespace neuropop::jobs {
 struct InventoryResult {
     std::vector<SessionEntry> sessions; // ordered by key; meaningful only without problems
     std::vector<std::string> problems;  // one line each: file, HDF5 path, what was wrong
+    // One line per file whose data was repaired on read ("file: /units/spike_times: N
+    // inversions within units; ..."), for the caller to print once.
+    std::vector<std::string> warnings;
 };
 
-// Expands data.sessions, opens each file with io::NwbReader (metadata only) and checks it:
+// Expands data.sessions, opens each file with io::NwbReader (metadata, plus one bounded scan of
+// the spike times that counts the inversions within units, or refuses them under data.strict)
+// and checks it:
 // - the file has /intervals/trials with at least one row (jobs align to a trials column);
 // - align.event is a numeric trials column with at least one finite time;
 // - every conditions.columns entry is a trials column;

@@ -9,6 +9,7 @@
 
 #include "jobs/geometry_sets.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 #include "jobs/windows.hpp"
 #include "kernels/binning.hpp"
 
@@ -47,8 +48,7 @@ Shape population_shape(const JobSpec& spec, const io::SessionInfo& info,
     const auto* event = info.trials->find(spec.align.event);
     if (event == nullptr || event->is_string) return s;
     std::map<std::vector<std::string>, int> labels;
-    for (std::size_t row = 0; row < event->numbers.size(); ++row) {
-        if (!std::isfinite(event->numbers[row])) continue;
+    for (const auto row : binned_rows(spec, *info.trials)) {
         s.trials += 1;
         std::vector<std::string> label;
         for (const auto& name : spec.conditions.columns)

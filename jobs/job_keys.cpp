@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "jobs/text_values.hpp"
+#include "jobs/trial_filter.hpp"
 
 namespace neuropop::jobs::detail {
 
@@ -152,6 +153,12 @@ std::vector<KeySpec> make_keys() {
         "data.min_units", "session-regions with fewer units are skipped (and listed as skipped)", 1,
         max_count, [](const JobSpec& s) { return s.data.min_units; },
         [](JobSpec& s, std::uint64_t v) { s.data.min_units = static_cast<std::size_t>(v); }));
+    k.push_back(bool_key(
+        "data.strict",
+        "refuse a session whose spike times decrease within a unit; false: count the inversions, "
+        "warn once per file and sort on read (sorting loses nothing)",
+        [](const JobSpec& s) { return s.data.strict; },
+        [](JobSpec& s, bool v) { s.data.strict = v; }));
     // [align]
     k.push_back({"align.event",
                  "a numeric column of /intervals/trials holding times in seconds (e.g. "
@@ -176,6 +183,20 @@ std::vector<KeySpec> make_keys() {
         "align.bin_width", "width of each time bin", "seconds > 0", true,
         [](const JobSpec& s) { return s.align.bin_width; },
         [](JobSpec& s, double v) { s.align.bin_width = v; }));
+    // [trials]
+    k.push_back({"trials.where",
+                 "conditions on /intervals/trials columns joined by 'and': COL in (a, b), COL "
+                 "not in (a, b), COL == v, COL != v, COL < x, <=, >, >= (numeric columns); "
+                 "values bare or 'quoted'; empty: every trial",
+                 "which trials are binned (the others are not binned, and counted as "
+                 "filtered_out)",
+                 [](const JobSpec& s) { return s.trials.where; },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     std::string why;
+                     if (!parse_trial_filter(t, why)) return why;
+                     s.trials.where = text::trim(t);
+                     return std::string();
+                 }});
     // [conditions]
     k.push_back({"conditions.columns",
                  "comma-separated /intervals/trials columns (numeric or string); their joint "
@@ -562,6 +583,7 @@ const std::vector<SectionSpec>& job_sections() {
     static const std::vector<SectionSpec> sections = {
         {"data", "which sessions and populations"},
         {"align", "trial alignment and binning"},
+        {"trials", "which trials are binned"},
         {"conditions", "what defines a condition"},
         {"output", "where results go"},
         {"run", "execution"},

@@ -20,6 +20,9 @@ struct DataSection {
     std::vector<std::string> sessions; // files, folders or globs (relative to the job file)
     std::vector<std::string> regions;  // empty: every region
     std::size_t min_units = 1;         // session-regions with fewer units are skipped (listed)
+    // false: spike times stored out of order within a unit (as DANDI files hold them) are
+    // counted, warned about once per file and sorted on read; true: such a file is refused.
+    bool strict = false;
 };
 
 struct AlignSection {
@@ -27,6 +30,12 @@ struct AlignSection {
     double start = -0.5;              // window [start, stop) around the event, seconds
     double stop = 0.5;
     double bin_width = 0.05;
+};
+
+struct TrialsSection {
+    // Conditions on trials columns a trial must meet to be binned, e.g. "stimulus_position in
+    // (upper, lower) and contrast >= 0.25" (grammar: jobs/trial_filter.hpp); empty: every trial.
+    std::string where;
 };
 
 struct ConditionsSection {
@@ -157,6 +166,7 @@ struct JobSpec {
     std::string job_text; // full effective job (INI text after flags), stored in the results
     DataSection data;
     AlignSection align;
+    TrialsSection trials;
     ConditionsSection conditions;
     OutputSection output;
     RunSection run;

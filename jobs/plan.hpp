@@ -57,6 +57,9 @@ struct Plan {
     // Problems of the job against the data that only planning sees (e.g. a pseudo-population
     // drawing fewer trials per label than decode.folds): `neuropop run` refuses such a plan.
     std::vector<std::string> problems;
+    // Settings the data made the plan adapt, one line each (e.g. a cvPCA fit range clipped to
+    // a small population): printed once by rank 0, and recorded by the items concerned.
+    std::vector<std::string> warnings;
 };
 
 } // namespace neuropop::jobs

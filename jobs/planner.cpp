@@ -8,8 +8,10 @@
 #include "jobs/inventory.hpp"
 #include "jobs/shard.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 #include "jobs/windows.hpp"
 #include "kernels/binning.hpp"
+#include "kernels/cvpca.hpp"
 
 namespace neuropop::jobs {
 
@@ -17,8 +19,8 @@ using detail::Population;
 
 namespace {
 
-// The trials a population will hold: those whose alignment time is finite (the bin item drops
-// the others), and how they fall into the job's conditions.
+// The trials a population will hold: those trials.where passes whose alignment time is finite
+// (the bin item drops the others), and how they fall into the job's conditions.
 struct TrialShape {
     double trials = 0;          // aligned trials
     double conditions = 1;      // distinct condition labels among them (at least 1, for costs)
@@ -32,8 +34,7 @@ TrialShape trial_shape(const JobSpec& spec, const io::SessionInfo& info) {
     const auto* event = info.trials->find(spec.align.event);
     if (event == nullptr || event->is_string) return shape;
     std::map<std::vector<std::string>, std::size_t> per_condition;
-    for (std::size_t row = 0; row < info.trials->rows(); ++row) {
-        if (row >= event->numbers.size() || !std::isfinite(event->numbers[row])) continue;
+    for (const auto row : binned_rows(spec, *info.trials)) {
         std::vector<std::string> label;
         for (const auto& name : spec.conditions.columns) {
             const auto* c = info.trials->find(name);
@@ -138,6 +139,25 @@ std::string cvpca_shortfall(const Population& p, std::size_t bins) {
     return {};
 }
 
+// The cvPCA item fits the power law over kernels::cvpca_fit_range of its stimuli (the
+// conditions with 2 aligned trials x bins) and units; when the data move fit_first, say so once.
+void cvpca_fit_warning(const JobSpec& spec, const Population& p, std::size_t bins,
+                       const std::string& key, std::vector<std::string>& warnings) {
+    const auto stimuli = p.splittable_conditions * bins;
+    const auto units = static_cast<std::size_t>(p.units);
+    const auto range =
+        kernels::cvpca_fit_range(spec.cvpca.fit_first, spec.cvpca.fit_last, stimuli, units);
+    if (!range.first_clipped) return;
+    warnings.push_back(key + "/" + p.region + ": cvpca: cvpca.fit_first = " +
+                       std::to_string(spec.cvpca.fit_first) + " leaves fewer than 2 components (" +
+                       std::to_string(units) + " units, " + std::to_string(stimuli) +
+                       " stimuli: the spectrum is fitted up to k = " + std::to_string(range.last) +
+                       "); power law fitted over k = " + std::to_string(range.first) + ".." +
+                       std::to_string(range.last) +
+                       " (recorded as the cvpca group's fit_first, "
+                       "fit_last)");
+}
+
 } // namespace
 
 Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
@@ -203,9 +223,11 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
                 skip("pca: " + why);
         }
         if (spec.cvpca.enabled) {
-            if (const auto why = cvpca_shortfall(p, window.bins()); why.empty())
+            if (const auto why = cvpca_shortfall(p, window.bins()); why.empty()) {
                 add(Stage::Analyse, "cvpca", p, {p.bin_item}, cost.cvpca(p));
-            else
+                cvpca_fit_warning(spec, p, window.bins(), plan.sessions[p.session].key,
+                                  plan.warnings);
+            } else
                 skip("cvpca: " + why);
         }
         if (spec.fa.enabled) {

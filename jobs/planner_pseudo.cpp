@@ -13,6 +13,7 @@
 #include "jobs/planner_detail.hpp"
 #include "jobs/pseudo_labels.hpp"
 #include "jobs/text_values.hpp"
+#include "jobs/trial_selection.hpp"
 
 namespace neuropop::jobs::detail {
 
@@ -23,11 +24,7 @@ std::vector<std::string> session_labels(const JobSpec& spec, const PseudoTarget&
                                         const io::SessionInfo& info) {
     if (!info.trials) return {};
     const auto& trials = *info.trials;
-    const auto* event = trials.find(spec.align.event);
-    std::vector<std::size_t> rows;
-    for (std::size_t r = 0; r < trials.rows(); ++r)
-        if (event != nullptr && !event->is_string && std::isfinite(event->numbers.at(r)))
-            rows.push_back(r);
+    const std::vector<std::size_t> rows = binned_rows(spec, trials);
     std::vector<std::vector<std::string>> columns;
     for (const auto& name : t.columns) {
         const auto* c = trials.find(name);

@@ -124,14 +124,26 @@ CvPcaResult cvpca(const Eigen::Ref<const Eigen::MatrixXd>& r1,
 
     CvPcaResult out;
     out.spectrum = total / static_cast<double>(swap_masks.cols());
-    out.fit_first = std::max<std::size_t>(fit_first, 1);
-    std::size_t last = fit_last;
-    last = std::min<std::size_t>(last, static_cast<std::size_t>(s - 1));
-    last = std::min<std::size_t>(last, n >= 2 ? static_cast<std::size_t>(n - 2) : 0);
-    last = std::min<std::size_t>(last, static_cast<std::size_t>(length));
-    out.fit_last = last;
-    out.alpha = power_law_alpha(out.spectrum, fit_first, last);
+    const auto range = cvpca_fit_range(fit_first, fit_last, static_cast<std::size_t>(s),
+                                       static_cast<std::size_t>(n));
+    out.fit_first = range.first;
+    out.fit_last = range.last;
+    out.fit_first_clipped = range.first_clipped;
+    out.alpha = power_law_alpha(out.spectrum, range.first, range.last);
     return out;
+}
+
+CvPcaFitRange cvpca_fit_range(std::size_t fit_first, std::size_t fit_last, std::size_t stimuli,
+                              std::size_t units) {
+    CvPcaFitRange r{std::max<std::size_t>(fit_first, 1), fit_last, false};
+    r.last = std::min(r.last, stimuli >= 1 ? stimuli - 1 : 0);
+    r.last = std::min(r.last, units >= 2 ? units - 2 : 0);
+    r.last = std::min(r.last, std::min(stimuli, units));
+    if (r.last < r.first + 1 && r.last >= 2 && r.first > 1) {
+        r.first = 1;
+        r.first_clipped = true;
+    }
+    return r;
 }
 
 CvPcaResult cvpca(const Eigen::Ref<const Eigen::MatrixXd>& r1,

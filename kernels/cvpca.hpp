@@ -18,7 +18,8 @@
 //
 // Power-law exponent α: weighted least squares of log(ss_k / Σss) on log k with weights 1/k
 // over the 1-based range k = fit_first … fit_last, α = −slope (MATLAB get_powerlaw). fit_last is
-// clipped to min(fit_last, #units − 2, #stimuli − 1, spectrum length). Entries with ss_k <= 0
+// clipped to min(fit_last, #units − 2, #stimuli − 1, spectrum length), and fit_first to 1 when
+// the range would otherwise hold fewer than 2 components (cvpca_fit_range). Entries with ss_k <= 0
 // are left out of the fit (their log is undefined; MATLAB takes log|ss|). α is NaN when fewer
 // than two points remain.
 
@@ -34,7 +35,8 @@ struct CvPcaResult {
     Eigen::VectorXd spectrum; // ss_k averaged over shuffles, k = 1 … min(#stimuli, #units)
     double alpha;             // power-law exponent; NaN when the fit range is empty
     std::size_t fit_first,
-        fit_last; // 1-based k range used (after clipping); fit_last < fit_first when empty
+        fit_last; // 1-based k range used (cvpca_fit_range); fit_last < fit_first when empty
+    bool fit_first_clipped = false; // the requested fit_first left fewer than 2 components
 };
 
 // Swap masks: column s says which stimuli are swapped in shuffle s (stimuli × shuffles). Draws
@@ -53,6 +55,17 @@ CvPcaResult cvpca(const Eigen::Ref<const Eigen::MatrixXd>& r1,
 CvPcaResult cvpca(const Eigen::Ref<const Eigen::MatrixXd>& r1,
                   const Eigen::Ref<const Eigen::MatrixXd>& r2, std::size_t shuffles,
                   CounterRng& rng, std::size_t fit_first = 11, std::size_t fit_last = 500);
+
+// The 1-based k range the power law is fitted over: fit_last clipped to min(fit_last,
+// stimuli - 1, units - 2, min(stimuli, units)); when that leaves fewer than 2 components from
+// fit_first on but at least 2 from k = 1, the fit starts at k = 1 (first_clipped). Stringer's
+// fit_first = 11 would otherwise leave nothing to fit, and alpha NaN, for 13 or fewer units.
+struct CvPcaFitRange {
+    std::size_t first, last; // last < first + 1: fewer than 2 components (alpha NaN)
+    bool first_clipped;
+};
+CvPcaFitRange cvpca_fit_range(std::size_t fit_first, std::size_t fit_last, std::size_t stimuli,
+                              std::size_t units);
 
 // The weighted least-squares exponent alone, over the 1-based range [first, last] of `spectrum`
 // (last is clipped to the spectrum's length; non-positive entries are skipped).

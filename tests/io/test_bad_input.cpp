@@ -129,6 +129,9 @@ struct Case {
     std::string rule_part;     // expected part of the rule
     bool only_on_read = false; // a spike-value rule: also check read_spikes with the scan off
     std::size_t unit_row = 0;  // the unit whose read_spikes must fail
+    // A rule only kept on request (ReadOptions::sort_unsorted_spikes = false, inspect --strict):
+    // by default such a file is read, counted and sorted.
+    bool strict_only = false;
 };
 
 std::function<void(const fs::path&)> mini(std::function<void(MiniNwb&)> change) {
@@ -195,7 +198,8 @@ std::vector<Case> cases() {
          2},
         {"unsorted spikes within a unit", mini([](MiniNwb& m) { m.spike_times[7] = 2.0; }),
          "/units/spike_times",
-         "spike times not sorted within unit row 2 (id 12): position 7 has 2 after 2.1", true, 2},
+         "spike times not sorted within unit row 2 (id 12): position 7 has 2 after 2.1", true, 2,
+         true},
         {"spike_times as strings", mini([](MiniNwb& m) { m.spike_times_as_strings = true; }),
          "/units/spike_times", "wrong dtype vlen utf-8 string, expected a floating-point type"},
         {"spike_times 2-D", mini([](MiniNwb& m) { m.spike_times_2d = true; }), "/units/spike_times",
@@ -257,8 +261,10 @@ std::vector<Case> cases() {
 void check_case(const Case& c, const fs::path& file) {
     INFO("variant: " << c.name);
     std::string message;
+    ReadOptions options;
+    options.sort_unsorted_spikes = !c.strict_only;
     try {
-        NwbReader r(file.string());
+        NwbReader r(file.string(), options);
         FAIL("accepted: " << c.name);
     } catch (const InputError& e) {
         CHECK(e.file() == file.string());
@@ -267,7 +273,7 @@ void check_case(const Case& c, const fs::path& file) {
         message = e.what();
     }
     if (c.only_on_read) {
-        ReadOptions no_scan;
+        ReadOptions no_scan = options;
         no_scan.scan_spikes = false;
         NwbReader r(file.string(), no_scan);
         std::size_t rows[] = {c.unit_row};
@@ -279,8 +285,9 @@ void check_case(const Case& c, const fs::path& file) {
             CHECK_THAT(e.rule(), Catch::Contains(c.rule_part));
         }
     }
-    auto run = test::run_command(test::shell_quote(test::binary().string()) + " inspect " +
-                                 test::shell_quote(file.string()));
+    auto run =
+        test::run_command(test::shell_quote(test::binary().string()) + " inspect " +
+                          (c.strict_only ? "--strict " : "") + test::shell_quote(file.string()));
     CHECK(run.exit_code == 2);
     CHECK(run.err == "neuropop inspect: " + message + "\n"); // one line: file, path, rule
     CHECK(run.err.find(file.filename().string()) != std::string::npos);
@@ -325,7 +332,7 @@ TEST_CASE("malformed NWB files written by the test are refused with file, path a
     CHECK(n >= 10);
 }
 
-TEST_CASE("an unsorted unit is caught across a scan block edge and read sorted on request",
+TEST_CASE("an unsorted unit is caught across a scan block edge: refused when strict, else sorted",
           "[nwb][bad-input]") {
     test::TempDir dir("bad-input-block");
     fs::path file = dir / "edge.nwb";
@@ -338,6 +345,7 @@ TEST_CASE("an unsorted unit is caught across a scan block edge and read sorted o
         INFO("block " << block);
         ReadOptions o;
         o.spike_scan_block = block;
+        o.sort_unsorted_spikes = false;
         try {
             NwbReader r(file.string(), o);
             FAIL("accepted");
@@ -349,6 +357,7 @@ TEST_CASE("an unsorted unit is caught across a scan block edge and read sorted o
         o.sort_unsorted_spikes = true;
         NwbReader r(file.string(), o);
         CHECK(r.info().unsorted_units == std::vector<std::size_t>{2});
+        CHECK(r.info().spike_inversions == 1);
         std::size_t rows[] = {2};
         auto s = r.read_spikes(rows);
         CHECK(std::vector<double>(s.times.begin(), s.times.end()) ==

@@ -316,24 +316,27 @@ TEST_CASE("unit_column refuses ragged, reference and absent columns", "[nwb][ref
 }
 
 TEST_CASE("DANDI NWB 2.0.2 files: int32 index, fixed-length colnames, NaN stop_time, unsorted "
-          "spikes refused by default and sorted on request",
+          "spikes sorted by default and refused when strict",
           "[nwb][real]") {
     struct Expect {
         std::string name, subject, quality, cell_type;
         std::size_t spikes, trials;
+        std::uint64_t inversions;
     };
     // data/nwb-small-real/README.md
     const std::vector<Expect> files = {
-        {"sub-anm369963_ses-20170228.nwb", "anm369963", "Excellent", "PTlower", 1679, 178},
-        {"sub-anm372793_ses-20170508.nwb", "anm372793", "Good", "PTupper", 2434, 340},
+        {"sub-anm369963_ses-20170228.nwb", "anm369963", "Excellent", "PTlower", 1679, 178, 21},
+        {"sub-anm372793_ses-20170508.nwb", "anm372793", "Good", "PTupper", 2434, 340, 20},
     };
     for (const auto& x : files) {
         std::string file = (test::repo_data() / "nwb-small-real" / x.name).string();
         INFO(file);
         // The unit's spike times are stored out of order (h5py: 21 and 20 places where a time
-        // is smaller than the one before), which docs/DESIGN.md's rule refuses.
+        // is smaller than the one before): counted and sorted by default, refused when strict.
+        ReadOptions strict_options;
+        strict_options.sort_unsorted_spikes = false;
         try {
-            NwbReader strict(file);
+            NwbReader strict(file, strict_options);
             FAIL("unsorted spikes accepted");
         } catch (const InputError& e) {
             CHECK(e.file() == file);
@@ -341,9 +344,7 @@ TEST_CASE("DANDI NWB 2.0.2 files: int32 index, fixed-length colnames, NaN stop_t
             CHECK_THAT(e.rule(), Catch::StartsWith("spike times not sorted within unit row 0 "
                                                    "(id 1001)"));
         }
-        ReadOptions lenient;
-        lenient.sort_unsorted_spikes = true;
-        NwbReader r(file, lenient);
+        NwbReader r(file);
         const auto& info = r.info();
         CHECK(info.nwb_version == "2.0.2");
         CHECK(info.subject_id == x.subject);
@@ -351,6 +352,7 @@ TEST_CASE("DANDI NWB 2.0.2 files: int32 index, fixed-length colnames, NaN stop_t
         CHECK(info.n_spikes == x.spikes);
         CHECK(info.spike_end == std::vector<std::uint64_t>{x.spikes});
         CHECK(info.unsorted_units == std::vector<std::size_t>{0});
+        CHECK(info.spike_inversions == x.inversions);
         CHECK(r.unit_column("quality").strings == std::vector<std::string>{x.quality});
         CHECK(r.unit_column("cell_type").strings == std::vector<std::string>{x.cell_type});
         // Region: the location of the unit's first electrode, as h5py reads it.
@@ -383,7 +385,7 @@ print(f["general/extracellular_ephys/electrodes/location"][row].decode())
         CHECK(std::set<std::string>(response.begin(), response.end()) ==
               std::set<std::string>{"correct", "incorrect", "early lick", "no response"});
         CHECK(t.find("is_good")->dtype == "int32");
-        check_against_h5py(file, lenient, true);
+        check_against_h5py(file, ReadOptions{}, true);
     }
 }
 

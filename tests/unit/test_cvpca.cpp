@@ -196,11 +196,22 @@ TEST_CASE("cvPCA shuffles, fit range and input checks", "[cvpca]") {
         Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(c.transpose() * c);
         CHECK(result.spectrum.isApprox(es.eigenvalues().reverse(), 1e-10));
     }
-    SECTION("the fit range is clipped; an empty range gives NaN") {
+    SECTION("the fit range is clipped to the data; an empty range gives NaN") {
         const auto result = cvpca(r1, r2, Masks::Constant(30, 2, false), 2, 500);
         CHECK(result.fit_last == 6); // N − 2 with 8 units
+        CHECK(result.fit_first == 2);
+        CHECK_FALSE(result.fit_first_clipped);
         CHECK(std::isfinite(result.alpha));
-        const auto empty = cvpca(r1, r2, Masks::Constant(30, 2, false)); // 11 > 6
+        // The default fit_first = 11 > 6 would leave nothing: the fit starts at k = 1.
+        const auto clipped = cvpca(r1, r2, Masks::Constant(30, 2, false));
+        CHECK(clipped.fit_first == 1);
+        CHECK(clipped.fit_last == 6);
+        CHECK(clipped.fit_first_clipped);
+        CHECK(std::isfinite(clipped.alpha));
+        CHECK(clipped.alpha ==
+              neuropop::kernels::power_law_alpha(clipped.spectrum, 1, 6)); // same fit
+        // 3 units: k <= 1 from anywhere, so no fit at all.
+        const auto empty = cvpca(r1.leftCols(3), r2.leftCols(3), Masks::Constant(30, 2, false));
         CHECK(std::isnan(empty.alpha));
     }
     SECTION("bad inputs") {
@@ -210,4 +221,35 @@ TEST_CASE("cvPCA shuffles, fit range and input checks", "[cvpca]") {
         CHECK_THROWS_AS(cvpca(r1, r2, 0, r), std::invalid_argument);
         CHECK_THROWS_AS(cvpca(r1, r2, Masks::Constant(29, 1, false)), std::invalid_argument);
     }
+}
+
+TEST_CASE("cvPCA fit range: fit_last clipped to the data, fit_first moved to 1 when it leaves "
+          "fewer than 2 components",
+          "[cvpca]") {
+    using neuropop::kernels::cvpca_fit_range;
+    // Large enough: Stringer's range, fit_last clipped to units - 2.
+    auto r = cvpca_fit_range(11, 500, 1000, 100);
+    CHECK(r.first == 11);
+    CHECK(r.last == 98);
+    CHECK_FALSE(r.first_clipped);
+    // 10 units: k <= 8, so k = 11.. is empty: the fit starts at 1.
+    r = cvpca_fit_range(11, 500, 420, 10);
+    CHECK(r.first == 1);
+    CHECK(r.last == 8);
+    CHECK(r.first_clipped);
+    // 13 units: k <= 11 leaves one component from 11 on; 14 units leave two.
+    CHECK(cvpca_fit_range(11, 500, 420, 13).first_clipped);
+    r = cvpca_fit_range(11, 500, 420, 14);
+    CHECK(r.first == 11);
+    CHECK(r.last == 12);
+    CHECK_FALSE(r.first_clipped);
+    // Few stimuli clip too (stimuli - 1).
+    r = cvpca_fit_range(11, 500, 6, 100);
+    CHECK(r.first == 1);
+    CHECK(r.last == 5);
+    // 3 units: k <= 1, nothing to fit from anywhere; left as requested (alpha NaN).
+    r = cvpca_fit_range(11, 500, 420, 3);
+    CHECK(r.first == 11);
+    CHECK(r.last == 1);
+    CHECK_FALSE(r.first_clipped);
 }

@@ -418,12 +418,13 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         } catch (const std::exception& e) {
             status = 1;
             error = std::string("cannot finish the results file: ") + e.what();
-            if (auto why = short_of_space(folder.partial(), 1u << 20)) {
-                status = exit_no_space;
-                error = "cannot finish " + partial + ": " + *why +
-                        "; the finished items are kept in " + folder.dir().string() +
-                        ": free space, then run again with --resume";
-            }
+            // A results file HDF5 could not close on a full disk stays half-open inside the
+            // library, whose clean-up at exit then crashes: end every rank now, without it.
+            if (auto why = short_of_space(folder.partial(), 1u << 20))
+                abort_all("neuropop run: cannot finish " + partial + ": " + *why +
+                              "; the finished items are kept in " + folder.dir().string() +
+                              ": free space, then run again with --resume",
+                          exit_no_space);
         }
         Packer p;
         p.put(status).put(error).put<std::uint64_t>(failed);

@@ -194,13 +194,16 @@ std::uint64_t max_item_mb(const JobSpec& spec) {
     return spec.run.max_item_mb != 0 ? spec.run.max_item_mb : default_max_item_mb();
 }
 
-std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan) {
-    const auto limit_mb = max_item_mb(spec);
-    const double limit = static_cast<double>(limit_mb) * mib;
+namespace {
+
+// Calls f(index, item, estimate) for every item the estimate covers (not summaries or
+// pseudo-populations), computing each population's shape once.
+template <typename F>
+void each_estimate(const JobSpec& spec, const Plan& plan, const F& f) {
     const Estimator estimator(spec);
     std::map<std::pair<std::size_t, std::string>, Shape> shapes;
-    std::map<std::string, Worst> worst; // by analysis, in name order
-    for (const auto& w : plan.items) {
+    for (std::size_t i = 0; i < plan.items.size(); ++i) {
+        const auto& w = plan.items[i];
         if (w.stage == Stage::Summarise || w.region.empty()) continue;
         if (w.analysis.rfind("pseudo", 0) == 0) continue;
         const auto key = std::make_pair(w.session, w.region);
@@ -210,7 +213,17 @@ std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan)
                      .emplace(key,
                               population_shape(spec, plan.sessions.at(w.session).info, w.region))
                      .first;
-        auto e = estimator.item(w, it->second);
+        f(i, w, estimator.item(w, it->second));
+    }
+}
+
+} // namespace
+
+std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan) {
+    const auto limit_mb = max_item_mb(spec);
+    const double limit = static_cast<double>(limit_mb) * mib;
+    std::map<std::string, Worst> worst; // by analysis, in name order
+    each_estimate(spec, plan, [&](std::size_t, const WorkItem& w, Estimate e) {
         auto& x = worst[w.analysis];
         ++x.total;
         if (e.bytes > limit) ++x.over;
@@ -219,7 +232,7 @@ std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan)
             x.item = w.session_key + "/" + w.region + (w.target.empty() ? "" : "/" + w.target);
             x.estimate = std::move(e);
         }
-    }
+    });
     std::vector<std::string> problems;
     const kernels::BinWindow window{spec.align.start, spec.align.stop, spec.align.bin_width};
     for (const auto& [analysis, x] : worst) {
@@ -241,22 +254,9 @@ std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan)
 }
 
 std::vector<double> item_bytes(const JobSpec& spec, const Plan& plan) {
-    const Estimator estimator(spec);
-    std::map<std::pair<std::size_t, std::string>, Shape> shapes;
     std::vector<double> bytes(plan.items.size(), 0.0);
-    for (std::size_t i = 0; i < plan.items.size(); ++i) {
-        const auto& w = plan.items[i];
-        if (w.stage == Stage::Summarise || w.region.empty()) continue;
-        if (w.analysis.rfind("pseudo", 0) == 0) continue;
-        const auto key = std::make_pair(w.session, w.region);
-        auto it = shapes.find(key);
-        if (it == shapes.end())
-            it = shapes
-                     .emplace(key,
-                              population_shape(spec, plan.sessions.at(w.session).info, w.region))
-                     .first;
-        bytes[i] = estimator.item(w, it->second).bytes;
-    }
+    each_estimate(spec, plan,
+                  [&](std::size_t i, const WorkItem&, const Estimate& e) { bytes[i] = e.bytes; });
     return bytes;
 }
 

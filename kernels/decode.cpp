@@ -11,6 +11,7 @@
 #include "kernels/folds.hpp"
 #include "kernels/lda.hpp"
 #include "kernels/logistic.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/ridge.hpp"
 #include "kernels/rng.hpp"
 
@@ -112,16 +113,6 @@ int count_correct(std::span<const int> predicted, std::span<const int> truth) {
     for (std::size_t i = 0; i < predicted.size(); ++i)
         correct += predicted[i] == truth[i] ? 1 : 0;
     return correct;
-}
-
-// Runs body(task) for every task in [0, n) on the TBB pool; one fit per task.
-template <typename Body>
-void for_each_task(std::size_t n, const Body& body) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                          for (std::size_t t = range.begin(); t != range.end(); ++t)
-                              body(t);
-                      });
 }
 
 } // namespace

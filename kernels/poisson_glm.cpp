@@ -13,6 +13,7 @@
 #include <tbb/parallel_for.h>
 
 #include "kernels/folds.hpp"
+#include "kernels/parallel.hpp"
 #include "kernels/raised_cosine.hpp"
 
 namespace neuropop::kernels {
@@ -143,15 +144,6 @@ double poisson_log_likelihood(const Eigen::Ref<const MatrixXd>& design,
 }
 
 namespace {
-
-template <typename Body>
-void for_each_task(std::size_t n, const Body& body) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                          for (std::size_t t = range.begin(); t != range.end(); ++t)
-                              body(t);
-                      });
-}
 
 MatrixXd rows_of(const MatrixXd& m, const std::vector<Index>& rows) {
     MatrixXd out(static_cast<Index>(rows.size()), m.cols());

@@ -13,6 +13,7 @@
 #include <tbb/parallel_for.h>
 
 #include "kernels/folds.hpp"
+#include "kernels/parallel.hpp"
 
 namespace neuropop::kernels {
 
@@ -93,15 +94,6 @@ CvCurve summarise(MatrixXd fold_performance) {
     curve.peak_performance = curve.mean_performance.maxCoeff();
     curve.fold_performance = std::move(fold_performance);
     return curve;
-}
-
-template <typename Body>
-void for_each_task(std::size_t n, const Body& body) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                          for (std::size_t t = range.begin(); t != range.end(); ++t)
-                              body(t);
-                      });
 }
 
 // Largest rank every training fold supports.

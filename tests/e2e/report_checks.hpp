@@ -27,11 +27,6 @@ inline CommandResult neuropop_report(const std::vector<std::string>& args) {
     return run_command(cmd);
 }
 
-inline std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct PngSize {
     bool valid = false;
     std::uint32_t width = 0, height = 0;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "tests/support/support.hpp"
 
 namespace neuropop::test::run {
@@ -76,6 +78,16 @@ print(len(n))
 )",
                           {file.string(), group});
     return std::stoi(out);
+}
+
+// /binned and /sessions of two results files are identical (h5diff without tolerance).
+inline void require_same_results(const std::filesystem::path& a, const std::filesystem::path& b) {
+    for (const char* group : {"/binned", "/sessions"}) {
+        std::string report;
+        const int rc = h5diff(a, b, group, report);
+        INFO(group << ": " << report);
+        REQUIRE(rc == 0);
+    }
 }
 
 } // namespace neuropop::test::run

@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // Two IT sessions copied into tmp/nwb and a job over that folder with the cheap analyses only.
 struct SmallJob {
     fs::path dir, sessions, session, job;
@@ -52,7 +47,9 @@ void require_refused(const CommandResult& r, const std::string& rule) {
 
 } // namespace
 
-TEST_CASE("--force never overwrites a session file, however the output path reaches it", "[e2e]") {
+TEST_CASE(
+    "even with --force a session file is never overwritten, however the output path reaches it",
+    "[e2e]") {
     TempDir tmp("guard-session");
     SmallJob job(tmp);
     const std::string before = slurp(job.session);
@@ -79,7 +76,8 @@ TEST_CASE("--force never overwrites a session file, however the output path reac
     REQUIRE(fs::exists(job.sessions / "zhang-desimone-it-1002.nwb"));
 }
 
-TEST_CASE("--force never overwrites the job file, nor clears a folder holding the sessions",
+TEST_CASE("even with --force the job file is never overwritten, nor a folder holding the sessions "
+          "cleared",
           "[e2e]") {
     TempDir tmp("guard-job");
     SmallJob job(tmp);

@@ -83,7 +83,7 @@ TEST_CASE("report on the IT results writes every expected figure as a PNG and an
                              "dimensionality_IT_cvpca"})
         CHECK(expected.count(name) == 1);
     report::check_report(dir, expected);
-    const std::string html = report::slurp(dir / "index.html");
+    const std::string html = slurp(dir / "index.html");
     CHECK(html.find("stim_on_time") != std::string::npos); // times relative to the event
     CHECK(html.find("2 populations") != std::string::npos);
 }
@@ -184,7 +184,7 @@ TEST_CASE("report draws decoding and geometry figures and the cross-session summ
     };
     CHECK(report::expected_figures(results) == layout);
     report::check_report(dir, layout);
-    const std::string html = report::slurp(dir / "index.html");
+    const std::string html = slurp(dir / "index.html");
     for (const char* section :
          {"Dimensionality", "Decoding", "Geometry", "Summaries across sessions and animals"})
         CHECK(html.find(std::string("\">") + section + "</h2>") != std::string::npos);
@@ -214,7 +214,7 @@ TEST_CASE("report draws pseudo-population and per-animal summary figures from th
     };
     CHECK(report::expected_figures(results) == layout);
     report::check_report(dir, layout);
-    const std::string html = report::slurp(dir / "index.html");
+    const std::string html = slurp(dir / "index.html");
     CHECK(html.find("\">Pseudo-populations</h2>") != std::string::npos);
     CHECK(html.find("means over resamples") != std::string::npos);
 }

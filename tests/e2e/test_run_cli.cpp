@@ -13,20 +13,6 @@
 using namespace neuropop::test;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-fs::path with_suffix(fs::path p, const char* suffix) {
-    p += suffix;
-    return p;
-}
-
-} // namespace
-
 TEST_CASE("neuropop run --help prints the job keys", "[e2e]") {
     auto r = run::neuropop_run(0, {"--help"});
     REQUIRE(r.exit_code == 0);

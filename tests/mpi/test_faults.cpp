@@ -18,25 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path with_suffix(fs::path p, const char* suffix) {
-    p += suffix;
-    return p;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void require_same_results(const fs::path& a, const fs::path& b) {
-    for (const char* group : {"/binned", "/sessions"}) {
-        std::string report;
-        int rc = run::h5diff(a, b, group, report);
-        INFO(group << ": " << report);
-        REQUIRE(rc == 0);
-    }
-}
-
 std::vector<fs::path> item_files(const fs::path& output) {
     std::vector<fs::path> files;
     const auto items = with_suffix(output, ".partial.d") / "items";
@@ -123,13 +104,14 @@ TEST_CASE("a disk that fills up ends the run with one line and exit 4 on every r
             r = run_bounded(np, out, {"--resume"});
             INFO(r.err);
             REQUIRE(r.exit_code == 0);
-            require_same_results(reference, out);
+            run::require_same_results(reference, out);
         }
     }
 }
 
-TEST_CASE("--resume recomputes an item file that was truncated or corrupted instead of merging it",
-          "[mpi]") {
+TEST_CASE(
+    "a resumed run recomputes an item file that was truncated or corrupted instead of merging it",
+    "[mpi]") {
     TempDir tmp("faults-items");
     const auto reference = tmp / "reference.h5";
     const auto out = tmp / "killed.h5";
@@ -158,10 +140,10 @@ TEST_CASE("--resume recomputes an item file that was truncated or corrupted inst
     REQUIRE_THAT(r.err, Catch::Contains(files[3].filename().string() + ": size"));
     REQUIRE_THAT(r.err, Catch::Contains(files[7].filename().string() + ": CRC-32 differs"));
     REQUIRE_THAT(r.err, Catch::Contains("computed again"));
-    require_same_results(reference, out);
+    run::require_same_results(reference, out);
 }
 
-TEST_CASE("--resume with a changed job is refused naming every key that differs", "[mpi]") {
+TEST_CASE("resuming with a changed job is refused naming every key that differs", "[mpi]") {
     TempDir tmp("faults-changed");
     const auto out = tmp / "killed.h5";
     auto r =
@@ -243,7 +225,7 @@ TEST_CASE("kill -9 of one rank (not mpirun) ends the job without a hang and --re
     r = run::neuropop_run(2, run::it_args(out, {"--resume", "--quiet"}), "timeout 600 env");
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    require_same_results(reference, out);
+    run::require_same_results(reference, out);
 }
 
 TEST_CASE("neuropop report on a truncated results file: one line, exit 2, no traceback", "[mpi]") {

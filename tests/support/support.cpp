@@ -48,14 +48,17 @@ std::string shell_quote(const std::string& s) {
     return out + "'";
 }
 
-namespace {
 std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
+    std::ifstream in(p, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
 }
-} // namespace
+
+fs::path with_suffix(fs::path p, const char* suffix) {
+    p += suffix;
+    return p;
+}
 
 CommandResult run_command(const std::string& command_line) {
     TempDir tmp("cmd");

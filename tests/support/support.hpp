@@ -43,4 +43,9 @@ std::vector<double> parse_doubles(const std::string& text);
 
 std::string shell_quote(const std::string& s);
 
+// A file's bytes (binary); "" when it cannot be read.
+std::string slurp(const std::filesystem::path& p);
+// `p` with `suffix` appended to its last component ("out.h5" + ".partial.d").
+std::filesystem::path with_suffix(std::filesystem::path p, const char* suffix);
+
 } // namespace neuropop::test

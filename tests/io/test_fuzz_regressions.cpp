@@ -16,6 +16,9 @@
 
 #include <unistd.h>
 
+#include "io/errors.hpp"
+#include "io/h5.hpp"
+#include "io/nwb_reader.hpp"
 #include "tests/fuzz/hdf5_mutator.hpp"
 #include "tests/fuzz/job_parser_harness.hpp"
 #include "tests/fuzz/nwb_reader_harness.hpp"
@@ -152,4 +155,28 @@ TEST_CASE("fuzz harness: the job input splits into INI text and one flag per lin
     CHECK(fuzz::check_job_input(
               {"[data]\nsessions = a.nwb\n[conditions]\ncolumns = s\n", {"--force"}}) == 0);
     CHECK(fuzz::check_job_input({"[pca]\ncomponents = x\n", {}}) > 0);
+}
+
+// Found by the NWB fuzz target: a damaged dataspace made /units/id declare about 4.5e16 elements
+// in a 190 KB file, and the reader tried to allocate them. Reduced here to its cause: a dataset
+// that declares far more than the file stores is refused before any allocation.
+TEST_CASE("a dataset declaring far more elements than the file stores is refused", "[fuzz][nwb]") {
+    test::TempDir dir("fuzz-declared-size");
+    const auto file = (dir / "declared.nwb").string();
+    {
+        neuropop::h5::File f = neuropop::h5::File::create(file, true);
+        f.write_attribute("neurodata_type", std::string_view("NWBFile"));
+        f.write_attribute("nwb_version", std::string_view("2.6.0"));
+        f.write_strings("identifier", {"declared"}, true);
+        // Never written: contiguous storage stays unallocated, so the file holds 0 bytes of it.
+        f.create_group("units").create_dataset("id", H5T_NATIVE_INT64, {hsize_t{1} << 45});
+    }
+    try {
+        neuropop::io::NwbReader reader(file);
+        FAIL("the file was accepted");
+    } catch (const neuropop::io::InputError& e) {
+        CHECK(e.path() == "/units/id");
+        CHECK(e.rule().find("declares 35184372088832 elements of 8 bytes but the file stores 0 "
+                            "bytes") != std::string::npos);
+    }
 }

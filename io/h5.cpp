@@ -85,6 +85,20 @@ hsize_t space_size(hid_t space) {
     return n < 0 ? 0 : static_cast<hsize_t>(n);
 }
 
+// Declared bytes against stored bytes (see Dataset::require_stored); `call` names the API that
+// gave the stored size.
+void require_plausible(hsize_t elements, std::size_t element_bytes, hsize_t stored,
+                       const char* call, const std::string& where) {
+    constexpr double max_ratio = 1100.0;
+    constexpr double floor_bytes = 1 << 20;
+    const double declared = static_cast<double>(elements) * static_cast<double>(element_bytes);
+    if (declared <= floor_bytes || declared <= static_cast<double>(stored) * max_ratio) return;
+    throw Error(call, where,
+                "declares " + std::to_string(elements) + " elements of " +
+                    std::to_string(element_bytes) + " bytes but the file stores " +
+                    std::to_string(stored) + " bytes for them (damaged dataspace or missing data)");
+}
+
 } // namespace
 
 Error::Error(std::string call, std::string object, std::string detail)
@@ -150,6 +164,8 @@ std::vector<std::string> Attribute::read_strings() const {
     if (H5Tget_class(t.id()) != H5T_STRING)
         throw Error("H5Aread", where_, "attribute is not a string");
     Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
+    require_plausible(space_size(s.id()), H5Tget_size(t.id()), H5Aget_storage_size(h_.id()),
+                      "H5Aget_storage_size", where_);
     auto n = static_cast<std::size_t>(space_size(s.id()));
     return read_strings_of(
         t.id(), n,
@@ -164,6 +180,8 @@ std::string Attribute::read_string() const {
 
 std::vector<double> Attribute::read_doubles() const {
     Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
+    require_plausible(space_size(s.id()), sizeof(double), H5Aget_storage_size(h_.id()),
+                      "H5Aget_storage_size", where_);
     std::vector<double> out(static_cast<std::size_t>(space_size(s.id())));
     if (!out.empty()) check(H5Aread(h_.id(), H5T_NATIVE_DOUBLE, out.data()), "H5Aread", where_);
     return out;
@@ -325,6 +343,12 @@ std::string Dataset::type_description() const {
     }
 }
 
+void Dataset::require_stored() const {
+    Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
+    require_plausible(size(), H5Tget_size(t.id()), H5Dget_storage_size(id()), "H5Dget_storage_size",
+                      path_);
+}
+
 void Dataset::read_raw(hid_t mem_type, void* buffer, hid_t file_space) const {
     check(H5Dread(id(), mem_type, H5S_ALL, file_space, H5P_DEFAULT, buffer), "H5Dread", path_);
 }
@@ -345,6 +369,7 @@ std::vector<std::string> Dataset::read_strings() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
     if (H5Tget_class(t.id()) != H5T_STRING)
         throw Error("H5Dread", path_, "dataset is not a string");
+    require_stored();
     return read_strings_of(
         t.id(), static_cast<std::size_t>(size()),
         [&](hid_t mt, void* buf) {

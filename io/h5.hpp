@@ -143,6 +143,7 @@ public:
 
     template <typename T>
     std::vector<T> read() const {
+        require_stored();
         std::vector<T> out(static_cast<std::size_t>(size()));
         if (!out.empty()) read_raw(native_type<T>(), out.data(), H5S_ALL);
         return out;
@@ -150,6 +151,7 @@ public:
     // 1-D hyperslab [start, start+count).
     template <typename T>
     std::vector<T> read_range(hsize_t start, hsize_t count) const {
+        require_stored();
         std::vector<T> out(static_cast<std::size_t>(count));
         if (count > 0) read_slab_1d(native_type<T>(), out.data(), start, count);
         return out;
@@ -162,6 +164,11 @@ public:
     void write(std::span<const T> values) const {
         write_raw(native_type<T>(), values.data());
     }
+
+    // Throws Error when the dataspace declares far more bytes than the file stores for the
+    // dataset (more than 1100 x, deflate's ratio is at most about 1032:1, and over 1 MiB): a
+    // damaged dataspace, which every read would otherwise try to allocate memory for.
+    void require_stored() const;
 
     void read_raw(hid_t mem_type, void* buffer, hid_t file_space) const;
     void read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const;

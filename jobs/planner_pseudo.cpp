@@ -85,7 +85,11 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
 
     for (const auto& t : pseudo_targets(spec)) {
         std::vector<std::uint64_t> summary_needs;
-        for (const auto& [region, candidates] : by_region) {
+        // Not a structured binding: add_group captures region, which clang 14 (the fuzz build's
+        // compiler) does not allow for a binding.
+        for (const auto& entry : by_region) {
+            const std::string& region = entry.first;
+            const auto& candidates = entry.second;
             std::vector<const Population*> used;
             std::map<const Population*, const std::map<std::string, std::size_t>*> used_counts;
             std::vector<std::string> notes;

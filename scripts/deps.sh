@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake git clang-format time
+  clang libclang-rt-14-dev
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev libtbb-dev zlib1g-dev libboost-program-options-dev catch2 librandom123-dev
   python3 python3-numpy python3-scipy python3-sklearn python3-h5py python3-threadpoolctl python3-mne

@@ -25,7 +25,8 @@ const char* const about =
     "usage: neuropop plan JOB.ini [--ranks N] [--threads T] [--json] [--section.key value ...]\n\n"
     "Plans the job as `neuropop run` would (same checks, same flags) and prints, without running "
     "anything: the work items by analysis, the estimated CPU time (the planner's relative costs "
-    "times per-analysis rates measured on the 2-core development VM; see docs/DESIGN.md), the "
+    "times per-analysis rates measured on the 2-core development VM; see the README, \"Knowing "
+    "the cost before submitting\"), the "
     "wall time on N ranks of T threads, the peak memory per rank and the results file's size. "
     "--json prints the same as one JSON object (slurm/submit reads it to propose --time and "
     "--mem).\n";
@@ -179,8 +180,8 @@ int plan(const Args& args) {
               << (threads == 1 ? " thread" : " threads") << ": wall time about " << hms(wall)
               << ", peak memory per rank about " << mb(memory) << ", results file about "
               << mb(e.results_bytes) << "\n"
-              << "  (rates measured on the 2-core development VM under load: expect faster on an "
-                 "idle node)\n";
+              << "  (CPU seconds from per-analysis rates measured on the 2-core development VM; "
+                 "jobs/plan_estimate.cpp)\n";
     return exit_ok;
 }
 

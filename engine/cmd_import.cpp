@@ -130,6 +130,26 @@ int write(const Common& c, const io::ImportedSession& s) {
     return exit_ok;
 }
 
+// Parses `args` into `opts` with the folder as the one positional argument (c.dir). False when
+// --help was asked for: the options and `example` are printed and the command is done.
+bool parse_folder_args(const Args& args, const po::options_description& opts, Common& c,
+                       const char* example) {
+    po::options_description hidden;
+    hidden.add_options()("dir", po::value(&c.dir));
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("dir", 1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {
+        std::cout << opts << "\nexample:\n  " << example << "\n";
+        return false;
+    }
+    po::notify(vm);
+    return true;
+}
+
 int import_phy(const Args& args) {
     Common c;
     std::string groups = "good";
@@ -146,21 +166,10 @@ int import_phy(const Args& args) {
     opts.add_options()("groups", po::value(&groups)->default_value(groups),
                        "cluster labels to import, comma-separated (good, mua, noise, unsorted), "
                        "or 'all' (every cluster; no label table needed)");
-    po::options_description hidden;
-    hidden.add_options()("dir", po::value(&c.dir));
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("dir", 1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-        std::cout << opts
-                  << "\nexample:\n  neuropop import phy ks_out/ --trials trials.csv --out "
-                     "m1_s1.nwb --region-column brain_region --groups good,mua\n";
+    if (!parse_folder_args(args, opts, c,
+                           "neuropop import phy ks_out/ --trials trials.csv --out m1_s1.nwb "
+                           "--region-column brain_region --groups good,mua"))
         return exit_ok;
-    }
-    po::notify(vm);
     io::PhyImportOptions o;
     o.dir = c.dir;
     if (int rc = check_common(c, o.regions, o.meta, "phy"); rc >= 0) return rc;
@@ -183,20 +192,8 @@ int import_alf(const Args& args) {
         "(*.pqt), pickled object arrays, multi-column attributes other than intervals.\n\noptions",
         100, 50);
     add_common(opts, c, false);
-    po::options_description hidden;
-    hidden.add_options()("dir", po::value(&c.dir));
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("dir", 1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-        std::cout << opts
-                  << "\nexample:\n  neuropop import alf SESSION/alf/probe00 --out ibl.nwb\n";
+    if (!parse_folder_args(args, opts, c, "neuropop import alf SESSION/alf/probe00 --out ibl.nwb"))
         return exit_ok;
-    }
-    po::notify(vm);
     io::AlfImportOptions o;
     o.dir = c.dir;
     if (int rc = check_common(c, o.regions, o.meta, "alf"); rc >= 0) return rc;

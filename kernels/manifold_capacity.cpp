@@ -252,10 +252,11 @@ AnchorGeometry anchor_geometry(const Eigen::Ref<const Eigen::MatrixXd>& points,
     return out;
 }
 
-ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds,
-                                   const ManifoldCapacityOptions& options, CounterRng& rng) {
-    const auto p = static_cast<Index>(manifolds.size());
-    if (p < 2) throw std::invalid_argument("manifold capacity needs at least two manifolds");
+namespace {
+
+// The points of all manifolds together, after checking every manifold has at least one point in
+// the same N > 0 dimensions.
+Index total_points(const std::vector<Eigen::MatrixXd>& manifolds) {
     const Index n = manifolds[0].cols();
     Index total = 0;
     for (const auto& x : manifolds) {
@@ -263,6 +264,17 @@ ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds
             throw std::invalid_argument("every manifold needs >= 1 point in the same N dimensions");
         total += x.rows();
     }
+    return total;
+}
+
+} // namespace
+
+ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds,
+                                   const ManifoldCapacityOptions& options, CounterRng& rng) {
+    const auto p = static_cast<Index>(manifolds.size());
+    if (p < 2) throw std::invalid_argument("manifold capacity needs at least two manifolds");
+    const Index n = manifolds[0].cols();
+    const Index total = total_points(manifolds);
     if (options.samples < 1 || options.correlation_restarts < 1 || !(options.margin >= 0.0))
         throw std::invalid_argument("manifold capacity needs samples >= 1, restarts >= 1, κ >= 0");
 
@@ -352,12 +364,7 @@ SimulationCapacity simulation_capacity(const std::vector<Eigen::MatrixXd>& manif
     if (p < 2) throw std::invalid_argument("simulation capacity needs at least two manifolds");
     if (options.dichotomies < 1) throw std::invalid_argument("dichotomies must be >= 1");
     const Index n = manifolds[0].cols();
-    Index total = 0;
-    for (const auto& x : manifolds) {
-        if (x.cols() != n || x.rows() < 1 || n < 1)
-            throw std::invalid_argument("every manifold needs >= 1 point in the same N dimensions");
-        total += x.rows();
-    }
+    const Index total = total_points(manifolds);
     Eigen::MatrixXd all(total, n);
     std::vector<Index> owner(static_cast<std::size_t>(total));
     for (Index i = 0, row = 0; i < p; ++i) {

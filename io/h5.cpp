@@ -85,18 +85,36 @@ hsize_t space_size(hid_t space) {
     return n < 0 ? 0 : static_cast<hsize_t>(n);
 }
 
-// Declared bytes against stored bytes (see Dataset::require_stored); `call` names the API that
-// gave the stored size.
-void require_plausible(hsize_t elements, std::size_t element_bytes, hsize_t stored,
+// Bytes the file holding `object` has, or 0 when HDF5 cannot say.
+hsize_t file_bytes(hid_t object) {
+    const hid_t file = H5Iget_file_id(object);
+    if (file < 0) return 0;
+    hsize_t size = 0;
+    if (H5Fget_filesize(file, &size) < 0) size = 0;
+    H5Fclose(file);
+    return size;
+}
+
+// Declared elements against stored bytes (see Dataset::require_stored); `call` names the API that
+// gave the stored size. The stored size comes from the same (possibly damaged) header as the
+// dataspace, so it is capped by the file's own size: no dataset stores more than its file holds
+// (neuropop reads no external-storage datasets). Every element takes at least one byte before
+// compression whatever its type says (a damaged type can claim 0 bytes): a read's allocation is
+// then at most 1100 x the file's size times the in-memory size of one element.
+void require_plausible(hsize_t elements, std::size_t element_bytes, hsize_t stored, hsize_t file,
                        const char* call, const std::string& where) {
     constexpr double max_ratio = 1100.0;
     constexpr double floor_bytes = 1 << 20;
-    const double declared = static_cast<double>(elements) * static_cast<double>(element_bytes);
-    if (declared <= floor_bytes || declared <= static_cast<double>(stored) * max_ratio) return;
+    const double kept = file > 0 ? std::min(static_cast<double>(stored), static_cast<double>(file))
+                                 : static_cast<double>(stored);
+    const double declared = static_cast<double>(elements) *
+                            static_cast<double>(std::max<std::size_t>(element_bytes, 1));
+    if (declared <= floor_bytes || declared <= kept * max_ratio) return;
     throw Error(call, where,
                 "declares " + std::to_string(elements) + " elements of " +
                     std::to_string(element_bytes) + " bytes but the file stores " +
-                    std::to_string(stored) + " bytes for them (damaged dataspace or missing data)");
+                    std::to_string(static_cast<std::uint64_t>(kept)) +
+                    " bytes for them (damaged dataspace or missing data)");
 }
 
 } // namespace
@@ -165,7 +183,7 @@ std::vector<std::string> Attribute::read_strings() const {
         throw Error("H5Aread", where_, "attribute is not a string");
     Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
     require_plausible(space_size(s.id()), H5Tget_size(t.id()), H5Aget_storage_size(h_.id()),
-                      "H5Aget_storage_size", where_);
+                      file_bytes(h_.id()), "H5Aget_storage_size", where_);
     auto n = static_cast<std::size_t>(space_size(s.id()));
     return read_strings_of(
         t.id(), n,
@@ -181,7 +199,7 @@ std::string Attribute::read_string() const {
 std::vector<double> Attribute::read_doubles() const {
     Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
     require_plausible(space_size(s.id()), sizeof(double), H5Aget_storage_size(h_.id()),
-                      "H5Aget_storage_size", where_);
+                      file_bytes(h_.id()), "H5Aget_storage_size", where_);
     std::vector<double> out(static_cast<std::size_t>(space_size(s.id())));
     if (!out.empty()) check(H5Aread(h_.id(), H5T_NATIVE_DOUBLE, out.data()), "H5Aread", where_);
     return out;
@@ -345,8 +363,18 @@ std::string Dataset::type_description() const {
 
 void Dataset::require_stored() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
-    require_plausible(size(), H5Tget_size(t.id()), H5Dget_storage_size(id()), "H5Dget_storage_size",
-                      path_);
+    require_plausible(size(), H5Tget_size(t.id()), H5Dget_storage_size(id()), file_bytes(id()),
+                      "H5Dget_storage_size", path_);
+}
+
+void Dataset::require_range(hsize_t start, hsize_t count) const {
+    const auto d = dims();
+    if (d.size() != 1 || start > d[0] || count > d[0] - start)
+        throw Error("H5Sselect_hyperslab", path_,
+                    "rows [" + std::to_string(start) + ", " + std::to_string(start) + " + " +
+                        std::to_string(count) + ") outside the dataset's " +
+                        (d.size() == 1 ? std::to_string(d[0]) + " rows"
+                                       : std::to_string(d.size()) + " dimensions"));
 }
 
 void Dataset::read_raw(hid_t mem_type, void* buffer, hid_t file_space) const {

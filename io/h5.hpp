@@ -152,6 +152,7 @@ public:
     template <typename T>
     std::vector<T> read_range(hsize_t start, hsize_t count) const {
         require_stored();
+        require_range(start, count); // before allocating `count` elements
         std::vector<T> out(static_cast<std::size_t>(count));
         if (count > 0) read_slab_1d(native_type<T>(), out.data(), start, count);
         return out;
@@ -169,6 +170,8 @@ public:
     // dataset (more than 1100 x, deflate's ratio is at most about 1032:1, and over 1 MiB): a
     // damaged dataspace, which every read would otherwise try to allocate memory for.
     void require_stored() const;
+    // Throws Error unless the dataset is 1-D and [start, start+count) lies within it.
+    void require_range(hsize_t start, hsize_t count) const;
 
     void read_raw(hid_t mem_type, void* buffer, hid_t file_space) const;
     void read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const;

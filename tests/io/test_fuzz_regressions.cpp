@@ -180,3 +180,22 @@ TEST_CASE("a dataset declaring far more elements than the file stores is refused
                             "bytes") != std::string::npos);
     }
 }
+
+// Found by the NWB fuzz target in CI: a read of [start, start + count) allocated `count` elements
+// before HDF5 checked the selection, so a damaged index asked operator new for 824 GB. The range
+// is now checked first (under the ASan tier an allocation that size would itself fail the test).
+TEST_CASE("a row range outside a dataset is refused before any allocation", "[fuzz][nwb]") {
+    test::TempDir dir("fuzz-read-range");
+    const auto file = (dir / "range.h5").string();
+    {
+        neuropop::h5::File f = neuropop::h5::File::create(file, true);
+        f.write_dataset("x", std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    }
+    neuropop::h5::File f = neuropop::h5::File::open(file);
+    const auto x = f.open_dataset("x");
+    CHECK(x.read_range<double>(8, 2) == std::vector<double>{8, 9});
+    CHECK(x.read_range<double>(10, 0).empty());
+    CHECK_THROWS_WITH(x.read_range<double>(8, hsize_t{1} << 40),
+                      Catch::Contains("rows [8, 8 + 1099511627776) outside the dataset's 10 rows"));
+    CHECK_THROWS_AS(x.read_range<double>(11, 0), neuropop::h5::Error);
+}

@@ -40,37 +40,39 @@ def measured_items(results):
 def simulate_schedule(items, ranks, bytes_per_item):
     """List scheduling as engine/scheduler.hpp does it: ready items, largest cost first, to the
     first rank free; an analysis item is ready once its population's bin item is done. items:
-    [(population, kind, seconds)]. Returns (makespan, master busy seconds, I/O seconds total)."""
+    [(population, kind, seconds)]. Returns (makespan, master busy seconds, I/O seconds total).
+    A rank that asks while nothing is ready waits: an item starts no earlier than the moment
+    it became ready, and `free` holds exactly one entry per rank."""
     per_rank_gbps = min(RANK_GBPS, FS_GBPS / ranks)
     waiting = {}
-    ready = []  # (-cost, order, population, kind, seconds)
+    ready = []  # (-cost, order, population, kind, seconds, time it became ready)
     for order, (pop, kind, sec) in enumerate(items):
         if kind == "bin":
-            heapq.heappush(ready, (-sec, order, pop, kind, sec))
+            heapq.heappush(ready, (-sec, order, pop, kind, sec, 0.0))
         else:
             waiting.setdefault(pop, []).append((order, kind, sec))
+
+    def release(t, pop, kind):
+        if kind == "bin":
+            for order, k, sec in waiting.pop(pop, []):
+                heapq.heappush(ready, (-sec, order, pop, k, sec, t))
+
     free = [(0.0, r) for r in range(ranks)]  # (time the rank asks, rank)
     heapq.heapify(free)
     running = []  # (finish time, population, kind)
     master_free, master_busy, io_total, makespan = 0.0, 0.0, 0.0, 0.0
     while ready or running:
         if not ready:  # wait for the next finish to release analyses
-            t, pop, kind = heapq.heappop(running)
-            if kind == "bin":
-                for order, k, sec in waiting.pop(pop, []):
-                    heapq.heappush(ready, (-sec, order, pop, k, sec))
-            heapq.heappush(free, (t, -1))
+            release(*heapq.heappop(running))
             continue
         t_ask, r = heapq.heappop(free)
         # release every item finished before this request
         while running and running[0][0] <= t_ask:
-            t, pop, kind = heapq.heappop(running)
-            if kind == "bin":
-                for order, k, sec in waiting.pop(pop, []):
-                    heapq.heappush(ready, (-sec, order, pop, k, sec))
-        _, _, pop, kind, sec = heapq.heappop(ready)
-        start = max(t_ask, master_free) + POLL_S
-        master_free = max(t_ask, master_free) + 3 * MASTER_US * 1e-6
+            release(*heapq.heappop(running))
+        _, _, pop, kind, sec, t_ready = heapq.heappop(ready)
+        asked = max(t_ask, t_ready)
+        start = max(asked, master_free) + POLL_S
+        master_free = max(asked, master_free) + 3 * MASTER_US * 1e-6
         master_busy += 3 * MASTER_US * 1e-6
         io = bytes_per_item[kind] / (per_rank_gbps * 1e9)
         io_total += io

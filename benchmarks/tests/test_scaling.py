@@ -17,11 +17,33 @@ class SimulateSchedule(unittest.TestCase):
         self.assertAlmostEqual(busy, MSG, places=15)
         self.assertEqual(io, 0.0)
 
+    def test_an_analysis_waits_for_its_population_bin_item(self):
+        # Two ranks, but pca needs bin: the second rank idles until bin is done.
+        makespan, _, _ = simulate_schedule([(0, "bin", 1.0), (0, "pca", 1.0)], 2, NO_IO)
+        self.assertAlmostEqual(makespan, (POLL_S + 1.0) + (POLL_S + 1.0), places=9)
+        # Another population's analysis does not wait for this bin item.
+        makespan, _, _ = simulate_schedule([(0, "bin", 1.0), (1, "bin", 1.0)], 2, NO_IO)
+        self.assertLess(makespan, 1.01)
+
     def test_largest_first(self):
         # Bins of 1, 1 and 2 s on 2 ranks: the 2 s item first gives 2 s; in list order 3 s.
         items = [(0, "bin", 1.0), (1, "bin", 1.0), (2, "bin", 2.0)]
         makespan, _, _ = simulate_schedule(items, 2, NO_IO)
         self.assertLess(makespan, 2.01)
+
+    def test_one_rank_runs_one_item_at_a_time(self):
+        # Serial on one rank: the makespan is every item's time plus its poll, however the
+        # dependencies release the items.
+        items = [(0, "bin", 1.0), (0, "pca", 5.0), (0, "fa", 5.0), (1, "bin", 1.0),
+                 (1, "pca", 5.0)]
+        for n in (3, 5):  # 3: both analyses are released while the rank waits
+            makespan, busy, _ = simulate_schedule(items[:n], 1, NO_IO)
+            self.assertAlmostEqual(makespan, sum(s for _, _, s in items[:n]) + n * POLL_S,
+                                   places=6)
+        makespan, busy, _ = simulate_schedule(items, 1, NO_IO)
+        self.assertAlmostEqual(makespan, sum(s for _, _, s in items) + len(items) * POLL_S,
+                               places=6)
+        self.assertAlmostEqual(busy, len(items) * MSG, places=12)
 
     def test_io_at_the_per_rank_share_of_the_file_system(self):
         # 8 ranks share FS_GBPS = 5 GB/s: 0.625 GB/s each (below the 1 GB/s per-rank cap).

@@ -11,6 +11,7 @@
 
 #include "engine/pseudo_items.hpp"
 #include "io/result_store.hpp"
+#include "kernels/cross_animal_stats.hpp"
 #include "kernels/stats.hpp"
 
 namespace neuropop::engine::detail {
@@ -21,23 +22,6 @@ struct AnimalRuns {
     std::vector<io::ResultBlock> resamples, nulls;
     std::string inner; // the group the pooled analysis wrote in these blocks
 };
-
-// Mean over a list of equally shaped value vectors.
-std::vector<double> mean_of(const std::vector<std::vector<double>>& xs) {
-    std::vector<double> m(xs.front().size(), 0.0);
-    for (const auto& x : xs)
-        for (std::size_t i = 0; i < m.size(); ++i)
-            m[i] += x[i] / static_cast<double>(xs.size());
-    return m;
-}
-
-double quantile(std::vector<double> v, double q) {
-    std::sort(v.begin(), v.end());
-    const double pos = q * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const auto hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 } // namespace
 
@@ -148,7 +132,7 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
                     std::vector<std::vector<double>> values;
                     for (const auto& r : runs.resamples)
                         values.push_back(r.at(runs.inner + rel).f64);
-                    per_animal.push_back(mean_of(values));
+                    per_animal.push_back(kernels::mean_over(values));
                     std::size_t nulls = 0;
                     const auto null = null_statistic(runs.nulls, rel, nulls);
                     p_animal.push_back(
@@ -156,32 +140,14 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
                                      : kernels::permutation_p_values(per_animal.back(), null));
                 }
                 const std::size_t A = per_animal.size();
-                std::vector<double> flat, pflat, fisher(n), lo(n), hi(n);
+                std::vector<double> flat, pflat;
                 for (std::size_t a = 0; a < A; ++a) {
                     flat.insert(flat.end(), per_animal[a].begin(), per_animal[a].end());
                     pflat.insert(pflat.end(), p_animal[a].begin(), p_animal[a].end());
                 }
-                const auto mean = mean_of(per_animal);
                 kernels::CounterRng rng(seed, item.rng_key(), 0);
-                std::vector<std::vector<double>> boot(n);
-                for (std::size_t b = 0; b < bootstrap; ++b) {
-                    std::vector<double> m(n, 0.0);
-                    for (std::size_t k = 0; k < A; ++k) {
-                        const auto a = static_cast<std::size_t>(rng.below(A));
-                        for (std::size_t i = 0; i < n; ++i)
-                            m[i] += per_animal[a][i] / static_cast<double>(A);
-                    }
-                    for (std::size_t i = 0; i < n; ++i)
-                        boot[i].push_back(m[i]);
-                }
-                for (std::size_t i = 0; i < n; ++i) {
-                    lo[i] = quantile(boot[i], 0.025);
-                    hi[i] = quantile(boot[i], 0.975);
-                    std::vector<double> ps;
-                    for (std::size_t a = 0; a < A; ++a)
-                        if (std::isfinite(p_animal[a][i])) ps.push_back(p_animal[a][i]);
-                    fisher[i] = ps.empty() ? std::nan("") : kernels::fisher_combined(ps);
-                }
+                const auto across =
+                    kernels::cross_animal_summary(per_animal, p_animal, bootstrap, rng);
                 out.group(group, {{"animals", static_cast<std::int64_t>(A)},
                                   {"bootstrap", static_cast<std::int64_t>(bootstrap)},
                                   {"ci", std::string("percentile 95% bootstrap over animals "
@@ -203,13 +169,13 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
                             "per animal, mean over its resamples: " + d.description, axes_a);
                 out.add_f64(j("animal_p_" + stat), shape_a, pflat, "1",
                             "per animal: (1 + #{null >= value}) / (1 + nulls)", axes_a);
-                out.add_f64(j(stat + "_mean_over_animals"), d.shape, mean, d.units,
+                out.add_f64(j(stat + "_mean_over_animals"), d.shape, across.mean, d.units,
                             "mean over animals of animal_" + stat, axes);
-                out.add_f64(j(stat + "_ci_low"), d.shape, lo, d.units,
+                out.add_f64(j(stat + "_ci_low"), d.shape, across.ci_low, d.units,
                             "2.5th percentile of the bootstrap mean over animals", axes);
-                out.add_f64(j(stat + "_ci_high"), d.shape, hi, d.units,
+                out.add_f64(j(stat + "_ci_high"), d.shape, across.ci_high, d.units,
                             "97.5th percentile of the bootstrap mean over animals", axes);
-                out.add_f64(j("fisher_p_" + stat), d.shape, fisher, "1",
+                out.add_f64(j("fisher_p_" + stat), d.shape, across.fisher_p, "1",
                             "Fisher's combination of animal_p_" + stat + " across animals", axes);
             }
         }

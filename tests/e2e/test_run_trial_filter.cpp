@@ -163,8 +163,8 @@ TEST_CASE("trials.where: results bitwise identical on 1 and 2 ranks", "[e2e][tri
     REQUIRE(run::count_datasets(outs[0], "/sessions") > 0);
     for (const char* group : {"/binned", "/sessions"}) {
         std::string report;
-        INFO(group);
-        CHECK(run::h5diff(outs[0], outs[1], group, report) == 0);
-        INFO(report);
+        const int rc = run::h5diff(outs[0], outs[1], group, report);
+        INFO(group << ": " << report);
+        CHECK(rc == 0);
     }
 }

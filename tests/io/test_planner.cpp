@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jobs/inventory.hpp"
@@ -102,7 +103,6 @@ TEST_CASE("the IT job plans one bin item per session and analyses that need it",
     for (std::size_t i = 0; i < plan.items.size(); ++i) {
         const auto& item = plan.items[i];
         CHECK(item.id == i);
-        CHECK(item.cost > 0);
         CHECK(item.session_key == plan.sessions.at(item.session).key);
         CHECK(item.region == "IT");
         ++per_analysis[item.analysis];
@@ -123,6 +123,45 @@ TEST_CASE("the IT job plans one bin item per session and analyses that need it",
     CHECK(per_analysis ==
           std::map<std::string, std::size_t>{{"bin", 21}, {"pca", 21}, {"cvpca", 21}, {"fa", 21}});
     CHECK(plan.items[21].name() == "pca/zhang-desimone-it-1001/IT/0");
+
+    // Costs only order the items for the scheduler (ready items largest first,
+    // engine/scheduler.hpp), so they must grow with the work. PCA of condition means costs
+    // U^2 x samples + U^3 per window, and every session has the same 21 conditions and bins:
+    // the pca items rank as their sessions' unit counts do.
+    std::vector<std::pair<std::size_t, double>> pca; // (units, cost)
+    for (const auto& item : plan.items)
+        if (item.analysis == "pca") pca.emplace_back(units.at(item.session_key), item.cost);
+    std::sort(pca.begin(), pca.end());
+    REQUIRE(pca.size() == 21);
+    REQUIRE(pca.front().first < pca.back().first);
+    for (std::size_t i = 1; i < pca.size(); ++i) {
+        INFO(pca[i - 1].first << " units: " << pca[i - 1].second << ", " << pca[i].first
+                              << " units: " << pca[i].second);
+        if (pca[i].first > pca[i - 1].first)
+            CHECK(pca[i].second > pca[i - 1].second);
+        else
+            CHECK(pca[i].second == pca[i - 1].second);
+    }
+    // Twice the cvPCA shuffles cost more cvPCA, fewer EM iterations (capped at 100 in the cost)
+    // less FA; every other item keeps its cost.
+    const auto changed =
+        make_plan(parse_job(it_job(), {"--geometry.enabled", "false", "--decode.enabled", "false",
+                                       "--pseudo.enabled", "false", "--cvpca.shuffles", "20",
+                                       "--fa.max_iter", "50"}),
+                  take_inventory(spec));
+    REQUIRE(changed.items.size() == plan.items.size());
+    for (std::size_t i = 0; i < plan.items.size(); ++i) {
+        const auto& a = plan.items[i];
+        const auto& b = changed.items[i];
+        INFO(a.name());
+        REQUIRE(b.name() == a.name());
+        if (a.analysis == "cvpca")
+            CHECK(b.cost > a.cost);
+        else if (a.analysis == "fa")
+            CHECK(b.cost < a.cost);
+        else
+            CHECK(b.cost == a.cost);
+    }
 
     // Planned again from a fresh inventory, in reverse order: the same items, ids and costs.
     auto reversed = take_inventory(spec);

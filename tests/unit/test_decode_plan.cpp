@@ -4,11 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
+#include <string>
 
+#include "engine/scheduler.hpp"
 #include "jobs/decode_targets.hpp"
 #include "jobs/planner.hpp"
 
@@ -97,7 +101,6 @@ TEST_CASE("decode plan: null blocks tile the permutations, decode needs its bin 
             CHECK(n.rng_key() == d->rng_key());
             CHECK(n.needs == std::vector<std::uint64_t>{d->needs[0]});
             CHECK(n.id < d->id);
-            CHECK(n.cost > 0);
         }
         CHECK(next == 10);
     }
@@ -118,6 +121,68 @@ TEST_CASE("decode plan: null blocks tile the permutations, decode needs its bin 
         CHECK(needs == expected);
         CHECK(s->id > expected.back());
     }
+}
+
+TEST_CASE("decode plan: costs grow with permutations, units and classes, and the scheduler "
+          "hands out the largest first",
+          "[decode][plan]") {
+    // One session: region A has 3 units, B 2, the same 20 trials; `stim` has 4 classes, `speed`
+    // 20 distinct values (20 classes to the cost model). Null blocks [0,4) [4,8) [8,10).
+    const auto plan = make_plan(decode_spec(10, 4), {session("s1")});
+    const auto cost = [&](const std::string& analysis, const std::string& region,
+                          const std::string& target, std::uint64_t first) {
+        for (const auto& i : plan.items)
+            if (i.analysis == analysis && i.region == region && i.target == target &&
+                (analysis != "decode_null" || i.first == first))
+                return i.cost;
+        FAIL("no " << analysis << " item " << region << " " << target << " " << first);
+        return 0.0;
+    };
+    for (const std::string target : {"stim", "speed"}) {
+        for (const std::string region : {"A", "B"}) {
+            // Cost is proportional to the permutations a block fits: the last block has 2 of 4.
+            const double full = cost("decode_null", region, target, 0);
+            CHECK(full > 0);
+            CHECK(cost("decode_null", region, target, 4) == full);
+            CHECK(cost("decode_null", region, target, 8) == Approx(full / 2).epsilon(1e-15));
+        }
+        // The same fits on 3 units cost 3/2 of those on 2 units.
+        CHECK(cost("decode", "A", target, 0) ==
+              Approx(1.5 * cost("decode", "B", target, 0)).epsilon(1e-15));
+        CHECK(cost("decode_null", "A", target, 0) ==
+              Approx(1.5 * cost("decode_null", "B", target, 0)).epsilon(1e-15));
+    }
+    // More classes, more cost: 20 against 4.
+    CHECK(cost("decode_null", "A", "speed", 0) ==
+          Approx(5 * cost("decode_null", "A", "stim", 0)).epsilon(1e-15));
+
+    // The scheduler (engine/scheduler.hpp) orders by these costs: once the bin items are done,
+    // the null blocks come out in non-increasing cost, the largest (speed on A) first.
+    std::vector<neuropop::engine::SchedItem> items;
+    for (const auto& i : plan.items)
+        items.push_back({i.id, i.name(), i.needs, i.cost});
+    neuropop::engine::Master master(items);
+    std::vector<std::uint64_t> bins;
+    while (const auto id = master.next(0))
+        bins.push_back(*id);
+    REQUIRE(bins.size() == 2);
+    for (auto id : bins) {
+        REQUIRE(plan.items.at(id).analysis == "bin");
+        master.finish({id, true, false, 0, 0.0, ""});
+    }
+    std::vector<double> handed;
+    std::optional<std::uint64_t> first;
+    while (const auto id = master.next(0)) {
+        if (!first) first = *id;
+        CHECK(plan.items.at(*id).analysis == "decode_null"); // decode items need their nulls
+        handed.push_back(plan.items.at(*id).cost);
+    }
+    CHECK(handed.size() == 2 * 2 * 3);
+    CHECK(std::is_sorted(handed.rbegin(), handed.rend()));
+    REQUIRE(first);
+    CHECK(plan.items.at(*first).region == "A");
+    CHECK(plan.items.at(*first).target == "speed");
+    CHECK(plan.items.at(*first).first == 0);
 }
 
 TEST_CASE("decode plan: no null items without permutations, no summaries when switched off",

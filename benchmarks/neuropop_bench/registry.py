@@ -1,0 +1,156 @@
+"""The registry: one Bench per executable, one Row per line of the comparison table.
+In args, "{data}" becomes a scratch folder shared by the bench and its peer.
+
+Adding a benchmark: a Bench entry in BENCHES and one or more Row entries in ROWS below
+(benchmarks/README.md, "Adding a benchmark")."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Bench:
+    name: str  # runs build/benchmarks/neuropop_bench_<name>
+    args: list  # full-size arguments
+    quick_args: list  # --quick arguments
+    peer: str = None  # benchmarks/peers/<peer>, run with /usr/bin/python3
+    peer_args: list = field(default_factory=list)
+    peer_quick_args: list = None  # default: peer_args
+    timeout: int = 1800  # seconds, for the bench and for its peer
+    # Instead of an executable: a Python function (build_dir, quick, data) -> (lines, peer
+    # lines, notes, errors), for measurements of the whole program, named by its key in
+    # runners.RUNNERS.
+    runner: object = None
+    target: str = None  # CMake target the runner needs (default neuropop_bench_<name>)
+
+
+@dataclass
+class Row:
+    work: str  # str.format()ed with the keys of the selected bench line
+    bench: str
+    ours: dict  # key=value filter selecting our line; threads="max" = the most threads
+    peer: dict = None  # filter selecting the peer's line; None: no peer
+    ratio_at_least: float = None  # goal: peer seconds / our seconds
+    rate_key: str = None  # goal: our line's rate_key >= rate_at_least
+    rate_at_least: float = None
+    rate_unit: str = ""
+    per_core: bool = False  # divide rate_key by the line's threads (unless it is per core)
+    goal_text: str = ""
+    check_keys: tuple = ()  # peer-line keys shown after its check text, e.g. max_rel_diff
+    peer_keys: tuple = ()  # peer-line keys shown after its tool name, e.g. mne
+    # Goals that are not a ratio or a rate: shown = text.format(**line), met = meets(line).
+    text: str = None
+    meets: object = None
+    limit_text: str = None  # "vs machine limit" column, formatted with our line
+
+
+BENCHES = [
+    Bench("stream", ["bytes=536870912", "repeats=5"], ["bytes=134217728", "repeats=3"]),
+    Bench("gemm", ["n=1536", "repeats=3"], ["n=768", "repeats=2"], peer="gemm.py",
+          peer_args=["n=1536", "repeats=3"], peer_quick_args=["n=768", "repeats=2"]),
+    Bench("binning",
+          ["units=400", "spikes=20000000", "trials=400", "bins=50", "repeats=5", "data={data}"],
+          ["units=100", "spikes=4000000", "trials=400", "bins=50", "repeats=3", "data={data}"],
+          peer="binning.py", peer_args=["{data}", "repeats=3"],
+          peer_quick_args=["{data}", "repeats=2"]),
+    Bench("generate", [], ["--units", "100", "--trials", "100", "--repeats", "2"]),
+    Bench("pca", ["repeats=3", "data={data}"], ["--quick", "repeats=2", "data={data}"],
+          peer="pca.py", peer_args=["{data}", "repeats=3"],
+          peer_quick_args=["{data}", "repeats=2"]),
+    # tolerance=1e-6 (relative to the gradient at zero): at least as tight as scikit-learn's
+    # gtol=1e-4 on every fit of this data; the peer checks it (sklearn_gtol_as_relative).
+    Bench("decode", ["repeats=3", "tolerance=1e-6", "data={data}"],
+          ["bins=10", "repeats=2", "tolerance=1e-6", "data={data}"],
+          peer="decode.py", peer_args=["{data}", "repeats=1"]),
+    Bench("geometry", ["repeats=2", "data={data}"],
+          ["conditions=32", "units=1000", "trials=3200", "episodes=20", "repeats=1",
+           "data={data}"],
+          peer="geometry.py", peer_args=["{data}", "repeats=2"],
+          peer_quick_args=["{data}", "repeats=1"]),
+    # end_to_end and pseudo_decoding are in runners.py; looked up by name when the run starts.
+    Bench("end_to_end", [], [], runner="end_to_end", target="neuropop"),
+    Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
+]
+
+BINNING_WORK = ("binning: {units} units, {spikes} spikes, {trials} trials x {bins} bins, "
+                "{threads} thread(s)")
+ROWS = [
+    Row(BINNING_WORK, "binning", {"bench": "binning", "threads": "1"}, peer={"peer": "binning"},
+        ratio_at_least=3.0, goal_text=">= 3x numpy"),
+    Row(BINNING_WORK, "binning", {"bench": "binning", "threads": "max"},
+        peer={"peer": "binning"}, ratio_at_least=3.0, goal_text=">= 3x numpy"),
+    Row("generate: {units} units, {trials} trials, {spikes} spikes, {threads} thread(s)",
+        "generate", {"bench": "generate", "threads": "1"}, rate_key="spikes_per_cpu_s",
+        rate_at_least=20e6, rate_unit="spikes/s per core", goal_text=">= 20 M spikes/s per core"),
+    Row("generate: {units} units, {trials} trials, {spikes} spikes, {threads} thread(s)",
+        "generate", {"bench": "generate", "threads": "max"}, rate_key="spikes_per_cpu_s",
+        rate_at_least=20e6, rate_unit="spikes/s per core", goal_text=">= 20 M spikes/s per core"),
+]
+
+PCA_WORK = "pca: {rows} x {cols} doubles, centre + covariance + eigh, {threads} thread(s)"
+PCA_LIMIT = ("covariance {cov_gflops} GFLOP/s (n p (p+1) flops; Eigen X^T X rate in the machine"
+             " limits), eigh {eigh_seconds} s")
+for _threads in ("1", "max"):
+    ROWS.append(Row(PCA_WORK, "pca", {"bench": "pca", "threads": _threads},
+                    peer={"peer": "pca", "tool": "numpy", "threads": _threads},
+                    ratio_at_least=1 / 1.1, check_keys=("max_rel_diff",),
+                    limit_text=PCA_LIMIT, goal_text="<= 1.1x numpy's time (ratio >= 0.91)"))
+ROWS.append(Row(PCA_WORK.replace("pca:", "pca vs sklearn:"), "pca",
+                {"bench": "pca", "threads": "max"}, peer={"peer": "pca", "tool": "sklearn"},
+                ratio_at_least=20.0, check_keys=("max_rel_diff",), limit_text=PCA_LIMIT,
+                goal_text=">= 20x sklearn PCA(svd_solver='full')"))
+
+DECODE_WORK = ("{bench}: {trials} trials x {units} units x {bins} bins, {classes} classes, "
+               "{folds}-fold CV, {threads} thread(s)")
+for _name, _goal in (("decode_logistic", 20.0), ("decode_lda", 5.0),
+                     ("decode_generalization", 10.0)):
+    for _threads in ("1", "max"):
+        ROWS.append(Row(DECODE_WORK, "decode", {"bench": _name, "threads": _threads},
+                        peer={"peer": _name}, ratio_at_least=_goal,
+                        check_keys=("max_abs_accuracy_diff", "neuropop_tolerance",
+                                    "sklearn_gtol_as_relative"), peer_keys=("mne",),
+                        goal_text=">= %gx peer" % _goal))
+
+for _threads in ("1", "max"):
+    ROWS.append(Row("crossnobis RDM: {conditions} conditions x {units} units x {trials} trials, "
+                    "{folds} folds, Ledoit-Wolf noise, {threads} thread(s)", "geometry",
+                    {"bench": "geometry_crossnobis", "threads": _threads},
+                    peer={"peer": "geometry_crossnobis"}, ratio_at_least=5.0,
+                    check_keys=("max_rel_diff",), goal_text=">= 5x numpy",
+                    limit_text="{gflop} GFLOP: Gram matrices P N(N+1) + per-fold Cholesky "
+                               "F N^3/3; peak memory {extra_rss_mb} MB beyond the "
+                               "{input_mb} MB input"))
+for _threads in ("1", "max"):
+    ROWS.append(Row("few-shot geometry: {conditions} conditions x {samples} samples x {units} "
+                    "units, m = {shots}, {episodes} episodes per (a, b, m), {threads} thread(s)",
+                    "geometry", {"bench": "geometry_fewshot", "threads": _threads},
+                    peer={"peer": "geometry_fewshot"}, ratio_at_least=5.0,
+                    check_keys=("max_rel_diff", "empirical_mean_z", "geometry_seconds"),
+                    goal_text=">= 5x numpy",
+                    limit_text="without episodes: {geometry_seconds} s; peak memory "
+                               "{extra_rss_mb} MB beyond the input"))
+
+# End to end: the peer line is the same job on 1 rank, ours on 2 ranks, so the ratio is the
+# speed-up from the second rank.
+ROWS.append(Row("end to end: neuropop run, {sessions} sessions x {regions} regions x {units} "
+                "units x {trials} trials ({items} work items), 2 ranks x {threads} thread vs 1",
+                "end_to_end", {"bench": "end_to_end", "ranks": "2"},
+                peer={"peer": "end_to_end", "ranks": "1"}, ratio_at_least=1.7,
+                goal_text=">= 1.7x from 1 to 2 ranks"))
+# The IT pseudo-population (21 sessions pooled, 132 units), 7-object decoding, R resamples
+# and B nulls, on 2 ranks against the same job on 1 rank.
+ROWS.append(Row("pseudo-population decoding: IT, 21 sessions pooled into 132 units, 7 objects, "
+                "{resamples} resamples x {nulls} nulls, logistic 5-fold; 2 ranks x 1 thread vs 1 "
+                "(decoders/s: {decoders_per_s_1} on 1 rank, {decoders_per_s_2} on 2; accuracy "
+                "{accuracy}, p {p})",
+                "pseudo_decoding", {"bench": "pseudo_decoding", "ranks": "2"},
+                peer={"peer": "pseudo_decoding", "ranks": "1"}, ratio_at_least=1.7,
+                goal_text=">= 1.7x from 1 to 2 ranks"))
+ROWS.append(Row("peak memory per rank: the same job, 2 ranks (largest item: {largest_item})",
+                "end_to_end", {"bench": "end_to_end_memory"},
+                text=("max RSS rank 0 {rank0_mb} MB, rank 1 {rank1_mb} MB; bound {bound_mb} MB"
+                      " = baseline {baseline_mb} (1-item job, 2 ranks) + 2 x largest item "
+                      "{item_mb} (counts as float64) + units^2 x 8 B {gram_mb}"),
+                meets=lambda d: max(float(d["rank0_mb"]), float(d["rank1_mb"]))
+                <= float(d["bound_mb"]),
+                goal_text="<= 2x largest work item + O(units^2) (+ process baseline)"))
+

@@ -1,4 +1,4 @@
-#include "engine/cli_options.hpp"
+#include "cli/cli_options.hpp"
 
 #include <iostream>
 #include <string>

@@ -6,7 +6,7 @@
 
 #include <boost/program_options.hpp>
 
-#include "engine/commands.hpp"
+#include "cli/commands.hpp"
 
 namespace neuropop::cli {
 

@@ -11,7 +11,7 @@
 #include <boost/program_options.hpp>
 #include <tbb/global_control.h>
 
-#include "engine/commands.hpp"
+#include "cli/commands.hpp"
 #include "io/nwb_writer.hpp"
 #include "kernels/generator_model.hpp"
 

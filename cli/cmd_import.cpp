@@ -11,7 +11,7 @@
 
 #include <boost/program_options.hpp>
 
-#include "engine/commands.hpp"
+#include "cli/commands.hpp"
 #include "io/alf_import.hpp"
 #include "io/errors.hpp"
 #include "io/phy_import.hpp"

@@ -15,8 +15,8 @@
 
 #include <boost/program_options.hpp>
 
-#include "engine/cli_options.hpp"
-#include "engine/commands.hpp"
+#include "cli/cli_options.hpp"
+#include "cli/commands.hpp"
 #include "io/errors.hpp"
 #include "io/nwb_reader.hpp"
 

@@ -1,13 +1,13 @@
 // `neuropop merge OUT SHARD... [--force] [--quiet]`: the results files of a job's shards
 // (`neuropop run --shard I/N`) into the one results file of the whole job, alone or under
-// mpirun/srun (engine/merge.hpp).
+// mpirun/srun (engine/drivers/merge.hpp).
 
 #include <iostream>
 
-#include "engine/commands.hpp"
-#include "engine/merge.hpp"
-#include "engine/mpi_context.hpp"
-#include "engine/progress.hpp"
+#include "cli/commands.hpp"
+#include "engine/drivers/merge.hpp"
+#include "engine/runtime/mpi_context.hpp"
+#include "engine/runtime/progress.hpp"
 
 namespace neuropop::cli {
 

@@ -10,7 +10,7 @@
 #include <optional>
 #include <sstream>
 
-#include "engine/commands.hpp"
+#include "cli/commands.hpp"
 #include "jobs/inventory.hpp"
 #include "jobs/item_sizes.hpp"
 #include "jobs/job_parser.hpp"

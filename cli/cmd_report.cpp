@@ -1,5 +1,5 @@
 // `neuropop report RESULTS.h5 [--out DIR] [--format png|svg] [--regions R ...]`: figures of a
-// results file and an index.html, drawn by engine/report/neuropop_report.py with Debian's
+// results file and an index.html, drawn by report/neuropop_report.py with Debian's
 // matplotlib. The plotting lives in Python because matplotlib is what the field reads figures
 // in; this command only finds the script and runs it, so the same binary works from the build
 // tree, an install tree or a source checkout.
@@ -17,9 +17,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "engine/cli_options.hpp"
-#include "engine/commands.hpp"
-#include "engine/output_guard.hpp"
+#include "cli/cli_options.hpp"
+#include "cli/commands.hpp"
+#include "engine/drivers/output_guard.hpp"
 #include "io/errors.hpp"
 
 namespace neuropop::cli {
@@ -52,7 +52,7 @@ std::optional<fs::path> find_script() {
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) candidates.push_back(self.parent_path().parent_path() / "share" / "neuropop");
-    candidates.push_back(fs::path(NEUROPOP_SOURCE_DIR) / "engine" / "report");
+    candidates.push_back(fs::path(NEUROPOP_SOURCE_DIR) / "report");
     for (const auto& dir : candidates)
         if (fs::is_regular_file(dir / script_name, ec)) return dir / script_name;
     return std::nullopt;
@@ -111,7 +111,7 @@ int report(const Args& args) {
     if (!script)
         throw std::runtime_error(std::string("cannot find ") + script_name +
                                  " in the build tree, the install tree or " NEUROPOP_SOURCE_DIR
-                                 "/engine/report");
+                                 "/report");
     const char* env_python = std::getenv("NEUROPOP_PYTHON");
     const std::string python = env_python && *env_python ? env_python : "/usr/bin/python3";
 

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <optional>
 
-#include "engine/commands.hpp"
-#include "engine/mpi_context.hpp"
-#include "engine/run.hpp"
+#include "cli/commands.hpp"
+#include "engine/drivers/run.hpp"
+#include "engine/runtime/mpi_context.hpp"
 #include "io/errors.hpp"
 #include "jobs/job_parser.hpp"
 #include "jobs/shard.hpp"

@@ -9,13 +9,13 @@ namespace neuropop::cli {
 
 using Args = std::vector<std::string>;
 
-int inspect(const Args& args);       // engine/cmd_inspect.cpp
-int generate(const Args& args);      // engine/cmd_generate.cpp
-int run(const Args& args);           // engine/cmd_run.cpp
-int merge(const Args& args);         // engine/cmd_merge.cpp
-int report(const Args& args);        // engine/cmd_report.cpp
-int plan(const Args& args);          // engine/cmd_plan.cpp
-int import_folder(const Args& args); // engine/cmd_import.cpp (neuropop import)
+int inspect(const Args& args);       // cli/cmd_inspect.cpp
+int generate(const Args& args);      // cli/cmd_generate.cpp
+int run(const Args& args);           // cli/cmd_run.cpp
+int merge(const Args& args);         // cli/cmd_merge.cpp
+int report(const Args& args);        // cli/cmd_report.cpp
+int plan(const Args& args);          // cli/cmd_plan.cpp
+int import_folder(const Args& args); // cli/cmd_import.cpp (neuropop import)
 
 // Exit codes shared by every subcommand.
 inline constexpr int exit_ok = 0;

@@ -8,7 +8,7 @@
 
 #include <boost/program_options/errors.hpp>
 
-#include "engine/commands.hpp"
+#include "cli/commands.hpp"
 #include "io/errors.hpp"
 #include "io/h5.hpp"
 

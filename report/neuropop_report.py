@@ -2,7 +2,7 @@
 """neuropop report RESULTS.h5 [--out DIR] [--format png|svg] [--regions R ...]
 
 Draws the figures of a neuropop results file and an index.html that shows them with captions.
-Run by `neuropop report` (engine/cmd_report.cpp) with /usr/bin/python3 (Debian's matplotlib and
+Run by `neuropop report` (cli/cmd_report.cpp) with /usr/bin/python3 (Debian's matplotlib and
 h5py). A file that is not a neuropop results file: one line on stderr, exit 2. An analysis the
 file lacks has no figure."""
 import argparse
@@ -37,7 +37,7 @@ def open_results(path):
         f = h5py.File(path, "r")
     except OSError as e:
         fail(f"{path}: /: not an HDF5 file, or truncated ({str(e).splitlines()[0]})")
-    # Every results file `neuropop run` writes carries these root attributes (engine/run.cpp).
+    # Every results file `neuropop run` writes carries these root attributes (engine/drivers/run.cpp).
     missing = [a for a in ("neuropop_version", "job") if a not in f.attrs]
     if missing:
         f.close()

@@ -1,15 +1,15 @@
-#include "engine/merge.hpp"
+#include "engine/drivers/merge.hpp"
 
 #include <chrono>
 #include <filesystem>
 
-#include "engine/bytes.hpp"
-#include "engine/decode_summary.hpp"
-#include "engine/items.hpp"
-#include "engine/merge_inputs.hpp"
-#include "engine/output_guard.hpp"
-#include "engine/results_tables.hpp"
-#include "engine/run.hpp"
+#include "engine/drivers/merge_inputs.hpp"
+#include "engine/drivers/output_guard.hpp"
+#include "engine/drivers/results_tables.hpp"
+#include "engine/drivers/run.hpp"
+#include "engine/items/decode_summary_stats.hpp"
+#include "engine/items/executor.hpp"
+#include "engine/runtime/bytes.hpp"
 #include "io/errors.hpp"
 #include "io/result_store.hpp"
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/mpi_context.hpp"
+#include "engine/runtime/mpi_context.hpp"
 #include "io/result_store.hpp"
 
 namespace neuropop::engine {

@@ -1,4 +1,4 @@
-#include "engine/merge_inputs.hpp"
+#include "engine/drivers/merge_inputs.hpp"
 
 #include <filesystem>
 #include <map>

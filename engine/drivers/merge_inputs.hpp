@@ -1,14 +1,14 @@
 #pragma once
 // Rank 0 of `neuropop merge`: reads and checks the shard files and plans the whole job
-// (engine/merge.hpp). Internal to engine/merge*.cpp.
+// (engine/drivers/merge.hpp). Internal to engine/merge*.cpp.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "engine/merge.hpp"
-#include "engine/results_tables.hpp"
+#include "engine/drivers/merge.hpp"
+#include "engine/drivers/results_tables.hpp"
 #include "jobs/job_spec.hpp"
 #include "jobs/plan.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/output_guard.hpp"
+#include "engine/drivers/output_guard.hpp"
 
 #include <cerrno>
 #include <cstring>

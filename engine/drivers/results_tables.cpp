@@ -1,4 +1,4 @@
-#include "engine/results_tables.hpp"
+#include "engine/drivers/results_tables.hpp"
 
 #include "jobs/text_values.hpp"
 

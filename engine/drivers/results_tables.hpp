@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/items.hpp"
-#include "engine/scheduler.hpp"
+#include "engine/items/executor.hpp"
+#include "engine/runtime/scheduler.hpp"
 #include "io/result_block.hpp"
 #include "jobs/plan.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/run.hpp"
+#include "engine/drivers/run.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -14,14 +14,14 @@
 
 #include <oneapi/tbb/global_control.h>
 
-#include "engine/bytes.hpp"
-#include "engine/items.hpp"
-#include "engine/output_guard.hpp"
-#include "engine/progress.hpp"
-#include "engine/results_tables.hpp"
-#include "engine/scheduler.hpp"
-#include "engine/storage.hpp"
-#include "engine/work_folder.hpp"
+#include "engine/drivers/output_guard.hpp"
+#include "engine/drivers/results_tables.hpp"
+#include "engine/drivers/storage.hpp"
+#include "engine/drivers/work_folder.hpp"
+#include "engine/items/executor.hpp"
+#include "engine/runtime/bytes.hpp"
+#include "engine/runtime/progress.hpp"
+#include "engine/runtime/scheduler.hpp"
 #include "io/errors.hpp"
 #include "jobs/inventory.hpp"
 #include "jobs/item_sizes.hpp"

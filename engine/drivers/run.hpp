@@ -1,11 +1,11 @@
 #pragma once
 // `neuropop run` as a library function: a validated JobSpec in, a results file out. Tests call
-// engine::run directly; the CLI (engine/cmd_run.cpp) parses flags and the job file and calls it.
+// engine::run directly; the CLI (cli/cmd_run.cpp) parses flags and the job file and calls it.
 //
 // Collective over MPI_COMM_WORLD: every rank calls it with the same spec. Rank 0 takes the
 // inventory, plans and checks the output path, and broadcasts the plan (or every problem); the
-// ranks then self-schedule the items (engine/scheduler.hpp), each item writing its own file;
-// finally one collective merge writes PATH.partial with parallel HDF5, renamed to PATH when
+// ranks then self-schedule the items (engine/runtime/scheduler.hpp), each item writing its own
+// file; finally one collective merge writes PATH.partial with parallel HDF5, renamed to PATH when
 // every item succeeded.
 
 #include <cstddef>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/mpi_context.hpp"
+#include "engine/runtime/mpi_context.hpp"
 #include "io/result_store.hpp"
 #include "jobs/job_spec.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/storage.hpp"
+#include "engine/drivers/storage.hpp"
 
 #include <sys/statvfs.h>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "engine/work_folder.hpp"
+#include "engine/drivers/work_folder.hpp"
 
 #include <fcntl.h>
 #include <fstream>
@@ -9,7 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "engine/items.hpp"
+#include "engine/items/executor.hpp"
 #include "io/result_store.hpp"
 
 namespace neuropop::engine {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/output_guard.hpp"
-#include "engine/scheduler.hpp"
+#include "engine/drivers/output_guard.hpp"
+#include "engine/runtime/scheduler.hpp"
 #include "jobs/plan.hpp"
 
 namespace neuropop::engine {

@@ -1,4 +1,4 @@
-#include "engine/item_decode_input.hpp"
+#include "engine/items/decode_input.hpp"
 
 #include <numeric>
 #include <stdexcept>

@@ -1,8 +1,8 @@
 #pragma once
-// Internal to engine/item_decode*.cpp: what a decode or decode_null item feeds the kernels — the
-// target's labels (jobs/decode_targets.hpp, the rules the inventory already checked), one
-// trials x units matrix per time (a bin, or a window's summed counts), and the cross-validation
-// keyed by the item's shared scope.
+// Internal to engine/items/item_decode.cpp and decode_input.cpp: what a decode or decode_null item
+// feeds the kernels — the target's labels (jobs/decode_targets.hpp, the rules the inventory already
+// checked), one trials x units matrix per time (a bin, or a window's summed counts), and the
+// cross-validation keyed by the item's shared scope.
 
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@
 
 #include <Eigen/Core>
 
-#include "engine/population.hpp"
+#include "engine/items/population.hpp"
 #include "jobs/decode_targets.hpp"
 #include "jobs/plan.hpp"
 #include "kernels/decode.hpp"

@@ -1,4 +1,4 @@
-#include "engine/decode_summary.hpp"
+#include "engine/items/decode_summary_stats.hpp"
 
 #include <map>
 #include <stdexcept>

@@ -1,10 +1,10 @@
-#include "engine/items.hpp"
+#include "engine/items/executor.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
 
-#include "engine/bytes.hpp"
-#include "engine/item_tasks.hpp"
+#include "engine/items/prepare.hpp"
+#include "engine/runtime/bytes.hpp"
 #include "io/result_store.hpp"
 #include "jobs/text_values.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/scheduler.hpp"
+#include "engine/runtime/task.hpp"
 #include "jobs/job_spec.hpp"
 #include "jobs/plan.hpp"
 

@@ -6,8 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
-#include "engine/item_geometry.hpp"
-#include "engine/item_tasks.hpp"
+#include "engine/items/geometry_window.hpp"
+#include "engine/items/prepare.hpp"
 #include "kernels/crossnobis.hpp"
 #include "kernels/manifold.hpp"
 #include "kernels/rdm.hpp"

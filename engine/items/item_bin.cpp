@@ -4,7 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "engine/item_tasks.hpp"
+#include "engine/items/prepare.hpp"
 #include "io/errors.hpp"
 #include "io/nwb_reader.hpp"
 #include "jobs/columns.hpp"

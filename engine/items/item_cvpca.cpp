@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "engine/item_tasks.hpp"
+#include "engine/items/prepare.hpp"
 #include "kernels/cvpca.hpp"
 
 namespace neuropop::engine::detail {

@@ -10,8 +10,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "engine/item_decode_input.hpp"
-#include "engine/item_tasks.hpp"
+#include "engine/items/decode_input.hpp"
+#include "engine/items/prepare.hpp"
 #include "io/result_store.hpp"
 #include "kernels/decode.hpp"
 #include "kernels/stats.hpp"

@@ -1,8 +1,9 @@
 // Stage 3: one decode_summary item per target reads every decode item of that target (all
-// regions, all sessions) and builds /summary/<region>/decode/<target>/ (engine/decode_summary).
+// regions, all sessions) and builds /summary/<region>/decode/<target>/
+// (engine/items/decode_summary_stats.hpp).
 
-#include "engine/decode_summary.hpp"
-#include "engine/item_tasks.hpp"
+#include "engine/items/decode_summary_stats.hpp"
+#include "engine/items/prepare.hpp"
 #include "io/result_store.hpp"
 
 namespace neuropop::engine::detail {

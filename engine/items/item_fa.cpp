@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "engine/item_tasks.hpp"
+#include "engine/items/prepare.hpp"
 #include "jobs/windows.hpp"
 #include "kernels/factor_analysis.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include "engine/item_geometry.hpp"
-#include "engine/item_tasks.hpp"
+#include "engine/items/geometry_window.hpp"
+#include "engine/items/prepare.hpp"
 #include "io/model_rdm_file.hpp"
 #include "jobs/geometry_sets.hpp"
 #include "jobs/windows.hpp"

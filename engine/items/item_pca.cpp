@@ -5,7 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "engine/item_tasks.hpp"
+#include "engine/items/prepare.hpp"
 #include "jobs/windows.hpp"
 #include "kernels/moments.hpp"
 #include "kernels/participation_ratio.hpp"

@@ -10,7 +10,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "engine/pseudo_items.hpp"
+#include "engine/items/pseudo_blocks.hpp"
 #include "io/result_store.hpp"
 #include "kernels/stats.hpp"
 

@@ -1,5 +1,5 @@
 // Pseudo-population resample and null items (docs/ANALYSES.md §5): pool the region's contributing
-// sessions (engine/pseudo_population.hpp), then run the pooled analysis exactly as a session's
+// sessions (engine/items/pseudo_pool.hpp), then run the pooled analysis exactly as a session's
 // item would (the same prepare_* functions, on a copy of the job restricted to this analysis and
 // target, without its own permutation null: the pseudo null replaces it).
 
@@ -8,9 +8,9 @@
 #include <memory>
 #include <stdexcept>
 
-#include "engine/item_tasks.hpp"
-#include "engine/pseudo_items.hpp"
-#include "engine/pseudo_population.hpp"
+#include "engine/items/prepare.hpp"
+#include "engine/items/pseudo_blocks.hpp"
+#include "engine/items/pseudo_pool.hpp"
 #include "io/result_store.hpp"
 #include "jobs/pseudo_labels.hpp"
 #include "jobs/text_values.hpp"

@@ -9,7 +9,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "engine/pseudo_items.hpp"
+#include "engine/items/pseudo_blocks.hpp"
 #include "io/result_store.hpp"
 #include "kernels/stats.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/population.hpp"
+#include "engine/items/population.hpp"
 
 #include <algorithm>
 #include <map>

@@ -1,13 +1,13 @@
 #pragma once
-// Internal to engine/item*.cpp: each analysis reads its inputs on the main thread (prepare_*)
-// and returns the compute step, a function that builds the item's ResultBlock on a compute
-// thread without touching HDF5.
+// Internal to engine/items/item_*.cpp: each analysis reads its inputs on the main thread
+// (prepare_*) and returns the compute step, a function that builds the item's ResultBlock on a
+// compute thread without touching HDF5.
 
 #include <filesystem>
 #include <functional>
 
-#include "engine/items.hpp"
-#include "engine/population.hpp"
+#include "engine/items/executor.hpp"
+#include "engine/items/population.hpp"
 #include "io/result_block.hpp"
 #include "kernels/rng.hpp"
 
@@ -30,18 +30,18 @@ Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item);
 Work prepare_pca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_cvpca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_fa(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
-// Decoding (engine/item_decode*.cpp): the permutation-null blocks are intermediate items read
+// Decoding (engine/items/item_decode*.cpp): the permutation-null blocks are intermediate items read
 // back by their population's decode item; the summary reads every decode item of a region.
 Work prepare_decode(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode_null(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode_summary(const ItemEnv& env, const jobs::WorkItem& item);
-// Pseudo-populations (engine/item_pseudo*.cpp): "pseudo_resample" and "pseudo_null" items pool
-// the bin items they need; "pseudo" assembles one region's resamples and nulls; "pseudo_summary"
-// combines regions and animals.
+// Pseudo-populations (engine/items/item_pseudo*.cpp): "pseudo_resample" and "pseudo_null" items
+// pool the bin items they need; "pseudo" assembles one region's resamples and nulls;
+// "pseudo_summary" combines regions and animals.
 Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item);
 Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item);
 Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item);
-// Representational geometry (engine/item_geometry*.cpp).
+// Representational geometry (engine/items/item_geometry.cpp, geometry_window.cpp).
 Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 
 // The attributes every /sessions/<session>/<region> group carries.

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to engine/item_pseudo*.cpp and engine/pseudo_*.cpp: how pseudo-population items hand
+// Internal to engine/items/item_pseudo*.cpp: how pseudo-population items hand
 // their results to one another. A resample item's block is the pooled analysis's own block (as a
 // session item would write it, under /sessions/pseudo-<group>/<region>/...) plus /pooling; a
 // null item keeps only the statistics of each null resample under /null/<b>/<relative path>.
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/item_tasks.hpp"
+#include "engine/items/prepare.hpp"
 #include "jobs/pseudo_labels.hpp"
 
 namespace neuropop::engine::detail {

@@ -1,4 +1,4 @@
-#include "engine/pseudo_population.hpp"
+#include "engine/items/pseudo_pool.hpp"
 
 #include <map>
 #include <stdexcept>

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/population.hpp"
+#include "engine/items/population.hpp"
 #include "kernels/rng.hpp"
 
 namespace neuropop::engine {

@@ -1,4 +1,4 @@
-#include "engine/mpi_context.hpp"
+#include "engine/runtime/mpi_context.hpp"
 
 #include <chrono>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "engine/progress.hpp"
+#include "engine/runtime/progress.hpp"
 
 #include <cmath>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "engine/scheduler.hpp"
+#include "engine/runtime/scheduler.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -11,7 +11,7 @@
 
 #include <oneapi/tbb/task_arena.h>
 
-#include "engine/bytes.hpp"
+#include "engine/runtime/bytes.hpp"
 
 namespace neuropop::engine {
 

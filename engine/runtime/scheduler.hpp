@@ -14,7 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/mpi_context.hpp"
+#include "engine/runtime/mpi_context.hpp"
+#include "engine/runtime/task.hpp"
 
 namespace neuropop::engine {
 
@@ -72,21 +73,6 @@ private:
     std::vector<ItemOutcome> outcomes_;
     std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, ByCost> ready_;
     std::size_t finished_ = 0, failed_ = 0, resumed_ = 0;
-};
-
-// One item on one rank. prepare() and commit() run on the main thread (HDF5 reads and writes);
-// compute() runs on a compute thread and must not call HDF5 or MPI.
-class Task {
-public:
-    virtual ~Task() = default;
-    virtual void compute() = 0;
-    virtual void commit(double seconds) = 0; // seconds: wall time of the item so far
-};
-
-class Executor {
-public:
-    virtual ~Executor() = default;
-    virtual std::unique_ptr<Task> prepare(std::uint64_t id) = 0;
 };
 
 struct ScheduleOptions {

@@ -1,4 +1,4 @@
-// Pseudo-population pooling (engine/pseudo_population.hpp): every pseudo-trial takes one real
+// Pseudo-population pooling (engine/items/pseudo_pool.hpp): every pseudo-trial takes one real
 // trial of the right condition from each session, units of a session stay together, draws are
 // without replacement and reproducible, and the null shuffles labels within a session.
 
@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "engine/pseudo_population.hpp"
+#include "engine/items/pseudo_pool.hpp"
 
 using namespace neuropop;
 

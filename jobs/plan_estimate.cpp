@@ -11,10 +11,10 @@ namespace neuropop::jobs {
 namespace {
 
 // Seconds per planner cost unit, per analysis: the seconds /progress recorded for each analysis
-// divided by the planner's summed cost of those items, from one run of jobs/demo.ini (4 sessions
-// x 3 regions x 30 units x 160 trials, decode.permutations 20, pseudo.resamples 5, pseudo.nulls
-// 10: 342 items, 22.4 s of item time, 13 s wall) on the 2-core development VM, 1 rank x 2
-// threads, on 2026-12-06 with one other single-threaded process running (load average 1.8).
+// divided by the planner's summed cost of those items, from one run of examples/jobs/demo.ini (4
+// sessions x 3 regions x 30 units x 160 trials, decode.permutations 20, pseudo.resamples 5,
+// pseudo.nulls 10: 342 items, 22.4 s of item time, 13 s wall) on the 2-core development VM, 1 rank
+// x 2 threads, on 2026-12-06 with one other single-threaded process running (load average 1.8).
 // Item seconds are each item's wall time (prepare, compute, write), so two items sharing a
 // core each count their shared time. To re-measure when the kernels change: run the job, then
 // divide each analysis's summed /progress seconds by the cost `neuropop plan --json` prints.

@@ -162,7 +162,7 @@ def render_markdown(ctx, rows, table, limits, outputs, unregistered, missed, err
         md.append("| " + " | ".join(str(row[c[0]]) for c in cols) + " |")
     if any(r.bench == "end_to_end" for r in rows) and "end_to_end" in outputs:
         md.append("")
-        md.append("End to end: jobs/demo.ini's analyses on `neuropop generate` sessions under "
+        md.append("End to end: examples/jobs/demo.ini's analyses on `neuropop generate` sessions under "
                   "`mpirun --oversubscribe -np 1|2 ... --threads 1`, wall time of the whole "
                   "command (mpirun start-up included), best of 2; correctness: `h5diff` of "
                   "/binned and of /sessions between the 1-rank and 2-rank outputs. Peak memory: "

@@ -1,6 +1,6 @@
 """Whole-program measurements, each a function (build_dir, quick, data) -> (lines, peer lines,
 notes, errors) registered in RUNNERS and named by Bench(..., runner=...) in registry.py:
-end_to_end (`neuropop generate`, then jobs/demo.ini's analyses on that data under mpirun on 1
+end_to_end (`neuropop generate`, then examples/jobs/demo.ini's analyses on that data under mpirun on 1
 and 2 ranks, peak memory per rank, the scaling projection) and pseudo_decoding."""
 
 import math
@@ -15,9 +15,9 @@ TIME = "/usr/bin/time"  # GNU time (Debian package `time`): max RSS of each rank
 
 
 def demo_job(path, sessions, output):
-    """jobs/demo.ini with [data] sessions and [output] path replaced."""
+    """examples/jobs/demo.ini with [data] sessions and [output] path replaced."""
     section, lines = None, []
-    for line in (ROOT / "jobs" / "demo.ini").read_text().splitlines():
+    for line in (ROOT / "examples" / "jobs" / "demo.ini").read_text().splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
             section = stripped
@@ -168,7 +168,7 @@ def pseudo_decoding(build_dir, quick, data):
         return [], [], ["executable missing: %s" % exe], ["pseudo: %s missing" % exe]
     resamples, nulls = (10, 40) if quick else (100, 1000)
     data.mkdir(parents=True)
-    job = ROOT / "jobs" / "zhang-desimone-it.ini"
+    job = ROOT / "examples" / "jobs" / "zhang-desimone-it.ini"
     flags = ["--pca.enabled", "false", "--cvpca.enabled", "false", "--fa.enabled", "false",
              "--geometry.enabled", "false", "--decode.enabled", "true",
              "--decode.windows", "response:0.1:0.5", "--decode.permutations", "0",

@@ -128,7 +128,7 @@ class Render(unittest.TestCase):
                       "met? | correctness | vs machine limit |", lines)
         self.assertIn("|---|---|---|---|---|---|---|---|---|", lines)
         self.assertIn("| w | p | 1 s | 0.5 s | 2x | g | MISSED | c | — |", lines)
-        self.assertTrue(any(l.startswith("End to end: jobs/demo.ini") for l in lines))
+        self.assertTrue(any(l.startswith("End to end: examples/jobs/demo.ini") for l in lines))
         self.assertIn("| 8 | 2.7 h | 0.98 | 0.000 | 0.02 | 0.01 | compute |", lines)
         self.assertIn("scaling: note", lines)
         self.assertNotIn("other", lines)  # only scaling notes go above the raw output

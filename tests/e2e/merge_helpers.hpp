@@ -75,8 +75,8 @@ inline std::set<std::string> differences(const std::filesystem::path& a,
 }
 
 // What may differ between the single run's file (A) and a merge of its shards (B), and nothing
-// else (engine/merge.hpp): root attributes that describe the invocation, and each item's rank
-// and wall time in /progress.
+// else (engine/drivers/merge.hpp): root attributes that describe the invocation, and each item's
+// rank and wall time in /progress.
 inline const std::set<std::string>& allowed_differences() {
     static const std::set<std::string> allowed{
         "/@created",      "/@job(run flags)",         "/@ranks",

@@ -71,7 +71,7 @@ inline std::set<std::string> figures_in(const std::filesystem::path& dir, const 
 }
 
 // The figures a results file calls for, read with h5py: one line per figure name. The rules
-// are the report's contract (engine/report/*.py): dimensionality per region when PCA / cvPCA is
+// are the report's contract (report/*.py): dimensionality per region when PCA / cvPCA is
 // there, per decoding target accuracy (+ an overview with 2+ populations, + generalisation when
 // stored), per geometry set and window the RDM figure, per RDM kind a population grid with 2+
 // populations, model comparison and few-shot when stored; the same with prefix pseudo_ for

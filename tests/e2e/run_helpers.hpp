@@ -14,7 +14,7 @@
 namespace neuropop::test::run {
 
 inline std::string it_job() {
-    return std::string(NEUROPOP_SOURCE_DIR) + "/jobs/zhang-desimone-it.ini";
+    return std::string(NEUROPOP_SOURCE_DIR) + "/examples/jobs/zhang-desimone-it.ini";
 }
 
 // The IT job writing to `output`, with `extra` flags. cvPCA runs 2 shuffles instead of the

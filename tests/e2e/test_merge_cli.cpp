@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/items.hpp"
+#include "engine/items/executor.hpp"
 #include "tests/e2e/merge_helpers.hpp"
 
 using namespace neuropop::test;

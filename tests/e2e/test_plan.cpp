@@ -1,5 +1,5 @@
 // `neuropop plan`: the cost of a job before it runs, checked against a measured run of the demo
-// job (jobs/demo.ini on the generated demo dataset, fewer permutations and resamples).
+// job (examples/jobs/demo.ini on the generated demo dataset, fewer permutations and resamples).
 
 #include <cstdio>
 #include <fstream>
@@ -46,7 +46,7 @@ TEST_CASE("plan estimates the demo job's CPU time within a factor of 4 of a meas
                            " --sessions 4 --subjects 2 --regions VISp,CA1,MOs --units 30 "
                            "--trials 160 --conditions 4 --seed 7 --quiet");
     REQUIRE(gen.exit_code == 0);
-    const std::string job = std::string(NEUROPOP_SOURCE_DIR) + "/jobs/demo.ini";
+    const std::string job = std::string(NEUROPOP_SOURCE_DIR) + "/examples/jobs/demo.ini";
     auto args = demo_flags(tmp / "data");
     std::vector<std::string> plan_args{job, "--json", "--ranks", "2", "--threads", "1"};
     plan_args.insert(plan_args.end(), args.begin(), args.end() - 1); // not --quiet
@@ -86,7 +86,8 @@ with h5py.File(sys.argv[1], "r") as f:
 }
 
 TEST_CASE("plan prints a table, and refuses what run refuses with exit 2", "[e2e][plan]") {
-    const std::string job = std::string(NEUROPOP_SOURCE_DIR) + "/jobs/zhang-desimone-it.ini";
+    const std::string job =
+        std::string(NEUROPOP_SOURCE_DIR) + "/examples/jobs/zhang-desimone-it.ini";
     auto r = run_command(shell_quote(binary().string()) + " plan " + shell_quote(job) +
                          " --ranks 4 --threads 2");
     INFO(r.err);

@@ -76,7 +76,7 @@ TEST_CASE("report on the IT results writes every expected figure as a PNG and an
     REQUIRE(r.exit_code == 0);
     CHECK(r.out == (dir / "index.html").string() + "\n");
     const auto expected = report::expected_figures(results);
-    // The IT job (jobs/zhang-desimone-it.ini) runs PCA and cvPCA on region IT, so at least
+    // The IT job (examples/jobs/zhang-desimone-it.ini) runs PCA and cvPCA on region IT, so at least
     // these three figures; the decoding and geometry figures follow from what the engine
     // wrote (expected_figures reads the file).
     for (const char* name : {"dimensionality_participation_ratio", "dimensionality_IT_scree",

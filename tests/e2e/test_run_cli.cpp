@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/run.hpp"
+#include "engine/drivers/run.hpp"
 #include "jobs/job_parser.hpp"
 #include "tests/e2e/run_helpers.hpp"
 

@@ -79,7 +79,8 @@ TEST_CASE("pseudo-population decoding that would draw fewer trials per label tha
                          "--conditions 4 --seed 3");
     REQUIRE(g.exit_code == 0);
     const auto out = tmp / "results.h5";
-    const std::vector<std::string> common{std::string(NEUROPOP_SOURCE_DIR) + "/jobs/demo.ini",
+    const std::vector<std::string> common{std::string(NEUROPOP_SOURCE_DIR) +
+                                              "/examples/jobs/demo.ini",
                                           "--output",
                                           out.string(),
                                           "--quiet",

@@ -64,8 +64,8 @@ void inspect(const std::string& path) {
     }
 }
 
-// Stage 1 of a run (engine/item_bin.cpp): metadata without the scan, every region's spikes read
-// and validated by read_spikes, counted in a small window around start_time.
+// Stage 1 of a run (engine/items/item_bin.cpp): metadata without the scan, every region's spikes
+// read and validated by read_spikes, counted in a small window around start_time.
 void run_binning(const std::string& path) {
     io::ReadOptions options;
     options.scan_spikes = false;

@@ -137,7 +137,7 @@ TEST_CASE("fuzz corpus: every kept job input is checked without an exception", "
     auto files = files_in(fuzz_dir() / "corpus" / "job_parser");
     const auto seeds = files_in(fuzz_dir() / "seeds" / "job_parser");
     files.insert(files.end(), seeds.begin(), seeds.end());
-    for (const auto& file : files_in(fs::path(NEUROPOP_SOURCE_DIR) / "jobs"))
+    for (const auto& file : files_in(fs::path(NEUROPOP_SOURCE_DIR) / "examples" / "jobs"))
         if (file.extension() == ".ini") files.push_back(file);
     for (const auto& file : files) {
         INFO(file.string());

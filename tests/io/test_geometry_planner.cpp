@@ -15,7 +15,8 @@ using namespace neuropop::jobs;
 
 TEST_CASE("the IT job plans one geometry item per session and condition set", "[planner]") {
     const auto job =
-        (std::filesystem::path(NEUROPOP_SOURCE_DIR) / "jobs" / "zhang-desimone-it.ini").string();
+        (std::filesystem::path(NEUROPOP_SOURCE_DIR) / "examples" / "jobs" / "zhang-desimone-it.ini")
+            .string();
     const auto spec = parse_job(job, {"--decode.enabled", "false", "--pseudo.enabled", "false"});
     REQUIRE(spec.geometry.enabled);
     REQUIRE(spec.geometry.conditions.size() == 2);

@@ -45,7 +45,7 @@ std::map<std::string, std::size_t> readme_units() {
 }
 
 std::string it_job() {
-    return (fs::path(NEUROPOP_SOURCE_DIR) / "jobs" / "zhang-desimone-it.ini").string();
+    return (fs::path(NEUROPOP_SOURCE_DIR) / "examples" / "jobs" / "zhang-desimone-it.ini").string();
 }
 
 std::string it_file(int session) {

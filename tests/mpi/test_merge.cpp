@@ -1,6 +1,6 @@
 // `neuropop merge` of a job's shards (`neuropop run --shard I/N`) gives the single run's results
-// file, up to the documented differences (engine/merge.hpp), whether the shards and the merge
-// run on one rank or several.
+// file, up to the documented differences (engine/drivers/merge.hpp), whether the shards and the
+// merge run on one rank or several.
 
 #include <catch2/catch.hpp>
 

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/progress.hpp"
+#include "engine/runtime/progress.hpp"
 
 using namespace neuropop::engine;
 

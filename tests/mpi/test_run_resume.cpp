@@ -1,6 +1,6 @@
 // docs/DESIGN.md "Reliability rules": a killed run resumes with --resume and gives the same bytes
 // as an uninterrupted run. The kill is a real SIGKILL of rank 0 (mpirun then takes the job down),
-// placed deterministically by the test-only hooks of engine/run.hpp.
+// placed deterministically by the test-only hooks of engine/drivers/run.hpp.
 
 #include <filesystem>
 

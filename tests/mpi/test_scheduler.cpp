@@ -9,8 +9,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/mpi_context.hpp"
-#include "engine/scheduler.hpp"
+#include "engine/runtime/mpi_context.hpp"
+#include "engine/runtime/scheduler.hpp"
 
 using namespace neuropop::engine;
 

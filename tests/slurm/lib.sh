@@ -130,7 +130,7 @@ require_neuropop() {
 }
 
 # A small real job: three sessions of the Zhang & Desimone IT recordings in the repository
-# (data/zhang-desimone-it, see its README), the analyses of jobs/zhang-desimone-it.ini with
+# (data/zhang-desimone-it, see its README), the analyses of examples/jobs/zhang-desimone-it.ini with
 # fewer cvPCA shuffles so that it runs in seconds.
 write_small_job() {
   local nwb=$root/data/zhang-desimone-it/nwb
@@ -205,7 +205,7 @@ run_under_mpirun() {
 }
 
 # Fails unless MERGED (a merge of shards) differs from SINGLE (the whole job run at once) only
-# where engine/merge.hpp says it may: root attributes of the invocation, /progress rank and
+# where engine/drivers/merge.hpp says it may: root attributes of the invocation, /progress rank and
 # seconds; and always in the job's output path and the merge's own attribute. With a third
 # argument "resumed", a shard was resumed: its items say so, as after a resumed single run
 # (/progress/status "resumed", /@items_resumed), and must.

@@ -2,7 +2,7 @@
 # The array path with the real binary: slurm/submit --array 3 --throttle 2 runs
 # `neuropop run --shard i/3` in three array tasks, then the chained merge job runs `neuropop
 # merge`; the merged file equals the same job run at once under mpirun, except where
-# engine/merge.hpp says it may differ (same_as_single), and no shard's partial files are left.
+# engine/drivers/merge.hpp says it may differ (same_as_single), and no shard's partial files are left.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_slurm

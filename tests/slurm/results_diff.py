@@ -8,7 +8,7 @@ run.threads, run.force, run.resume, run.quiet: what jobs::RenderScope::Results l
 merge and a single run write different files), else as "/@job".
 
 Used by the tests of `neuropop merge` (tests/mpi, tests/slurm) to check that a merged file
-differs from the single run's in exactly the documented places (engine/merge.hpp).
+differs from the single run's in exactly the documented places (engine/drivers/merge.hpp).
 usage: results_diff.py A.h5 B.h5
 """
 import sys

@@ -27,13 +27,13 @@ $want"
 [ ! -e "$d/my results" ] || fail "a dry run created the output folder"
 
 # Without --time and --mem, a single run gets both from `neuropop plan` (the IT job: real data).
-out=$("$root/slurm/submit" "$root/jobs/zhang-desimone-it.ini" --ntasks 2 --cpus-per-task 1 \
+out=$("$root/slurm/submit" "$root/examples/jobs/zhang-desimone-it.ini" --ntasks 2 --cpus-per-task 1 \
   --dry-run 2>"$d/plan.err") || fail "dry run with an estimate failed: $(cat "$d/plan.err")"
 [[ $out =~ --time=([0-9][0-9]):([0-9][0-9]):([0-9][0-9]) ]] || fail "no proposed --time in: $out"
 [[ $out =~ --mem=([0-9]+)M ]] || fail "no proposed --mem in: $out"
 ((BASH_REMATCH[1] >= 80)) || fail "proposed --mem=${BASH_REMATCH[1]}M is below the process baseline"
 grep -q '"core_hours"' "$d/plan.err" || fail "the estimate was not shown: $(cat "$d/plan.err")"
-out=$("$root/slurm/submit" "$root/jobs/zhang-desimone-it.ini" --time 0:30:00 --mem 2G --dry-run \
+out=$("$root/slurm/submit" "$root/examples/jobs/zhang-desimone-it.ini" --time 0:30:00 --mem 2G --dry-run \
   2>/dev/null) || fail "dry run with --time and --mem failed"
 [[ $out == *"--time=0:30:00 --mem=2G "* ]] || fail "--time/--mem not kept as given: $out"
 

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/scheduler.hpp"
+#include "engine/runtime/scheduler.hpp"
 #include "jobs/decode_targets.hpp"
 #include "jobs/planner.hpp"
 
@@ -156,7 +156,7 @@ TEST_CASE("decode plan: costs grow with permutations, units and classes, and the
     CHECK(cost("decode_null", "A", "speed", 0) ==
           Approx(5 * cost("decode_null", "A", "stim", 0)).epsilon(1e-15));
 
-    // The scheduler (engine/scheduler.hpp) orders by these costs: once the bin items are done,
+    // The scheduler (engine/runtime/scheduler.hpp) orders by these costs: once the bin items are done,
     // the null blocks come out in non-increasing cost, the largest (speed on A) first.
     std::vector<neuropop::engine::SchedItem> items;
     for (const auto& i : plan.items)

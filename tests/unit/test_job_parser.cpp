@@ -359,7 +359,7 @@ TEST_CASE("session keys are path-safe and unique", "[jobs]") {
 }
 
 TEST_CASE("the example jobs parse", "[jobs]") {
-    const fs::path jobs = fs::path(NEUROPOP_SOURCE_DIR) / "jobs";
+    const fs::path jobs = fs::path(NEUROPOP_SOURCE_DIR) / "examples" / "jobs";
     const auto demo = check_job((jobs / "demo.ini").string(), {});
     INFO(joined(demo.problems));
     CHECK(demo.problems.empty());

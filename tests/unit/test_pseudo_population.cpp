@@ -1,4 +1,4 @@
-// Pseudo-population pooling (engine/pseudo_population.hpp): every pseudo-trial takes one real
+// Pseudo-population pooling (engine/items/pseudo_pool.hpp): every pseudo-trial takes one real
 // trial of the right condition from each session, units of a session stay together, draws are
 // without replacement and reproducible, and the null permutes each session's labels within that
 // session, uniformly (exact and chi-square checks).
@@ -9,7 +9,7 @@
 #include <cmath>
 #include <set>
 
-#include "engine/pseudo_population.hpp"
+#include "engine/items/pseudo_pool.hpp"
 #include "kernels/stats.hpp"
 #include "tests/support/support.hpp"
 

@@ -1,0 +1,204 @@
+#include "engine/items/executor.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "engine/items/prepare.hpp"
+#include "engine/runtime/bytes.hpp"
+#include "io/result_store.hpp"
+#include "jobs/text_values.hpp"
+
+namespace neuropop::engine {
+
+PlanView view_of(const jobs::Plan& plan) {
+    PlanView v;
+    for (const auto& s : plan.sessions)
+        v.sessions.push_back({s.key, s.info.file, s.info.identifier, s.info.subject_id});
+    v.items = plan.items;
+    return v;
+}
+
+std::vector<std::uint8_t> encode(const PlanView& plan) {
+    Packer p;
+    p.put<std::uint64_t>(plan.sessions.size());
+    for (const auto& s : plan.sessions)
+        p.put(s.key).put(s.file).put(s.identifier).put(s.subject);
+    p.put<std::uint64_t>(plan.items.size());
+    for (const auto& i : plan.items) {
+        p.put(i.id).put(static_cast<std::uint8_t>(i.stage)).put(i.analysis);
+        p.put<std::uint64_t>(i.session).put(i.session_key).put(i.region);
+        p.put<std::uint64_t>(i.block).put(i.target).put(i.first).put(i.last).put(i.scope);
+        p.put(static_cast<std::uint8_t>(i.intermediate)).put(i.notes).put(i.needs).put(i.cost);
+    }
+    return std::move(p.bytes());
+}
+
+PlanView decode_plan(const std::vector<std::uint8_t>& bytes) {
+    Unpacker u(bytes);
+    PlanView v;
+    v.sessions.resize(static_cast<std::size_t>(u.get<std::uint64_t>()));
+    for (auto& s : v.sessions) {
+        s.key = u.get_string();
+        s.file = u.get_string();
+        s.identifier = u.get_string();
+        s.subject = u.get_string();
+    }
+    v.items.resize(static_cast<std::size_t>(u.get<std::uint64_t>()));
+    for (auto& i : v.items) {
+        i.id = u.get<std::uint64_t>();
+        i.stage = static_cast<jobs::Stage>(u.get<std::uint8_t>());
+        i.analysis = u.get_string();
+        i.session = static_cast<std::size_t>(u.get<std::uint64_t>());
+        i.session_key = u.get_string();
+        i.region = u.get_string();
+        i.block = static_cast<std::size_t>(u.get<std::uint64_t>());
+        i.target = u.get_string();
+        i.first = u.get<std::uint64_t>();
+        i.last = u.get<std::uint64_t>();
+        i.scope = u.get_string();
+        i.intermediate = u.get<std::uint8_t>() != 0;
+        i.notes = u.get_strings();
+        i.needs = u.get_vector<std::uint64_t>();
+        i.cost = u.get<double>();
+    }
+    if (!u.done()) throw std::runtime_error("plan message: trailing bytes");
+    return v;
+}
+
+std::string binned_group(const std::string& session_key, const std::string& region) {
+    return "/binned/" + io::path_safe(session_key) + "/" + io::path_safe(region);
+}
+
+std::string analysis_group(const std::string& session_key, const std::string& region) {
+    return "/sessions/" + io::path_safe(session_key) + "/" + io::path_safe(region);
+}
+
+std::filesystem::path item_file(const std::filesystem::path& items_dir, std::uint64_t id) {
+    return items_dir / (std::to_string(id) + ".h5");
+}
+
+namespace detail {
+
+io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item) {
+    const auto& s = env.plan.sessions.at(item.session);
+    return {{"session", s.key},
+            {"identifier", s.identifier},
+            {"subject", s.subject},
+            {"region", item.region},
+            {"file", s.file}};
+}
+
+void add_population_groups(io::ResultBlock& block, const std::string& group,
+                           const io::Attributes& attributes) {
+    block.group("/sessions", {{"description", std::string("analyses per session and region")}});
+    block.group(group, attributes);
+}
+
+std::vector<std::int64_t> one_based(std::size_t n) {
+    std::vector<std::int64_t> v(n);
+    for (std::size_t i = 0; i < n; ++i)
+        v[i] = static_cast<std::int64_t>(i + 1);
+    return v;
+}
+
+std::vector<double> to_vector(const Eigen::VectorXd& v) {
+    return std::vector<double>(v.data(), v.data() + v.size());
+}
+
+std::vector<double> row_major(const Eigen::MatrixXd& m) {
+    std::vector<double> out(static_cast<std::size_t>(m.size()));
+    std::size_t k = 0;
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+            out[k++] = m(r, c);
+    return out;
+}
+
+} // namespace detail
+
+namespace {
+
+class BlockTask : public Task {
+public:
+    BlockTask(std::filesystem::path file, io::ItemHeader header, detail::Work work)
+        : file_(std::move(file)), header_(std::move(header)), work_(std::move(work)) {}
+    void compute() override { block_ = work_(); }
+    void commit(double seconds) override {
+        header_.seconds = seconds;
+        io::write_item_file(file_.string(), header_, block_);
+    }
+
+private:
+    std::filesystem::path file_;
+    io::ItemHeader header_;
+    detail::Work work_;
+    io::ResultBlock block_;
+};
+
+std::vector<std::string> names_from_env() {
+    const char* v = std::getenv(fail_items_env);
+    if (v == nullptr) return {};
+    return jobs::text::split_list(v);
+}
+
+} // namespace
+
+ItemExecutor::ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan,
+                           std::filesystem::path items_dir, int rank)
+    : spec_(spec), plan_(plan), items_dir_(std::move(items_dir)), rank_(rank),
+      fail_(names_from_env()) {}
+
+std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
+    const jobs::WorkItem& item = plan_.items.at(id);
+    const detail::ItemEnv env{spec_, plan_, items_dir_, rank_};
+    detail::Work work;
+    if (item.analysis == "bin") {
+        work = detail::prepare_bin(env, item);
+    } else if (item.analysis == "pseudo_resample" || item.analysis == "pseudo_null") {
+        work = detail::prepare_pseudo(env, item);
+    } else if (item.stage == jobs::Stage::Summarise) {
+        // Summaries read the item files of the items they need themselves.
+        if (item.analysis == "decode_summary")
+            work = detail::prepare_decode_summary(env, item);
+        else if (item.analysis == "pseudo")
+            work = detail::prepare_pseudo_assemble(env, item);
+        else if (item.analysis == "pseudo_summary")
+            work = detail::prepare_pseudo_summary(env, item);
+        else
+            throw std::logic_error(item.name() + ": unknown analysis '" + item.analysis + "'");
+    } else {
+        // Stage 2 reads its population's counts back from the bin item's file.
+        const jobs::WorkItem* bin = nullptr;
+        for (auto need : item.needs)
+            if (plan_.items.at(need).analysis == "bin") bin = &plan_.items.at(need);
+        if (bin == nullptr)
+            throw std::logic_error(item.name() + ": the plan gives it no bin item to read");
+        auto block = io::read_item_file(item_file(items_dir_, bin->id).string());
+        auto pop = Population::from_block(block, binned_group(bin->session_key, bin->region));
+        if (item.analysis == "pca")
+            work = detail::prepare_pca(env, item, std::move(pop));
+        else if (item.analysis == "cvpca")
+            work = detail::prepare_cvpca(env, item, std::move(pop));
+        else if (item.analysis == "fa")
+            work = detail::prepare_fa(env, item, std::move(pop));
+        else if (item.analysis == "decode")
+            work = detail::prepare_decode(env, item, std::move(pop));
+        else if (item.analysis == "decode_null")
+            work = detail::prepare_decode_null(env, item, std::move(pop));
+        else if (item.analysis == "geometry")
+            work = detail::prepare_geometry(env, item, std::move(pop));
+        else
+            throw std::logic_error(item.name() + ": unknown analysis '" + item.analysis + "'");
+    }
+    for (const auto& name : fail_)
+        if (name == item.name())
+            work = [name]() -> io::ResultBlock {
+                throw std::runtime_error("injected failure (" + std::string(fail_items_env) +
+                                         " names " + name + ")");
+            };
+    io::ItemHeader header{item.id, item.name(), rank_, 0.0};
+    return std::make_unique<BlockTask>(item_file(items_dir_, id), std::move(header),
+                                       std::move(work));
+}
+
+} // namespace neuropop::engine

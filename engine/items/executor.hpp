@@ -1,0 +1,63 @@
+#pragma once
+// Executing one work item on one rank: "bin" reads a session-region's spikes and counts them;
+// "pca", "cvpca" and "fa" read those counts back from the bin item's file and turn them into the
+// kernels' inputs. Each item's result is a ResultBlock written to its own item file
+// (io/result_store.hpp). Group layout of the results (docs/DESIGN.md "Results out"):
+//   /binned/<session>/<region>/            counts [trial, unit, bin] + coordinates
+//   /sessions/<session>/<region>/pca/<window>/, cvpca/, fa/
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/task.hpp"
+#include "jobs/job_spec.hpp"
+#include "jobs/plan.hpp"
+
+namespace neuropop::engine {
+
+struct SessionRef {
+    std::string key; // results-file group name
+    std::string file;
+    std::string identifier, subject;
+};
+
+// What every rank knows of the plan: rank 0 plans and broadcasts this, so workers never open
+// every session for metadata.
+struct PlanView {
+    std::vector<SessionRef> sessions;
+    std::vector<jobs::WorkItem> items;
+};
+
+PlanView view_of(const jobs::Plan& plan);
+std::vector<std::uint8_t> encode(const PlanView& plan);
+PlanView decode_plan(const std::vector<std::uint8_t>& bytes);
+
+// Results-file groups of a population.
+std::string binned_group(const std::string& session_key, const std::string& region);
+std::string analysis_group(const std::string& session_key, const std::string& region);
+
+// items/<id>.h5 inside the run's work folder.
+std::filesystem::path item_file(const std::filesystem::path& items_dir, std::uint64_t id);
+
+// Test-only: NEUROPOP_TEST_FAIL_ITEMS=name[,name...] makes those items throw in their compute
+// step ("injected failure"), to exercise the failure path end to end.
+inline constexpr const char* fail_items_env = "NEUROPOP_TEST_FAIL_ITEMS";
+
+class ItemExecutor : public Executor {
+public:
+    ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan, std::filesystem::path items_dir,
+                 int rank);
+    std::unique_ptr<Task> prepare(std::uint64_t id) override;
+
+private:
+    const jobs::JobSpec& spec_;
+    const PlanView& plan_;
+    std::filesystem::path items_dir_;
+    int rank_;
+    std::vector<std::string> fail_;
+};
+
+} // namespace neuropop::engine

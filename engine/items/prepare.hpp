@@ -1,0 +1,59 @@
+#pragma once
+// Internal to engine/items/item_*.cpp: each analysis reads its inputs on the main thread
+// (prepare_*) and returns the compute step, a function that builds the item's ResultBlock on a
+// compute thread without touching HDF5.
+
+#include <filesystem>
+#include <functional>
+
+#include "engine/items/executor.hpp"
+#include "engine/items/population.hpp"
+#include "io/result_block.hpp"
+#include "kernels/rng.hpp"
+
+namespace neuropop::engine::detail {
+
+struct ItemEnv {
+    const jobs::JobSpec& spec;
+    const PlanView& plan;
+    const std::filesystem::path& items_dir;
+    int rank;
+};
+
+using Work = std::function<io::ResultBlock()>;
+
+// RNG streams of an item, so the draws of one use never shift those of another.
+inline constexpr std::uint64_t stream_halves = 1;   // split of each condition's trials
+inline constexpr std::uint64_t stream_shuffles = 2; // cvPCA swap masks
+
+Work prepare_bin(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_pca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_cvpca(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_fa(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+// Decoding (engine/items/item_decode*.cpp): the permutation-null blocks are intermediate items read
+// back by their population's decode item; the summary reads every decode item of a region.
+Work prepare_decode(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_decode_null(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_decode_summary(const ItemEnv& env, const jobs::WorkItem& item);
+// Pseudo-populations (engine/items/item_pseudo*.cpp): "pseudo_resample" and "pseudo_null" items
+// pool the bin items they need; "pseudo" assembles one region's resamples and nulls;
+// "pseudo_summary" combines regions and animals.
+Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item);
+// Representational geometry (engine/items/item_geometry.cpp, geometry_window.cpp).
+Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+
+// The attributes every /sessions/<session>/<region> group carries.
+io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item);
+// Adds /sessions and the population's group (with `attributes`) to a stage-2 block.
+void add_population_groups(io::ResultBlock& block, const std::string& group,
+                           const io::Attributes& attributes);
+
+// 1..n as int64 (component, factor and rank coordinates).
+std::vector<std::int64_t> one_based(std::size_t n);
+std::vector<double> to_vector(const Eigen::VectorXd& v);
+// Row-major copy of a matrix.
+std::vector<double> row_major(const Eigen::MatrixXd& m);
+
+} // namespace neuropop::engine::detail

@@ -1,0 +1,96 @@
+#pragma once
+// Self-scheduling of work items over ranks (docs/DESIGN.md "Work items, scheduling"). Rank 0 holds
+// the Master: it hands out ready items (every need complete), largest estimated cost first, to
+// whoever asks; workers ask again when a slot frees. Rank 0 works too. On every rank the main
+// thread does all MPI and HDF5 calls (parallel HDF5 1.10 is not thread-safe) and polls for
+// messages with MPI_Iprobe and short sleeps, while each running item's compute step runs on its
+// own thread inside the rank's TBB arena.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/mpi_context.hpp"
+#include "engine/runtime/task.hpp"
+
+namespace neuropop::engine {
+
+struct SchedItem {
+    std::uint64_t id = 0; // equal to its position in the list
+    std::string name;
+    std::vector<std::uint64_t> needs;
+    double cost = 0.0;
+};
+
+enum class ItemState : std::uint8_t { Waiting, Ready, Running, Done, Failed };
+
+struct ItemOutcome {
+    std::uint64_t id = 0;
+    bool ok = false;
+    bool resumed = false; // completed by an earlier, interrupted run
+    std::int64_t rank = -1;
+    double seconds = 0.0;
+    std::string error; // why it failed
+};
+
+// The scheduling state: pure logic, no MPI, so tests drive it directly.
+class Master {
+public:
+    // `completed` holds the outcomes of items an interrupted run already finished.
+    explicit Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& completed = {});
+    // The ready item of largest cost (smallest id on a tie), now Running on `rank`; nullopt when
+    // nothing is ready.
+    std::optional<std::uint64_t> next(int rank);
+    // Records the outcome of a Running item. A failure fails every item that needs it,
+    // transitively, with a reason naming the failed item.
+    void finish(const ItemOutcome& outcome);
+
+    bool all_finished() const { return finished_ == items_.size(); }
+    std::size_t total() const { return items_.size(); }
+    std::size_t finished() const { return finished_; }
+    std::size_t failed() const { return failed_; }
+    std::size_t resumed() const { return resumed_; }
+    ItemState state(std::uint64_t id) const { return state_.at(id); }
+    const std::vector<ItemOutcome>& outcomes() const { return outcomes_; } // by id
+    const SchedItem& item(std::uint64_t id) const { return items_.at(id); }
+
+private:
+    void make_ready(std::uint64_t id);
+    void fail_dependents(std::uint64_t id);
+
+    struct ByCost {
+        const std::vector<SchedItem>* items;
+        bool operator()(std::uint64_t a, std::uint64_t b) const; // true: a after b
+    };
+    std::vector<SchedItem> items_;
+    std::vector<ItemState> state_;
+    std::vector<std::size_t> unmet_;                     // needs not yet done
+    std::vector<std::vector<std::uint64_t>> dependents_; // reverse edges
+    std::vector<ItemOutcome> outcomes_;
+    std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, ByCost> ready_;
+    std::size_t finished_ = 0, failed_ = 0, resumed_ = 0;
+};
+
+struct ScheduleOptions {
+    unsigned slots = 1;   // items in flight per rank (= TBB threads of the rank)
+    unsigned threads = 1; // TBB arena size of the rank
+    // Rank 0: called after every outcome and at least every second (progress display).
+    std::function<void(const Master&)> on_progress;
+    // Rank 0: called after each outcome recorded (a test hook may kill the job here).
+    std::function<void(const Master&)> after_outcome;
+    // Other ranks: called with the number of items this rank finished, after each (a test hook
+    // may kill the rank here).
+    std::function<void(std::size_t)> after_worker_item;
+};
+
+// Runs every item of the plan to an outcome. Collective over ctx. `master` is non-null on rank 0
+// only. Returns when every item has finished on every rank; on rank 0 the master then holds all
+// outcomes.
+void run_schedule(const Context& ctx, Master* master, Executor& executor,
+                  const ScheduleOptions& options);
+
+} // namespace neuropop::engine

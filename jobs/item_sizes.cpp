@@ -157,7 +157,7 @@ private:
               count_text(static_cast<double>(d.repeats)) + " repeats x " + count_text(times) +
                   times_name + " x " + count_text(p.trials) + " trials x 4 bytes",
               static_cast<double>(d.repeats) * times * p.trials * 4);
-        if (d.generalization && d.decoder != DecoderName::Ridge)
+        if (d.generalization && d.decoder != kernels::DecoderKind::Ridge)
             e.add("generalisation",
                   count_text(splits) + " splits x " + count_text(times) + "^2" + times_name +
                       " x 4 bytes + " + count_text(times) + "^2 x 8 bytes",

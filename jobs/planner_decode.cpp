@@ -14,7 +14,7 @@ namespace {
 // checked the target): distinct values among the listed subset, or of the whole column.
 double class_count(const DecodeSection& decode, const DecodeSection::Target& target,
                    const io::SessionInfo& info) {
-    if (decode.decoder == DecoderName::Ridge) return 1;
+    if (decode.decoder == kernels::DecoderKind::Ridge) return 1;
     if (!target.classes.empty()) return static_cast<double>(target.classes.size());
     if (!info.trials) return 2;
     const auto* c = info.trials->find(target.column);
@@ -67,7 +67,8 @@ void add_decode_items(const JobSpec& spec, const std::vector<Population>& popula
             WorkItem decode = base;
             decode.analysis = "decode";
             decode.needs = std::move(needs);
-            decode.cost = fit_set(p, classes, d.generalization && d.decoder != DecoderName::Ridge);
+            decode.cost =
+                fit_set(p, classes, d.generalization && d.decoder != kernels::DecoderKind::Ridge);
             decode_items[target.column][p.region].push_back(add_item(plan, std::move(decode)));
         }
     }

@@ -52,7 +52,7 @@ void check_pseudo_folds(
     const JobSpec& spec, const std::string& what, const std::vector<const Population*>& members,
     const std::map<const Population*, const std::map<std::string, std::size_t>*>& counts,
     Plan& plan) {
-    if (spec.decode.decoder == DecoderName::Ridge) return;
+    if (spec.decode.decoder == kernels::DecoderKind::Ridge) return;
     std::size_t drawn = spec.pseudo.trials;
     std::string scarcest;
     for (const auto* p : members)

@@ -165,7 +165,7 @@ TEST_CASE("decode labels: classes sorted (numbers by value), a subset keeps its 
     CHECK(l.classes == std::vector<std::string>{"a", "b"});
     CHECK(l.trials.size() == 6);
 
-    d.decoder = DecoderName::Ridge;
+    d.decoder = neuropop::kernels::DecoderKind::Ridge;
     l = decode_labels(d, {"n", {}}, false, {}, numbers, rows, problems);
     CHECK(problems.empty());
     CHECK(l.regression);
@@ -202,7 +202,7 @@ TEST_CASE("decode labels: every rule a target can break, one problem each", "[de
     // A subset leaving the NaN trials out raises no NaN problem (only class 1 with 2 trials).
     CHECK(problems_of(d, {"n", {"0", "1"}}, false, {}, {0, 1, nan, 0, 1, 0}).size() == 1);
     auto r = d;
-    r.decoder = DecoderName::Ridge;
+    r.decoder = neuropop::kernels::DecoderKind::Ridge;
     one(problems_of(r, {"s", {}}, true, {"a", "b", "a", "b", "a", "b"}, {}),
         "decode.decoder = ridge regresses numbers");
     one(problems_of(r, {"n", {}}, false, {}, {0, 1, nan, 0, 1, 0}), "NaN or infinity");

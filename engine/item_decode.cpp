@@ -82,7 +82,7 @@ struct NullScores {
 NullScores read_nulls(const ItemEnv& env, const jobs::WorkItem& item, std::size_t times) {
     std::vector<const jobs::WorkItem*> nulls;
     for (auto need : item.needs)
-        if (env.plan.items.at(need).analysis == "decode_null")
+        if (env.plan.items.at(need).kind == jobs::ItemKind::DecodeNull)
             nulls.push_back(&env.plan.items[need]);
     std::sort(nulls.begin(), nulls.end(),
               [](const jobs::WorkItem* a, const jobs::WorkItem* b) { return a->first < b->first; });

@@ -3,6 +3,7 @@
 
 #include "engine/decode_summary.hpp"
 #include "engine/item_tasks.hpp"
+#include "engine/merge_inputs.hpp"
 #include "io/result_store.hpp"
 
 namespace neuropop::engine::detail {
@@ -17,6 +18,26 @@ Work prepare_decode_summary(const ItemEnv& env, const jobs::WorkItem& item) {
             view.push_back(&b);
         return decode_summary(view, column);
     };
+}
+
+// As the whole job's run computes it from its decode items' files, here from each decode item's
+// group in the shard that holds its session (shard = session position % N, jobs/shard.hpp).
+io::ResultBlock decode_summary_from_shards(const MergeInputs& in, const jobs::WorkItem& summary) {
+    const auto& plan = *in.plan;
+    std::vector<io::ResultBlock> blocks;
+    for (auto need : summary.needs) {
+        const auto& item = plan.items.at(need);
+        if (item.kind != jobs::ItemKind::Decode) continue;
+        const auto& shard = in.shards.at(item.session % in.shards.size());
+        blocks.push_back(io::read_results_group(shard,
+                                                analysis_group(item.session_key, item.region) +
+                                                    "/decode/" + io::path_safe(item.target),
+                                                true));
+    }
+    std::vector<const io::ResultBlock*> view;
+    for (const auto& b : blocks)
+        view.push_back(&b);
+    return decode_summary(view, summary.target);
 }
 
 } // namespace neuropop::engine::detail

@@ -71,7 +71,7 @@ std::string joined(const Lines& lines) {
 std::vector<std::string> bin_sessions(const Plan& plan) {
     std::vector<std::string> keys;
     for (const auto& item : plan.items)
-        if (item.analysis == "bin") keys.push_back(item.session_key);
+        if (item.kind == ItemKind::Bin) keys.push_back(item.session_key);
     return keys;
 }
 
@@ -105,18 +105,18 @@ TEST_CASE("the IT job plans one bin item per session and analyses that need it",
         CHECK(item.cost > 0);
         CHECK(item.session_key == plan.sessions.at(item.session).key);
         CHECK(item.region == "IT");
-        ++per_analysis[item.analysis];
-        if (item.analysis == "bin") {
-            CHECK(item.stage == Stage::Bin);
+        ++per_analysis[to_string(item.kind)];
+        if (item.kind == ItemKind::Bin) {
+            CHECK(item.stage() == Stage::Bin);
             CHECK(item.needs.empty());
             CHECK(i < 21); // stage 1 first
             CHECK(item.session == i);
             continue;
         }
-        CHECK(item.stage == Stage::Analyse);
+        CHECK(item.stage() == Stage::Analyse);
         REQUIRE(item.needs.size() == 1);
         const auto& bin = plan.items.at(item.needs[0]);
-        CHECK(bin.analysis == "bin");
+        CHECK(bin.kind == ItemKind::Bin);
         CHECK(bin.session == item.session);
         CHECK(bin.region == item.region);
     }

@@ -123,7 +123,7 @@ int main(int argc, char** argv) try {
     cv.seed = 7;
     k::DecoderOptions logistic, lda;
     logistic.tolerance = get_double(args, "tolerance", logistic.tolerance);
-    lda.kind = k::DecoderKind::lda;
+    lda.kind = k::DecoderKind::Lda;
 
     std::vector<int> thread_counts{1};
     if (tbb::info::default_concurrency() > 1)
@@ -154,7 +154,7 @@ int main(int argc, char** argv) try {
                         mean(run.result->accuracy),
                         *std::max_element(run.result->accuracy.begin(), run.result->accuracy.end()),
                         run.result->unconverged_fits);
-            if (run.options->kind == k::DecoderKind::logistic)
+            if (run.options->kind == k::DecoderKind::Logistic)
                 std::printf(" tolerance=%g", run.options->tolerance);
             std::printf("\n");
             std::fflush(stdout);

@@ -39,7 +39,7 @@ DecodeLabels decode_labels(const DecodeSection& decode, const DecodeSection::Tar
                            std::vector<std::string>& problems) {
     DecodeLabels out;
     const std::size_t folds = decode.folds;
-    out.regression = decode.decoder == DecoderName::Ridge;
+    out.regression = decode.decoder == kernels::DecoderKind::Ridge;
     std::set<std::string> subset;
     for (const auto& c : target.classes)
         subset.insert(subset_label(c, is_string));

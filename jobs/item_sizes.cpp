@@ -84,10 +84,11 @@ public:
         const std::string tub = count_text(p.trials) + " trials x " + count_text(p.units) +
                                 " units x " + count_text(bins_) + " bins";
         e.add("counts", tub + " x 4 bytes", p.trials * p.units * bins_ * 4);
-        const auto& a = w.analysis;
-        if (a == "bin") {
+        switch (w.kind) {
+        case ItemKind::Bin:
             e.add("spike times", count_text(p.spikes) + " x 8 bytes", p.spikes * 8);
-        } else if (a == "pca") {
+            break;
+        case ItemKind::Pca: {
             // Condition means (and, for single-trial samples, every trial's bins) as doubles;
             // the split halves make two more of the same shape.
             const double rows = spec_.pca.samples == PcaSamples::Trials ? p.trials : p.conditions;
@@ -96,7 +97,9 @@ public:
                   "3 x " + count_text(rows) + " rows x " + count_text(wb) + " bins x " +
                       count_text(p.units) + " units x 8 bytes",
                   3 * rows * wb * p.units * 8);
-        } else if (a == "cvpca") {
+            break;
+        }
+        case ItemKind::CvPca: {
             const double stimuli = p.conditions * bins_;
             const double m = std::min(stimuli, p.units);
             e.add("repeats",
@@ -104,18 +107,32 @@ public:
                       " units x 8 bytes",
                   4 * stimuli * p.units * 8);
             e.add("Gram matrix", count_text(m) + "^2 x 8 bytes", m * m * 8);
-        } else if (a == "fa") {
+            break;
+        }
+        case ItemKind::Fa:
             e.add("samples",
                   count_text(p.trials) + " trials x " + count_text(p.units) + " units x 8 bytes",
                   p.trials * p.units * 8);
-        } else if (a == "decode" || a == "decode_null") {
+            break;
+        case ItemKind::Decode:
+        case ItemKind::DecodeNull:
             decode(e, w, p);
-        } else if (a == "geometry") {
+            break;
+        case ItemKind::Geometry: {
             const double windows = static_cast<double>(geometry::windows(spec_).size());
             e.add("window sums",
                   count_text(windows) + " windows x " + count_text(p.trials) + " trials x " +
                       count_text(p.units) + " units x 8 bytes",
                   windows * p.trials * p.units * 8);
+            break;
+        }
+        // Summaries and pseudo-populations are not estimated (sized_kind).
+        case ItemKind::DecodeSummary:
+        case ItemKind::PseudoResample:
+        case ItemKind::PseudoNull:
+        case ItemKind::Pseudo:
+        case ItemKind::PseudoSummary:
+            break;
         }
         return e;
     }
@@ -138,7 +155,7 @@ private:
               count_text(times) + times_name + " x " + count_text(p.trials) + " trials x " +
                   count_text(p.units) + " units x 8 bytes",
               times * p.trials * p.units * 8);
-        if (w.analysis == "decode_null") {
+        if (w.kind == ItemKind::DecodeNull) {
             // Every (permutation, split, time) fit keeps its score, and every permutation its
             // redrawn train/test indices.
             const double perms = static_cast<double>(w.last - w.first);
@@ -157,7 +174,7 @@ private:
               count_text(static_cast<double>(d.repeats)) + " repeats x " + count_text(times) +
                   times_name + " x " + count_text(p.trials) + " trials x 4 bytes",
               static_cast<double>(d.repeats) * times * p.trials * 4);
-        if (d.generalization && d.decoder != DecoderName::Ridge)
+        if (d.generalization && d.decoder != kernels::DecoderKind::Ridge)
             e.add("generalisation",
                   count_text(splits) + " splits x " + count_text(times) + "^2" + times_name +
                       " x 4 bytes + " + count_text(times) + "^2 x 8 bytes",
@@ -196,16 +213,37 @@ std::uint64_t max_item_mb(const JobSpec& spec) {
 
 namespace {
 
-// Calls f(index, item, estimate) for every item the estimate covers (not summaries or
-// pseudo-populations), computing each population's shape once.
+// Kinds whose memory the estimate covers: the items of one population. Summaries and
+// pseudo-populations read item files of bounded size and are not estimated.
+bool sized_kind(ItemKind kind) {
+    switch (kind) {
+    case ItemKind::Bin:
+    case ItemKind::Pca:
+    case ItemKind::CvPca:
+    case ItemKind::Fa:
+    case ItemKind::DecodeNull:
+    case ItemKind::Decode:
+    case ItemKind::Geometry:
+        return true;
+    case ItemKind::DecodeSummary:
+    case ItemKind::PseudoResample:
+    case ItemKind::PseudoNull:
+    case ItemKind::Pseudo:
+    case ItemKind::PseudoSummary:
+        return false;
+    }
+    return false;
+}
+
+// Calls f(index, item, estimate) for every item the estimate covers (sized_kind), computing
+// each population's shape once.
 template <typename F>
 void each_estimate(const JobSpec& spec, const Plan& plan, const F& f) {
     const Estimator estimator(spec);
     std::map<std::pair<std::size_t, std::string>, Shape> shapes;
     for (std::size_t i = 0; i < plan.items.size(); ++i) {
         const auto& w = plan.items[i];
-        if (w.stage == Stage::Summarise || w.region.empty()) continue;
-        if (w.analysis.rfind("pseudo", 0) == 0) continue;
+        if (!sized_kind(w.kind) || w.region.empty()) continue;
         const auto key = std::make_pair(w.session, w.region);
         auto it = shapes.find(key);
         if (it == shapes.end())
@@ -224,7 +262,7 @@ std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan)
     const double limit = static_cast<double>(limit_mb) * mib;
     std::map<std::string, Worst> worst; // by analysis, in name order
     each_estimate(spec, plan, [&](std::size_t, const WorkItem& w, Estimate e) {
-        auto& x = worst[w.analysis];
+        auto& x = worst[to_string(w.kind)];
         ++x.total;
         if (e.bytes > limit) ++x.over;
         if (e.bytes > x.bytes) {

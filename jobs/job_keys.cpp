@@ -362,9 +362,9 @@ std::vector<KeySpec> make_keys() {
                  "the decoder",
                  [](const JobSpec& s) {
                      switch (s.decode.decoder) {
-                     case DecoderName::Lda:
+                     case kernels::DecoderKind::Lda:
                          return std::string("lda");
-                     case DecoderName::Ridge:
+                     case kernels::DecoderKind::Ridge:
                          return std::string("ridge");
                      default:
                          return std::string("logistic");
@@ -373,11 +373,11 @@ std::vector<KeySpec> make_keys() {
                  [](JobSpec& s, const std::string& t, const fs::path&) {
                      const auto v = text::trim(t);
                      if (v == "logistic")
-                         s.decode.decoder = DecoderName::Logistic;
+                         s.decode.decoder = kernels::DecoderKind::Logistic;
                      else if (v == "lda")
-                         s.decode.decoder = DecoderName::Lda;
+                         s.decode.decoder = kernels::DecoderKind::Lda;
                      else if (v == "ridge")
-                         s.decode.decoder = DecoderName::Ridge;
+                         s.decode.decoder = kernels::DecoderKind::Ridge;
                      else
                          return std::string("unknown decoder");
                      return std::string();
@@ -471,11 +471,11 @@ std::vector<KeySpec> make_keys() {
                      s.geometry.model_file = p.empty() ? std::string() : resolve(p, base);
                      return std::string();
                  }});
-    k.push_back(choices_key<RdmCompareMethod>(
+    k.push_back(choices_key<kernels::RdmComparison>(
         "geometry.compare", "how data and model RDMs are compared",
-        {{"spearman", RdmCompareMethod::Spearman},
-         {"kendall_tau_a", RdmCompareMethod::KendallTauA},
-         {"cosine", RdmCompareMethod::Cosine}},
+        {{"spearman", kernels::RdmComparison::Spearman},
+         {"kendall_tau_a", kernels::RdmComparison::KendallTauA},
+         {"cosine", kernels::RdmComparison::Cosine}},
         [](auto& s) -> auto& { return s.geometry.compare; }));
     k.push_back(uint_key(
         "geometry.permutations", "condition-label permutations per RDM comparison (0: no p)", 0,

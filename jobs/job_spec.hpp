@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/decode.hpp"
+#include "kernels/rdm_compare.hpp"
+
 namespace neuropop::jobs {
 
 // A named time range relative to the alignment event, in seconds, [start, stop).
@@ -90,8 +93,6 @@ struct FactorAnalysisSection {
     double tol = 1e-2;
 };
 
-enum class DecoderName { Logistic, Lda, Ridge };
-
 // Time-resolved decoding (docs/ANALYSES.md §3). One decode item per population and target, plus
 // permutation-null items of at most `permutations_per_item` permutations each.
 struct DecodeSection {
@@ -103,7 +104,7 @@ struct DecodeSection {
         std::vector<std::string> classes; // empty: every value of the column
     };
     std::vector<Target> targets;
-    DecoderName decoder = DecoderName::Logistic;
+    kernels::DecoderKind decoder = kernels::DecoderKind::Logistic;
     double C = 1.0;     // logistic: inverse L2 strength (scikit-learn's C)
     double alpha = 1.0; // ridge: L2 strength
     std::size_t folds = 5;
@@ -115,7 +116,6 @@ struct DecodeSection {
 };
 
 enum class RdmMeasure { Euclidean, Correlation, Crossnobis };
-enum class RdmCompareMethod { Spearman, KendallTauA, Cosine };
 
 // Representational geometry (docs/ANALYSES.md §4). One geometry item per population and condition
 // set.
@@ -132,8 +132,9 @@ struct GeometrySection {
     // they differ (e.g. "stimulus_position").
     std::vector<std::string> model_columns;
     std::string model_file; // optional HDF5/CSV of named model RDMs (see jobs docs)
-    std::vector<RdmCompareMethod> compare{RdmCompareMethod::Spearman, RdmCompareMethod::KendallTauA,
-                                          RdmCompareMethod::Cosine};
+    std::vector<kernels::RdmComparison> compare{kernels::RdmComparison::Spearman,
+                                                kernels::RdmComparison::KendallTauA,
+                                                kernels::RdmComparison::Cosine};
     std::size_t permutations = 1000; // condition-label permutations per comparison
     std::vector<int> shots{1, 2, 5, 10};
     std::size_t episodes = 100;

@@ -9,11 +9,10 @@
 #include <vector>
 
 #include "io/nwb_reader.hpp"
+#include "jobs/item_kind.hpp"
 #include "jobs/job_spec.hpp"
 
 namespace neuropop::jobs {
-
-enum class Stage : std::uint8_t { Bin = 0, Analyse = 1, Summarise = 2 };
 
 // One session of the inventory (metadata only; spikes are read by the worker that bins it).
 struct SessionEntry {
@@ -23,14 +22,13 @@ struct SessionEntry {
 };
 
 struct WorkItem {
-    std::uint64_t id = 0; // position in Plan::items; stable for a given job and inventory
-    Stage stage = Stage::Bin;
-    std::string analysis;              // "bin", "pca", "cvpca", "fa", ...
-    std::size_t session = 0;           // index into Plan::sessions
-    std::string session_key;           // Plan::sessions[session].key, so name() needs no plan
-    std::string region;                // brain region
-    std::size_t block = 0;             // block index within (population, analysis)
-    std::string target;                // decode target column / geometry condition set / ""
+    std::uint64_t id = 0;          // position in Plan::items; stable for a given job and inventory
+    ItemKind kind = ItemKind::Bin; // its stage and name: row_of(kind) (jobs/item_kind.hpp)
+    std::size_t session = 0;       // index into Plan::sessions
+    std::string session_key;       // Plan::sessions[session].key, so name() needs no plan
+    std::string region;            // brain region
+    std::size_t block = 0;         // block index within (population, analysis)
+    std::string target;            // decode target column / geometry condition set / ""
     std::uint64_t first = 0, last = 0; // permutation range [first, last) of a null item
     // What random draws are keyed by, with the seed: every item that must see the same draws
     // (a decode item and its permutation-null items) shares a scope, e.g. "decode/stimulus".
@@ -43,7 +41,8 @@ struct WorkItem {
     std::vector<std::string> notes;
     std::vector<std::uint64_t> needs; // items that must be complete before this one starts
     double cost = 0.0;                // estimated relative cost, for largest-first scheduling
-    std::string name() const;         // e.g. "pca/zhang-desimone-it-1001/IT/0", for messages
+    Stage stage() const { return row_of(kind).stage; }
+    std::string name() const; // e.g. "pca/zhang-desimone-it-1001/IT/0", for messages
     // CounterRng's item key: a 64-bit hash (FNV-1a) of session_key/region/scope. Unlike `id`
     // it does not depend on the plan's other items, so a shard of a job (slurm arrays) and the
     // whole job draw the same numbers for the same population.

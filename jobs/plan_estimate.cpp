@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include "jobs/item_sizes.hpp"
 #include "kernels/binning.hpp"
@@ -18,10 +19,20 @@ namespace {
 // Item seconds are each item's wall time (prepare, compute, write), so two items sharing a
 // core each count their shared time. To re-measure when the kernels change: run the job, then
 // divide each analysis's summed /progress seconds by the cost `neuropop plan --json` prints.
-const std::map<std::string, double>& rates() {
-    static const std::map<std::string, double> r = {
+// The file names kinds as /progress/analysis does.
+const std::map<ItemKind, double>& rates() {
+    static const std::map<ItemKind, double> r = [] {
+        const std::pair<const char*, double> measured[] = {
 #include "jobs/plan_rates.inc"
-    };
+        };
+        std::map<ItemKind, double> by_kind;
+        for (const auto& [name, rate] : measured) {
+            const auto kind = parse_item_kind(name);
+            if (!kind) throw std::logic_error(std::string("jobs/plan_rates.inc: no kind ") + name);
+            by_kind[*kind] = rate;
+        }
+        return by_kind;
+    }();
     return r;
 }
 
@@ -45,7 +56,7 @@ double PlanEstimate::rank_bytes(unsigned threads) const {
 
 PlanEstimate estimate_plan(const JobSpec& spec, const Plan& plan) {
     std::vector<double> known;
-    for (const auto& [analysis, rate] : rates())
+    for (const auto& [kind, rate] : rates())
         known.push_back(rate);
     const double fallback = median(known);
     const auto bytes = item_bytes(spec, plan);
@@ -57,17 +68,17 @@ PlanEstimate estimate_plan(const JobSpec& spec, const Plan& plan) {
     std::size_t small_outputs = 0;
     for (std::size_t i = 0; i < plan.items.size(); ++i) {
         const auto& w = plan.items[i];
-        auto& a = by[w.analysis];
-        a.analysis = w.analysis;
+        auto& a = by[to_string(w.kind)];
+        a.analysis = to_string(w.kind);
         ++a.items;
         a.cost += w.cost;
-        const auto rate = rates().find(w.analysis);
+        const auto rate = rates().find(w.kind);
         a.calibrated = rate != rates().end();
         const double seconds = w.cost * (a.calibrated ? rate->second : fallback);
         a.seconds += seconds;
         e.largest_item_seconds = std::max(e.largest_item_seconds, seconds);
         e.largest_item_bytes = std::max(e.largest_item_bytes, bytes[i]);
-        if (w.analysis == "bin") {
+        if (w.kind == ItemKind::Bin) {
             // The counts tensor dominates the results file: trials x units x bins x 4 bytes.
             const auto& info = plan.sessions.at(w.session).info;
             double units = 0;

@@ -15,7 +15,7 @@
 namespace neuropop::jobs {
 
 struct AnalysisEstimate {
-    std::string analysis; // "bin", "pca", "decode_null", ...
+    std::string analysis; // to_string of the kind: "bin", "pca", "decode_null", ...
     std::size_t items = 0;
     double cost = 0.0;      // sum of the planner's relative costs
     double seconds = 0.0;   // estimated CPU seconds of all these items

@@ -158,7 +158,58 @@ void cvpca_fit_warning(const JobSpec& spec, const Population& p, std::size_t bin
                        "fit_last)");
 }
 
+// Appends a stage-2 item of `kind` on population `p`, needing its bin item.
+void add_population_item(Plan& plan, ItemKind kind, const Population& p, double cost) {
+    WorkItem item;
+    item.kind = kind;
+    item.session = p.session;
+    item.session_key = plan.sessions[p.session].key;
+    item.region = p.region;
+    item.needs = {p.bin_item};
+    item.cost = cost;
+    detail::add_item(plan, std::move(item));
+}
+
+void skip(Plan& plan, const Population& p, const std::string& why) {
+    plan.skipped.push_back(plan.sessions[p.session].key + "/" + p.region + ": " + why);
+}
+
 } // namespace
+
+namespace detail {
+
+void add_pca_items(const PlanContext& ctx, const Population& p, Plan& plan) {
+    if (!ctx.spec.pca.enabled) return;
+    if (const auto why = pca_shortfall(ctx.spec, p); why.empty())
+        add_population_item(plan, ItemKind::Pca, p, CostModel{ctx.spec, ctx.bins}.pca(p));
+    else
+        skip(plan, p, "pca: " + why);
+}
+
+void add_cvpca_items(const PlanContext& ctx, const Population& p, Plan& plan) {
+    if (!ctx.spec.cvpca.enabled) return;
+    const auto bins = static_cast<std::size_t>(ctx.bins);
+    if (const auto why = cvpca_shortfall(p, bins); why.empty()) {
+        add_population_item(plan, ItemKind::CvPca, p, CostModel{ctx.spec, ctx.bins}.cvpca(p));
+        cvpca_fit_warning(ctx.spec, p, bins, plan.sessions[p.session].key, plan.warnings);
+    } else
+        skip(plan, p, "cvpca: " + why);
+}
+
+void add_fa_items(const PlanContext& ctx, const Population& p, Plan& plan) {
+    const auto& spec = ctx.spec;
+    if (!spec.fa.enabled) return;
+    if (p.units <= static_cast<double>(spec.fa.factors))
+        skip(plan, p,
+             "fa: " + std::to_string(static_cast<std::size_t>(p.units)) + " units, fa.factors = " +
+                 std::to_string(spec.fa.factors) + " needs more units than factors");
+    else if (p.trials < 2)
+        skip(plan, p, "fa: " + trials_text(p) + "; factor analysis needs 2 (one sample per trial)");
+    else
+        add_population_item(plan, ItemKind::Fa, p, CostModel{spec, ctx.bins}.fa(p));
+}
+
+} // namespace detail
 
 Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
     Plan plan;
@@ -197,53 +248,22 @@ Plan make_plan(const JobSpec& spec, std::vector<SessionEntry> inventory) {
 
     const kernels::BinWindow window{spec.align.start, spec.align.stop, spec.align.bin_width};
     const CostModel cost{spec, static_cast<double>(window.bins())};
-    const auto add = [&plan](Stage stage, const char* analysis, const Population& p,
-                             std::vector<std::uint64_t> needs, double item_cost) {
-        WorkItem item;
-        item.stage = stage;
-        item.analysis = analysis;
-        item.session = p.session;
-        item.session_key = plan.sessions[p.session].key;
-        item.region = p.region;
-        item.needs = std::move(needs);
-        item.cost = item_cost;
-        return detail::add_item(plan, std::move(item));
-    };
-
-    for (auto& p : populations)
-        p.bin_item = add(Stage::Bin, "bin", p, {}, cost.bin(p));
-    for (const auto& p : populations) {
-        const auto skip = [&](const std::string& why) {
-            plan.skipped.push_back(plan.sessions[p.session].key + "/" + p.region + ": " + why);
-        };
-        if (spec.pca.enabled) {
-            if (const auto why = pca_shortfall(spec, p); why.empty())
-                add(Stage::Analyse, "pca", p, {p.bin_item}, cost.pca(p));
-            else
-                skip("pca: " + why);
-        }
-        if (spec.cvpca.enabled) {
-            if (const auto why = cvpca_shortfall(p, window.bins()); why.empty()) {
-                add(Stage::Analyse, "cvpca", p, {p.bin_item}, cost.cvpca(p));
-                cvpca_fit_warning(spec, p, window.bins(), plan.sessions[p.session].key,
-                                  plan.warnings);
-            } else
-                skip("cvpca: " + why);
-        }
-        if (spec.fa.enabled) {
-            if (p.units <= static_cast<double>(spec.fa.factors))
-                skip("fa: " + std::to_string(static_cast<std::size_t>(p.units)) +
-                     " units, fa.factors = " + std::to_string(spec.fa.factors) +
-                     " needs more units than factors");
-            else if (p.trials < 2)
-                skip("fa: " + trials_text(p) + "; factor analysis needs 2 (one sample per trial)");
-            else
-                add(Stage::Analyse, "fa", p, {p.bin_item}, cost.fa(p));
-        }
+    for (auto& p : populations) {
+        WorkItem bin;
+        bin.kind = ItemKind::Bin;
+        bin.session = p.session;
+        bin.session_key = plan.sessions[p.session].key;
+        bin.region = p.region;
+        bin.cost = cost.bin(p);
+        p.bin_item = detail::add_item(plan, std::move(bin));
     }
-    detail::add_decode_items(spec, populations, static_cast<double>(window.bins()), plan);
-    detail::add_geometry_items(spec, populations, static_cast<double>(window.bins()), plan);
-    detail::add_pseudo_items(spec, populations, plan);
+    // The registry's planners (jobs/item_kind.cpp), in the order jobs/item_kind.hpp states.
+    const detail::PlanContext ctx{spec, populations, static_cast<double>(window.bins())};
+    for (const auto& p : populations)
+        for (const auto& row : item_kind_rows())
+            if (row.per_population != nullptr) row.per_population(ctx, p, plan);
+    for (const auto& row : item_kind_rows())
+        if (row.whole_plan != nullptr) row.whole_plan(ctx, plan);
     // A shard of a job (run.summaries false) plans no stage-3 item: those need every session and
     // run in `neuropop merge`.
     if (!spec.run.summaries) drop_stage(plan, Stage::Summarise);

@@ -14,7 +14,7 @@ namespace {
 // checked the target): distinct values among the listed subset, or of the whole column.
 double class_count(const DecodeSection& decode, const DecodeSection::Target& target,
                    const io::SessionInfo& info) {
-    if (decode.decoder == DecoderName::Ridge) return 1;
+    if (decode.decoder == kernels::DecoderKind::Ridge) return 1;
     if (!target.classes.empty()) return static_cast<double>(target.classes.size());
     if (!info.trials) return 2;
     const auto* c = info.trials->find(target.column);
@@ -23,8 +23,9 @@ double class_count(const DecodeSection& decode, const DecodeSection::Target& tar
 
 } // namespace
 
-void add_decode_items(const JobSpec& spec, const std::vector<Population>& populations, double bins,
-                      Plan& plan) {
+void add_decode_items(const PlanContext& ctx, Plan& plan) {
+    const auto& spec = ctx.spec;
+    const double bins = ctx.bins;
     const auto& d = spec.decode;
     if (!d.enabled) return;
     const double times = d.windows.empty() ? bins : static_cast<double>(d.windows.size());
@@ -38,12 +39,11 @@ void add_decode_items(const JobSpec& spec, const std::vector<Population>& popula
 
     // decode item ids by (target, region), in population order.
     std::map<std::string, std::map<std::string, std::vector<std::uint64_t>>> decode_items;
-    for (const auto& p : populations) {
+    for (const auto& p : ctx.populations) {
         const auto& session = plan.sessions[p.session];
         for (const auto& target : d.targets) {
             const double classes = class_count(d, target, session.info);
             WorkItem base;
-            base.stage = Stage::Analyse;
             base.session = p.session;
             base.session_key = session.key;
             base.region = p.region;
@@ -54,7 +54,7 @@ void add_decode_items(const JobSpec& spec, const std::vector<Population>& popula
             for (std::size_t first = 0, block = 0; first < d.permutations;
                  first += per_item, ++block) {
                 WorkItem null = base;
-                null.analysis = "decode_null";
+                null.kind = ItemKind::DecodeNull;
                 null.block = block;
                 null.first = first;
                 null.last = std::min(d.permutations, first + per_item);
@@ -65,9 +65,10 @@ void add_decode_items(const JobSpec& spec, const std::vector<Population>& popula
                 needs.push_back(add_item(plan, std::move(null)));
             }
             WorkItem decode = base;
-            decode.analysis = "decode";
+            decode.kind = ItemKind::Decode;
             decode.needs = std::move(needs);
-            decode.cost = fit_set(p, classes, d.generalization && d.decoder != DecoderName::Ridge);
+            decode.cost =
+                fit_set(p, classes, d.generalization && d.decoder != kernels::DecoderKind::Ridge);
             decode_items[target.column][p.region].push_back(add_item(plan, std::move(decode)));
         }
     }
@@ -78,8 +79,7 @@ void add_decode_items(const JobSpec& spec, const std::vector<Population>& popula
         const auto it = decode_items.find(target.column);
         if (it == decode_items.end()) continue;
         WorkItem summary;
-        summary.stage = Stage::Summarise;
-        summary.analysis = "decode_summary";
+        summary.kind = ItemKind::DecodeSummary;
         summary.target = target.column;
         summary.scope = "decode/" + target.column;
         for (const auto& [region, ids] : it->second)

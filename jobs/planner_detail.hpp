@@ -1,6 +1,7 @@
 #pragma once
-// Internal to jobs/planner*.cpp: the populations the planner found and the per-analysis item
-// builders (decoding and geometry live in their own files).
+// Internal to jobs/planner*.cpp and the registry (jobs/item_kind.cpp): the populations the
+// planner found and the per-analysis planners the registry's rows name (decoding, geometry and
+// pseudo-populations live in their own files).
 
 #include <cstdint>
 #include <string>
@@ -21,6 +22,14 @@ struct Population {
     std::size_t splittable_conditions = 0; // conditions with at least 2 aligned trials
 };
 
+// What every planner sees: the job, every population (with its bin item) in plan order, and
+// the bins of the aligned window.
+struct PlanContext {
+    const JobSpec& spec;
+    const std::vector<Population>& populations;
+    double bins = 0;
+};
+
 // Appends `item` with id = its position and returns that id.
 inline std::uint64_t add_item(Plan& plan, WorkItem item) {
     item.id = plan.items.size();
@@ -28,17 +37,22 @@ inline std::uint64_t add_item(Plan& plan, WorkItem item) {
     return plan.items.back().id;
 }
 
-// Stage 2 "decode" and "decode_null" items per population and target, then stage 3
-// "decode_summary" items per region and target. `bins`: bins of the aligned window.
-void add_decode_items(const JobSpec& spec, const std::vector<Population>& populations, double bins,
-                      Plan& plan);
-// Stage 2 "geometry" items per population and condition set.
-void add_geometry_items(const JobSpec& spec, const std::vector<Population>& populations,
-                        double bins, Plan& plan);
+// Per population (jobs/planner.cpp): one stage-2 item of the kind needing its bin item, or a
+// skipped-list entry saying why the population cannot feed it.
+void add_pca_items(const PlanContext& ctx, const Population& p, Plan& plan);
+void add_cvpca_items(const PlanContext& ctx, const Population& p, Plan& plan);
+void add_fa_items(const PlanContext& ctx, const Population& p, Plan& plan);
 
-// Pseudo-population items (jobs/planner_pseudo.cpp): per region, analysis and target, resample
-// and null items pooling the contributing sessions' bin items, an assembling "pseudo" item, and
-// per (analysis, target) one "pseudo_summary" item across regions and animals.
-void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& populations, Plan& plan);
+// Stage 2 Decode and DecodeNull items per population and target, then stage 3 DecodeSummary
+// items per target across regions (jobs/planner_decode.cpp).
+void add_decode_items(const PlanContext& ctx, Plan& plan);
+// Stage 2 Geometry items per population and condition set (jobs/planner_geometry.cpp).
+void add_geometry_items(const PlanContext& ctx, Plan& plan);
+
+// Pseudo-population items (jobs/planner_pseudo.cpp): per region, analysis and target,
+// PseudoResample and PseudoNull items pooling the contributing sessions' bin items, an
+// assembling Pseudo item, and per (analysis, target) one PseudoSummary item across regions and
+// animals.
+void add_pseudo_items(const PlanContext& ctx, Plan& plan);
 
 } // namespace neuropop::jobs::detail

@@ -1,4 +1,4 @@
-// Stage 2 "geometry" items: one per population and condition set (docs/ANALYSES.md §4).
+// Stage 2 Geometry items: one per population and condition set (docs/ANALYSES.md §4).
 
 #include <algorithm>
 #include <numeric>
@@ -29,19 +29,19 @@ double set_conditions(const io::SessionInfo& info, const std::vector<std::string
 
 } // namespace
 
-void add_geometry_items(const JobSpec& spec, const std::vector<Population>& populations,
-                        double bins, Plan& plan) {
-    (void)bins; // windows are summed once per trial and unit; the estimate below dominates
+void add_geometry_items(const PlanContext& ctx, Plan& plan) {
+    // ctx.bins is not used: windows are summed once per trial and unit; the estimate below
+    // dominates.
+    const auto& spec = ctx.spec;
     if (!spec.geometry.enabled) return;
     const auto& g = spec.geometry;
     const double windows = static_cast<double>(geometry::windows(spec).size());
     const double shots = std::accumulate(g.shots.begin(), g.shots.end(), 0.0);
-    for (const auto& p : populations) {
+    for (const auto& p : ctx.populations) {
         for (const auto& set : g.conditions) {
             const double k = set_conditions(plan.sessions[p.session].info, set);
             WorkItem item;
-            item.stage = Stage::Analyse;
-            item.analysis = "geometry";
+            item.kind = ItemKind::Geometry;
             item.session = p.session;
             item.session_key = plan.sessions[p.session].key;
             item.region = p.region;

@@ -52,7 +52,7 @@ void check_pseudo_folds(
     const JobSpec& spec, const std::string& what, const std::vector<const Population*>& members,
     const std::map<const Population*, const std::map<std::string, std::size_t>*>& counts,
     Plan& plan) {
-    if (spec.decode.decoder == DecoderName::Ridge) return;
+    if (spec.decode.decoder == kernels::DecoderKind::Ridge) return;
     std::size_t drawn = spec.pseudo.trials;
     std::string scarcest;
     for (const auto* p : members)
@@ -74,11 +74,12 @@ void check_pseudo_folds(
 
 } // namespace
 
-void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& populations, Plan& plan) {
+void add_pseudo_items(const PlanContext& ctx, Plan& plan) {
+    const auto& spec = ctx.spec;
     const auto& ps = spec.pseudo;
     if (!ps.enabled || !spec.run.summaries) return;
     std::map<std::string, std::vector<const Population*>> by_region;
-    for (const auto& p : populations)
+    for (const auto& p : ctx.populations)
         if (pooled_region(spec, p.region)) by_region[p.region].push_back(&p);
     const std::size_t needed = std::max<std::size_t>(ps.min_trials, 2);
     const std::size_t per_item = std::max<std::size_t>(ps.nulls_per_item, 1);
@@ -154,7 +155,6 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
                 for (const auto* p : members)
                     member_bins.push_back(p->bin_item);
                 WorkItem base;
-                base.stage = Stage::Analyse;
                 base.session = members.front()->session;
                 base.session_key = group;
                 base.region = region;
@@ -164,14 +164,14 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
                 base.intermediate = true;
                 for (std::size_t r = 0; r < ps.resamples; ++r) {
                     WorkItem item = base;
-                    item.analysis = "pseudo_resample";
+                    item.kind = ItemKind::PseudoResample;
                     item.block = r;
                     item.scope = "pseudo/" + t.name();
                     ids.push_back(add_item(plan, std::move(item)));
                 }
                 for (std::size_t first = 0, b = 0; first < ps.nulls; first += per_item, ++b) {
                     WorkItem item = base;
-                    item.analysis = "pseudo_null";
+                    item.kind = ItemKind::PseudoNull;
                     item.block = b;
                     item.first = first;
                     item.last = std::min(ps.nulls, first + per_item);
@@ -183,8 +183,7 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
             };
 
             WorkItem assemble;
-            assemble.stage = Stage::Summarise;
-            assemble.analysis = "pseudo";
+            assemble.kind = ItemKind::Pseudo;
             assemble.session = used.front()->session;
             assemble.session_key = "all";
             assemble.region = region;
@@ -202,8 +201,7 @@ void add_pseudo_items(const JobSpec& spec, const std::vector<Population>& popula
         }
         if (summary_needs.empty()) continue;
         WorkItem summary;
-        summary.stage = Stage::Summarise;
-        summary.analysis = "pseudo_summary";
+        summary.kind = ItemKind::PseudoSummary;
         summary.session = 0;
         summary.session_key = "";
         summary.region = "";

@@ -6,15 +6,20 @@
 
 namespace neuropop::jobs {
 
-const char* analysis_name(PseudoAnalysis a) {
+ItemKind pooled_kind(PseudoAnalysis a) {
     switch (a) {
     case PseudoAnalysis::Decode:
-        return "decode";
+        return ItemKind::Decode;
     case PseudoAnalysis::Geometry:
-        return "geometry";
-    default:
-        return "pca";
+        return ItemKind::Geometry;
+    case PseudoAnalysis::Pca:
+        return ItemKind::Pca;
     }
+    return ItemKind::Pca;
+}
+
+const char* analysis_name(PseudoAnalysis a) {
+    return row_of(pooled_kind(a)).name;
 }
 
 std::string PseudoTarget::name() const {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "jobs/item_kind.hpp"
 #include "jobs/job_spec.hpp"
 
 namespace neuropop::jobs {
@@ -25,6 +26,9 @@ struct PseudoTarget {
 
 std::vector<PseudoTarget> pseudo_targets(const JobSpec& spec);
 
+// The per-population kind a pooled analysis runs on every resample (Decode, Geometry, Pca),
+// and its name (the kind's: "decode", "geometry", "pca").
+ItemKind pooled_kind(PseudoAnalysis a);
 const char* analysis_name(PseudoAnalysis a);
 
 // The pooling label of each trial: the columns' labels joined by '|' ("" when a row's value is

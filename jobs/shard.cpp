@@ -49,7 +49,7 @@ void drop_stage(Plan& plan, Stage stage) {
     std::vector<std::uint64_t> new_id(plan.items.size(), removed);
     std::vector<WorkItem> kept;
     for (auto& item : plan.items) {
-        if (item.stage == stage) continue;
+        if (item.stage() == stage) continue;
         new_id[item.id] = kept.size();
         kept.push_back(std::move(item));
     }

@@ -18,7 +18,7 @@ constexpr Index tile = 128;
 void check_gram(const Eigen::Ref<const Eigen::MatrixXd>& k, Index n, CkaEstimator how) {
     if (k.rows() != k.cols() || k.rows() != n)
         throw std::invalid_argument("CKA needs square Gram matrices of the same size");
-    if (n < (how == CkaEstimator::debiased ? 4 : 2))
+    if (n < (how == CkaEstimator::Debiased ? 4 : 2))
         throw std::invalid_argument("CKA needs at least 2 stimuli (4 for the debiased estimator)");
 }
 
@@ -26,7 +26,7 @@ void check_gram(const Eigen::Ref<const Eigen::MatrixXd>& k, Index n, CkaEstimato
 Eigen::MatrixXd centre(const Eigen::Ref<const Eigen::MatrixXd>& k, CkaEstimator how) {
     const Index n = k.rows();
     const auto dn = static_cast<double>(n);
-    if (how == CkaEstimator::biased) {
+    if (how == CkaEstimator::Biased) {
         const Eigen::VectorXd row = k.rowwise().mean();
         const Eigen::RowVectorXd col = k.colwise().mean();
         const double all = row.mean();

@@ -34,8 +34,8 @@
 namespace neuropop::kernels {
 
 enum class CkaEstimator {
-    biased,   // HSIC₀, Kornblith et al.'s linear CKA
-    debiased, // HSIC₁ of Song et al. 2012
+    Biased,   // HSIC₀, Kornblith et al.'s linear CKA
+    Debiased, // HSIC₁ of Song et al. 2012
 };
 
 // Σ over added blocks of B_c B_cᵀ, B_c a block of features centred over the stimuli.

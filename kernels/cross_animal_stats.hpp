@@ -3,7 +3,7 @@
 // (its pseudo-population pooled alone, mean over its resamples) and each animal's null p, the
 // mean over animals, a percentile bootstrap CI that resamples animals (not trials: the animal
 // is the unit of replication) and Fisher's combination of the animals' p-values. Pure numerics;
-// engine/pseudo_summary.cpp gathers the inputs from the items and writes the datasets.
+// engine/items/item_pseudo_summary.cpp gathers the inputs from the items and writes the datasets.
 //
 // The arithmetic order is part of the contract: results files written before these functions
 // moved here must stay byte-identical, so means divide each term before summing (not numpy's

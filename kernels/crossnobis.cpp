@@ -320,7 +320,7 @@ CrossnobisResult crossnobis_rdm(const Eigen::Ref<const Eigen::MatrixXd>& trials,
         }
     const MatrixXd sums = cell_sums(trials, labels, folds, l, false);
     const Index n = trials.cols();
-    const bool lw = noise == CrossnobisNoise::ledoit_wolf;
+    const bool lw = noise == CrossnobisNoise::LedoitWolf;
     bool any_direct = false, any_woodbury = false;
     for (int f = 0; f < n_folds; ++f) {
         const auto p_train = static_cast<Index>(p) - l.rows_in(f);

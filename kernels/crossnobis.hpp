@@ -72,8 +72,8 @@
 namespace neuropop::kernels {
 
 enum class CrossnobisNoise {
-    ledoit_wolf, // Λ = shrunk noise precision as above (crossnobis)
-    identity,    // Λ = I: cross-validated squared Euclidean distance per unit
+    LedoitWolf, // Λ = shrunk noise precision as above (crossnobis)
+    Identity,   // Λ = I: cross-validated squared Euclidean distance per unit
 };
 
 struct CrossnobisResult {
@@ -86,6 +86,6 @@ struct CrossnobisResult {
 // both A and B exist); throws std::invalid_argument otherwise, or on mismatched sizes.
 CrossnobisResult crossnobis_rdm(const Eigen::Ref<const Eigen::MatrixXd>& trials,
                                 std::span<const int> labels, std::span<const int> folds,
-                                CrossnobisNoise noise = CrossnobisNoise::ledoit_wolf);
+                                CrossnobisNoise noise = CrossnobisNoise::LedoitWolf);
 
 } // namespace neuropop::kernels

@@ -42,6 +42,11 @@ void check_cv(const CrossValidation& cv) {
     if (cv.repeats < 1) throw std::invalid_argument("cross-validation needs repeats >= 1");
 }
 
+void check_classifier(const DecoderOptions& decoder) {
+    if (decoder.kind == DecoderKind::Ridge)
+        throw std::invalid_argument("ridge decodes numeric targets (regress_bins), not classes");
+}
+
 void check_classes(std::span<const int> labels, int n_classes, int folds) {
     if (n_classes < 2) throw std::invalid_argument("decoding needs at least 2 classes");
     const auto counts = class_counts(labels, n_classes);
@@ -139,11 +144,12 @@ std::vector<std::vector<int>> draw_folds(std::span<const int> labels, const Cros
 FittedDecoder fit_decoder(const MatrixXd& bin, std::span<const int> train_rows,
                           std::span<const int> train_labels, int n_classes,
                           const DecoderOptions& options) {
+    check_classifier(options);
     MatrixXd x = gather_rows(bin, train_rows);
     FittedDecoder out;
     out.scaler = Standardizer::fit(x);
     out.scaler.transform_in_place(x);
-    if (options.kind == DecoderKind::logistic) {
+    if (options.kind == DecoderKind::Logistic) {
         LogisticOptions lo;
         lo.C = options.C;
         lo.tolerance = options.tolerance;
@@ -167,6 +173,7 @@ void predict_rows(const FittedDecoder& decoder, const MatrixXd& bin, std::span<c
 DecodeResult decode_bins(std::span<const MatrixXd> bins, std::span<const int> labels, int n_classes,
                          const DecoderOptions& decoder, const CrossValidation& cv,
                          bool generalization) {
+    check_classifier(decoder);
     check_cv(cv);
     check_bins(bins, labels.size());
     check_classes(labels, n_classes, cv.folds);
@@ -278,6 +285,7 @@ DecodeResult decode_bins(std::span<const MatrixXd> bins, std::span<const int> la
 std::vector<double> decode_null(std::span<const MatrixXd> bins, std::span<const int> labels,
                                 int n_classes, const DecoderOptions& decoder,
                                 const CrossValidation& cv, std::size_t first, std::size_t last) {
+    check_classifier(decoder);
     check_cv(cv);
     check_bins(bins, labels.size());
     check_classes(labels, n_classes, cv.folds);
@@ -297,7 +305,7 @@ std::vector<double> decode_null(std::span<const MatrixXd> bins, std::span<const 
         CounterRng rng(cv.seed, cv.item, cv.permutation_stream + first + p);
         Permutation& perm = perms[p];
         perm.labels.assign(labels.begin(), labels.end());
-        if (cv.null_scheme == NullScheme::permute_all) {
+        if (cv.null_scheme == NullScheme::PermuteAll) {
             shuffle(perm.labels.begin(), perm.labels.end(), rng);
             std::vector<std::vector<int>> fold_ids;
             for (int r = 0; r < cv.repeats; ++r)

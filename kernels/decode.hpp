@@ -30,10 +30,13 @@
 
 namespace neuropop::kernels {
 
-enum class DecoderKind { logistic, lda };
+// The decoders of docs/ANALYSES.md §3 (the job key decode.decoder). Logistic and Lda classify
+// (fit_decoder, decode_bins, decode_null); Ridge regresses a numeric target (regress_bins), so the
+// classifying functions refuse it.
+enum class DecoderKind { Logistic, Lda, Ridge };
 
 struct DecoderOptions {
-    DecoderKind kind = DecoderKind::logistic;
+    DecoderKind kind = DecoderKind::Logistic;
     double C = 1.0;             // logistic: inverse L2 strength (scikit-learn's C)
     double tolerance = 1e-8;    // logistic: relative gradient norm at which L-BFGS stops
     int max_iterations = 10000; // logistic: L-BFGS iteration cap
@@ -45,14 +48,14 @@ enum class NullScheme {
     // from its own stream), then cross-validates as for the real labels — scikit-learn's
     // permutation_test_score. Under H0 the real statistic is exchangeable with the B null
     // ones, so P(p ≤ α) ≤ α (test_decode.cpp checks the rate over 200 null datasets).
-    permute_all,
+    PermuteAll,
     // Labels shuffled within each training fold; folds and test labels are the real ones (the
     // wording of docs/ANALYSES.md §3 and the IBL Brain Wide Map). Measured here: NOT calibrated —
     // cross-validated accuracy with the real labels is over-dispersed under H0 (sd 0.034 vs
     // 0.025 for 400 trials, as scikit-learn's cross_val_predict also shows), while this null
     // keeps the binomial width, so P(p ≤ 0.05) = 0.079 (2000 null datasets of 400 trials, LDA,
-    // B = 39; permute_all gave 0.044 on the same datasets).
-    within_training,
+    // B = 39; PermuteAll gave 0.044 on the same datasets).
+    WithinTraining,
 };
 
 struct CrossValidation {
@@ -62,7 +65,7 @@ struct CrossValidation {
     std::uint64_t item = 0;               // the work item's id
     std::uint64_t fold_stream = 0;        // stream of the fold draws
     std::uint64_t permutation_stream = 1; // permutation b uses stream permutation_stream + b
-    NullScheme null_scheme = NullScheme::permute_all;
+    NullScheme null_scheme = NullScheme::PermuteAll;
 };
 
 // Per-bin matrices [bin] of trials × units (as double) from counts [trials, units, bins].

@@ -58,9 +58,9 @@ double compare_vectors(const Eigen::Ref<const Eigen::VectorXd>& a,
     if (a.size() != b.size() || a.size() < 1)
         throw std::invalid_argument("RDM comparison needs two equally long, non-empty vectors");
     switch (how) {
-    case RdmComparison::spearman:
+    case RdmComparison::Spearman:
         return pearson(average_ranks(a), average_ranks(b));
-    case RdmComparison::kendall_tau_a: {
+    case RdmComparison::KendallTauA: {
         const Eigen::Index n = a.size();
         if (n < 2) return std::nan("");
         double s = 0.0; // n_c − n_d; tied pairs count zero
@@ -70,7 +70,7 @@ double compare_vectors(const Eigen::Ref<const Eigen::VectorXd>& a,
         const auto dn = static_cast<double>(n);
         return s / (dn * (dn - 1.0) / 2.0);
     }
-    case RdmComparison::cosine:
+    case RdmComparison::Cosine:
         return a.dot(b) / std::sqrt(a.squaredNorm() * b.squaredNorm());
     }
     throw std::invalid_argument("unknown RDM comparison");

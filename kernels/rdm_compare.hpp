@@ -12,9 +12,9 @@
 namespace neuropop::kernels {
 
 enum class RdmComparison {
-    spearman, // Pearson r of average ranks (ties share their mean rank), as scipy.stats.spearmanr
-    kendall_tau_a, // (n_c − n_d) / (n(n−1)/2) over all pairs of entries, no tie correction
-    cosine,        // a·b / (‖a‖‖b‖), uncentred
+    Spearman, // Pearson r of average ranks (ties share their mean rank), as scipy.stats.spearmanr
+    KendallTauA, // (n_c − n_d) / (n(n−1)/2) over all pairs of entries, no tie correction
+    Cosine,      // a·b / (‖a‖‖b‖), uncentred
 };
 
 // Entries strictly above the diagonal, row by row: (0,1), (0,2), …, (1,2), … Throws

@@ -38,7 +38,7 @@ def measured_items(results):
 
 
 def simulate_schedule(items, ranks, bytes_per_item):
-    """List scheduling as engine/scheduler.hpp does it: ready items, largest cost first, to the
+    """List scheduling as engine/runtime/scheduler.hpp does it: ready items, largest cost first, to the
     first rank free; an analysis item is ready once its population's bin item is done. items:
     [(population, kind, seconds)]. Returns (makespan, master busy seconds, I/O seconds total).
     A rank that asks while nothing is ready waits: an item starts no earlier than the moment

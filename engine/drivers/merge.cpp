@@ -7,8 +7,8 @@
 #include "engine/drivers/output_guard.hpp"
 #include "engine/drivers/results_tables.hpp"
 #include "engine/drivers/run.hpp"
-#include "engine/items/decode_summary_stats.hpp"
 #include "engine/items/executor.hpp"
+#include "engine/items/prepare.hpp"
 #include "engine/runtime/bytes.hpp"
 #include "io/errors.hpp"
 #include "io/result_store.hpp"
@@ -19,27 +19,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// A decode_summary item, as the whole job's run computes it from its decode items' files: here
-// from each decode item's group in the shard that holds its session (shard = session position
-// % N, jobs/shard.hpp).
-io::ResultBlock decode_summary_of(const detail::MergeInputs& in, const jobs::WorkItem& summary) {
-    const auto& plan = *in.plan;
-    std::vector<io::ResultBlock> blocks;
-    for (auto need : summary.needs) {
-        const auto& item = plan.items.at(need);
-        if (item.analysis != "decode") continue;
-        const auto& shard = in.shards.at(item.session % in.shards.size());
-        blocks.push_back(io::read_results_group(shard,
-                                                analysis_group(item.session_key, item.region) +
-                                                    "/decode/" + io::path_safe(item.target),
-                                                true));
-    }
-    std::vector<const io::ResultBlock*> view;
-    for (const auto& b : blocks)
-        view.push_back(&b);
-    return decode_summary(view, summary.target);
-}
 
 // The root groups a shard contributes: its analysis results; /inventory and /progress are
 // rebuilt for the whole job.
@@ -96,8 +75,10 @@ Prepared prepare(const MergeOptions& options, int ranks, io::MergeLayout& layout
             // Through an item file, as in the single run: its read order (names) is the order
             // the merge attaches dimension scales in, which the scales' REFERENCE_LIST records.
             const std::string file = options.output + ".summary-" + std::to_string(id) + ".h5";
-            io::write_item_file(file, {id, in.plan->items.at(id).name(), 0, 0.0},
-                                decode_summary_of(in, in.plan->items.at(id)));
+            const auto& item = in.plan->items.at(id);
+            io::write_item_file(
+                file, {id, item.name(), 0, 0.0},
+                detail::runner_of(item.kind).from_shards(*in.plan, in.shards, item));
             inline_blocks.push_back(io::read_item_file(file));
             fs::remove(file);
             auto& row = in.rows.at(id);

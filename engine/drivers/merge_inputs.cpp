@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "engine/items/prepare.hpp"
 #include "io/errors.hpp"
 #include "io/h5.hpp"
 #include "io/result_store.hpp"
@@ -222,14 +223,14 @@ MergeInputs check_merge_inputs(const MergeOptions& options) {
         read_progress(in.shards[i], i, rows, problems);
     for (const auto& item : in.plan->items) {
         ProgressRow row;
-        if (item.stage == jobs::Stage::Summarise && item.analysis == "decode_summary") {
+        if (runner_of(item.kind).from_shards != nullptr) {
             in.summaries.push_back(item.id);
             row.name = item.name();
-            row.analysis = item.analysis;
+            row.analysis = jobs::to_string(item.kind);
         } else if (auto it = rows.find(item.name()); it == rows.end()) {
             if (item.session_key.empty())
                 problems.push_back("item " + item.name() + " pools every session (" +
-                                   item.analysis +
+                                   jobs::to_string(item.kind) +
                                    "): neuropop merge cannot run it; run this job as one MPI "
                                    "job (slurm/run.sbatch) instead of shards");
             else

@@ -49,7 +49,7 @@ io::ResultBlock inventory_block(const jobs::Plan& plan) {
 io::ResultBlock progress_block(const Master& master, const PlanView& plan) {
     std::vector<ProgressRow> rows;
     for (const auto& o : master.outcomes())
-        rows.push_back({o.id, plan.items.at(o.id).name(), plan.items.at(o.id).analysis,
+        rows.push_back({o.id, plan.items.at(o.id).name(), jobs::to_string(plan.items.at(o.id).kind),
                         !o.ok       ? "failed"
                         : o.resumed ? "resumed"
                                     : "done",

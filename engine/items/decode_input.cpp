@@ -77,8 +77,7 @@ DecodeInput decode_input(const jobs::JobSpec& spec, const Population& pop,
 
 kernels::DecoderOptions decoder_options(const jobs::DecodeSection& d) {
     kernels::DecoderOptions o;
-    o.kind = d.decoder == jobs::DecoderName::Lda ? kernels::DecoderKind::lda
-                                                 : kernels::DecoderKind::logistic;
+    o.kind = d.decoder;
     o.C = d.C;
     return o;
 }
@@ -91,7 +90,7 @@ kernels::CrossValidation cross_validation(const jobs::JobSpec& spec, const jobs:
     cv.item = item.rng_key();
     cv.fold_stream = stream_decode_folds;
     cv.permutation_stream = stream_decode_permutations;
-    cv.null_scheme = kernels::NullScheme::permute_all;
+    cv.null_scheme = kernels::NullScheme::PermuteAll;
     return cv;
 }
 

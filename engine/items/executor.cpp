@@ -1,5 +1,6 @@
 #include "engine/items/executor.hpp"
 
+#include <array>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -25,7 +26,7 @@ std::vector<std::uint8_t> encode(const PlanView& plan) {
         p.put(s.key).put(s.file).put(s.identifier).put(s.subject);
     p.put<std::uint64_t>(plan.items.size());
     for (const auto& i : plan.items) {
-        p.put(i.id).put(static_cast<std::uint8_t>(i.stage)).put(i.analysis);
+        p.put(i.id).put(static_cast<std::uint8_t>(i.kind));
         p.put<std::uint64_t>(i.session).put(i.session_key).put(i.region);
         p.put<std::uint64_t>(i.block).put(i.target).put(i.first).put(i.last).put(i.scope);
         p.put(static_cast<std::uint8_t>(i.intermediate)).put(i.notes).put(i.needs).put(i.cost);
@@ -46,8 +47,9 @@ PlanView decode_plan(const std::vector<std::uint8_t>& bytes) {
     v.items.resize(static_cast<std::size_t>(u.get<std::uint64_t>()));
     for (auto& i : v.items) {
         i.id = u.get<std::uint64_t>();
-        i.stage = static_cast<jobs::Stage>(u.get<std::uint8_t>());
-        i.analysis = u.get_string();
+        const auto kind = u.get<std::uint8_t>();
+        if (kind >= jobs::item_kind_count) throw std::runtime_error("plan message: bad item kind");
+        i.kind = static_cast<jobs::ItemKind>(kind);
         i.session = static_cast<std::size_t>(u.get<std::uint64_t>());
         i.session_key = u.get_string();
         i.region = u.get_string();
@@ -78,6 +80,48 @@ std::filesystem::path item_file(const std::filesystem::path& items_dir, std::uin
 }
 
 namespace detail {
+
+namespace {
+
+using jobs::ItemKind;
+
+// The engine half of the registry of analyses (the jobs half: jobs/item_kind.cpp), one row per
+// kind in enum order.
+constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
+    {.kind = ItemKind::Bin, .prepare = prepare_bin},
+    {.kind = ItemKind::Pca, .prepare_population = prepare_pca},
+    {.kind = ItemKind::CvPca, .prepare_population = prepare_cvpca},
+    {.kind = ItemKind::Fa, .prepare_population = prepare_fa},
+    {.kind = ItemKind::DecodeNull, .prepare_population = prepare_decode_null},
+    {.kind = ItemKind::Decode, .prepare_population = prepare_decode},
+    {.kind = ItemKind::DecodeSummary,
+     .prepare = prepare_decode_summary,
+     .from_shards = decode_summary_from_shards},
+    {.kind = ItemKind::Geometry, .prepare_population = prepare_geometry},
+    {.kind = ItemKind::PseudoResample, .prepare = prepare_pseudo},
+    {.kind = ItemKind::PseudoNull, .prepare = prepare_pseudo},
+    {.kind = ItemKind::Pseudo, .prepare = prepare_pseudo_assemble},
+    {.kind = ItemKind::PseudoSummary, .prepare = prepare_pseudo_summary},
+}};
+
+// A row left out of the initializer would be value-initialised (kind Bin, no function): every
+// row must name its own kind and exactly one way to prepare it.
+constexpr bool runners_complete() {
+    for (std::size_t i = 0; i < runners.size(); ++i) {
+        if (static_cast<std::size_t>(runners[i].kind) != i) return false;
+        if ((runners[i].prepare == nullptr) == (runners[i].prepare_population == nullptr))
+            return false;
+    }
+    return true;
+}
+static_assert(runners_complete(),
+              "engine/items/executor.cpp: one runner per jobs::ItemKind, in enum order, with one prepare");
+
+} // namespace
+
+const ItemRunner& runner_of(jobs::ItemKind kind) {
+    return runners.at(static_cast<std::size_t>(kind));
+}
 
 io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item) {
     const auto& s = env.plan.sessions.at(item.session);
@@ -151,44 +195,21 @@ ItemExecutor::ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan,
 std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     const jobs::WorkItem& item = plan_.items.at(id);
     const detail::ItemEnv env{spec_, plan_, items_dir_, rank_};
+    const detail::ItemRunner& runner = detail::runner_of(item.kind);
     detail::Work work;
-    if (item.analysis == "bin") {
-        work = detail::prepare_bin(env, item);
-    } else if (item.analysis == "pseudo_resample" || item.analysis == "pseudo_null") {
-        work = detail::prepare_pseudo(env, item);
-    } else if (item.stage == jobs::Stage::Summarise) {
-        // Summaries read the item files of the items they need themselves.
-        if (item.analysis == "decode_summary")
-            work = detail::prepare_decode_summary(env, item);
-        else if (item.analysis == "pseudo")
-            work = detail::prepare_pseudo_assemble(env, item);
-        else if (item.analysis == "pseudo_summary")
-            work = detail::prepare_pseudo_summary(env, item);
-        else
-            throw std::logic_error(item.name() + ": unknown analysis '" + item.analysis + "'");
+    if (runner.prepare != nullptr) {
+        // Bin items read spikes; the others read the item files of the items they need.
+        work = runner.prepare(env, item);
     } else {
-        // Stage 2 reads its population's counts back from the bin item's file.
+        // A per-population analysis reads its population's counts back from the bin item's file.
         const jobs::WorkItem* bin = nullptr;
         for (auto need : item.needs)
-            if (plan_.items.at(need).analysis == "bin") bin = &plan_.items.at(need);
+            if (plan_.items.at(need).kind == jobs::ItemKind::Bin) bin = &plan_.items.at(need);
         if (bin == nullptr)
             throw std::logic_error(item.name() + ": the plan gives it no bin item to read");
         auto block = io::read_item_file(item_file(items_dir_, bin->id).string());
         auto pop = Population::from_block(block, binned_group(bin->session_key, bin->region));
-        if (item.analysis == "pca")
-            work = detail::prepare_pca(env, item, std::move(pop));
-        else if (item.analysis == "cvpca")
-            work = detail::prepare_cvpca(env, item, std::move(pop));
-        else if (item.analysis == "fa")
-            work = detail::prepare_fa(env, item, std::move(pop));
-        else if (item.analysis == "decode")
-            work = detail::prepare_decode(env, item, std::move(pop));
-        else if (item.analysis == "decode_null")
-            work = detail::prepare_decode_null(env, item, std::move(pop));
-        else if (item.analysis == "geometry")
-            work = detail::prepare_geometry(env, item, std::move(pop));
-        else
-            throw std::logic_error(item.name() + ": unknown analysis '" + item.analysis + "'");
+        work = runner.prepare_population(env, item, std::move(pop));
     }
     for (const auto& name : fail_)
         if (name == item.name())

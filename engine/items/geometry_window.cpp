@@ -31,28 +31,16 @@ const char* rdm_name(jobs::RdmMeasure m) {
     return "?";
 }
 
-const char* method_name(jobs::RdmCompareMethod m) {
+const char* method_name(kernels::RdmComparison m) {
     switch (m) {
-    case jobs::RdmCompareMethod::Spearman:
+    case kernels::RdmComparison::Spearman:
         return "spearman";
-    case jobs::RdmCompareMethod::KendallTauA:
+    case kernels::RdmComparison::KendallTauA:
         return "kendall_tau_a";
-    case jobs::RdmCompareMethod::Cosine:
+    case kernels::RdmComparison::Cosine:
         return "cosine";
     }
     return "?";
-}
-
-kernels::RdmComparison comparison(jobs::RdmCompareMethod m) {
-    switch (m) {
-    case jobs::RdmCompareMethod::Spearman:
-        return kernels::RdmComparison::spearman;
-    case jobs::RdmCompareMethod::KendallTauA:
-        return kernels::RdmComparison::kendall_tau_a;
-    case jobs::RdmCompareMethod::Cosine:
-        return kernels::RdmComparison::cosine;
-    }
-    throw std::logic_error("unknown RDM comparison");
 }
 
 Eigen::MatrixXd means_of(const Eigen::MatrixXd& samples, const SetInput& in) {
@@ -133,7 +121,7 @@ void add_window(io::ResultBlock& block, const std::string& g, const SetInput& in
                 model(models.rdms[m].data(), static_cast<Eigen::Index>(K),
                       static_cast<Eigen::Index>(K));
             for (std::size_t q = 0; q < Q; ++q) {
-                const auto how = comparison(spec.compare[q]);
+                const auto how = spec.compare[q];
                 const std::size_t at = (r * M + m) * Q + q;
                 if (spec.permutations == 0) {
                     compared[at] = kernels::compare_rdms(rdms[r], model, how);

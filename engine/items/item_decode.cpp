@@ -27,11 +27,11 @@ std::string null_dataset(const jobs::WorkItem& item) {
            "/" + io::path_safe(item.target) + "/null";
 }
 
-const char* decoder_name(jobs::DecoderName d) {
+const char* decoder_name(kernels::DecoderKind d) {
     switch (d) {
-    case jobs::DecoderName::Lda:
+    case kernels::DecoderKind::Lda:
         return "lda";
-    case jobs::DecoderName::Ridge:
+    case kernels::DecoderKind::Ridge:
         return "ridge";
     default:
         return "logistic";
@@ -82,7 +82,7 @@ struct NullScores {
 NullScores read_nulls(const ItemEnv& env, const jobs::WorkItem& item, std::size_t times) {
     std::vector<const jobs::WorkItem*> nulls;
     for (auto need : item.needs)
-        if (env.plan.items.at(need).analysis == "decode_null")
+        if (env.plan.items.at(need).kind == jobs::ItemKind::DecodeNull)
             nulls.push_back(&env.plan.items[need]);
     std::sort(nulls.begin(), nulls.end(),
               [](const jobs::WorkItem* a, const jobs::WorkItem* b) { return a->first < b->first; });
@@ -141,9 +141,9 @@ void add_common(io::ResultBlock& block, const Meta& m, const jobs::DecodeSection
         {"time_mode", std::string(in.windows ? "windows" : "bins")},
         {"seed", std::to_string(m.seed)},
         {"rng", rng_text(m.seed, m.key, m.scope)}};
-    if (d.decoder == jobs::DecoderName::Ridge)
+    if (d.decoder == kernels::DecoderKind::Ridge)
         a.push_back({"alpha", d.alpha});
-    else if (d.decoder == jobs::DecoderName::Logistic)
+    else if (d.decoder == kernels::DecoderKind::Logistic)
         a.push_back({"C", d.C});
     else
         a.push_back({"shrinkage", std::string("Ledoit-Wolf per class on standardised samples, "

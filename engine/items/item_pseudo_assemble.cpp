@@ -128,7 +128,7 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
     for (auto need : item.needs) {
         const auto& n = env.plan.items.at(need);
         auto block = io::read_item_file(item_file(env.items_dir, n.id).string());
-        (n.analysis == "pseudo_resample" ? resamples : nulls).push_back(std::move(block));
+        (n.kind == jobs::ItemKind::PseudoResample ? resamples : nulls).push_back(std::move(block));
     }
     if (resamples.empty()) throw std::logic_error(item.name() + ": no resample item");
     const jobs::PseudoTarget target = pseudo_target(env.spec, item.target);

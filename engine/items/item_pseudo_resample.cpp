@@ -111,7 +111,7 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
     auto keys = std::make_shared<std::vector<std::string>>();
     for (auto need : item.needs) {
         const auto& bin = env.plan.items.at(need);
-        if (bin.analysis != "bin") continue;
+        if (bin.kind != jobs::ItemKind::Bin) continue;
         auto block = io::read_item_file(item_file(env.items_dir, bin.id).string());
         sources->push_back(
             Population::from_block(block, binned_group(bin.session_key, bin.region)));
@@ -137,8 +137,7 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
 
         const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank};
         jobs::WorkItem inner;
-        inner.stage = jobs::Stage::Analyse;
-        inner.analysis = jobs::analysis_name(target.analysis);
+        inner.kind = jobs::pooled_kind(target.analysis);
         inner.session = item.session;
         inner.session_key = pseudo_inner_key(item);
         inner.region = item.region;
@@ -151,18 +150,11 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
                 pool(pool_sources, conditions, {per_condition, shuffle}, rng, &drawn);
             restore_columns(target, pops, drawn, pooled);
             inner.scope = scope;
-            Work work;
-            if (target.analysis == jobs::PseudoAnalysis::Decode)
-                work = prepare_decode(inner_env, inner, std::move(pooled));
-            else if (target.analysis == jobs::PseudoAnalysis::Geometry)
-                work = prepare_geometry(inner_env, inner, std::move(pooled));
-            else
-                work = prepare_pca(inner_env, inner, std::move(pooled));
-            return work();
+            return runner_of(inner.kind).prepare_population(inner_env, inner, std::move(pooled))();
         };
 
         io::ResultBlock out;
-        if (item.analysis == "pseudo_resample") {
+        if (item.kind == jobs::ItemKind::PseudoResample) {
             out =
                 run_once(item.block, false, item.scope + "/resample/" + std::to_string(item.block));
         } else {

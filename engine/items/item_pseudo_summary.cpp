@@ -32,13 +32,14 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
     for (auto need : item.needs) {
         const auto& n = env.plan.items.at(need);
         auto block = io::read_item_file(item_file(env.items_dir, n.id).string());
-        if (n.analysis == "pseudo") {
+        if (n.kind == jobs::ItemKind::Pseudo) {
             pooled[n.region] = std::move(block);
             continue;
         }
         auto& runs = animals[n.region][n.session_key.substr(std::string("animal=").size())];
         runs.inner = pseudo_inner_group(n);
-        (n.analysis == "pseudo_resample" ? runs.resamples : runs.nulls).push_back(std::move(block));
+        (n.kind == jobs::ItemKind::PseudoResample ? runs.resamples : runs.nulls)
+            .push_back(std::move(block));
     }
     return [item, pooled = std::move(pooled), animals = std::move(animals),
             seed = env.spec.run.seed, bootstrap = env.spec.pseudo.bootstrap]() {

@@ -1,10 +1,13 @@
 #pragma once
 // Internal to engine/items/item_*.cpp: each analysis reads its inputs on the main thread
 // (prepare_*) and returns the compute step, a function that builds the item's ResultBlock on a
-// compute thread without touching HDF5.
+// compute thread without touching HDF5. The registry's engine half (ItemRunner, the table in
+// engine/items/executor.cpp) names the prepare function of each jobs::ItemKind.
 
 #include <filesystem>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "engine/items/executor.hpp"
 #include "engine/items/population.hpp"
@@ -22,6 +25,21 @@ struct ItemEnv {
 
 using Work = std::function<io::ResultBlock()>;
 
+// How an item of one kind runs. Exactly one of `prepare` (reads its own inputs: spikes, or the
+// item files of the items it needs) and `prepare_population` (given the population its bin item
+// counted) is set.
+struct ItemRunner {
+    jobs::ItemKind kind = jobs::ItemKind::Bin;
+    Work (*prepare)(const ItemEnv&, const jobs::WorkItem&) = nullptr;
+    Work (*prepare_population)(const ItemEnv&, const jobs::WorkItem&, Population) = nullptr;
+    // Stage-3 kinds `neuropop merge` builds from the shards' results (engine/drivers/merge.cpp)
+    // instead of from item files, given the whole job's plan and the shard files by shard index;
+    // a stage-3 kind without it cannot be run from shards.
+    io::ResultBlock (*from_shards)(const jobs::Plan&, const std::vector<std::string>& shards,
+                                   const jobs::WorkItem&) = nullptr;
+};
+const ItemRunner& runner_of(jobs::ItemKind kind);
+
 // RNG streams of an item, so the draws of one use never shift those of another.
 inline constexpr std::uint64_t stream_halves = 1;   // split of each condition's trials
 inline constexpr std::uint64_t stream_shuffles = 2; // cvPCA swap masks
@@ -35,6 +53,11 @@ Work prepare_fa(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode_null(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 Work prepare_decode_summary(const ItemEnv& env, const jobs::WorkItem& item);
+// A decode_summary item as `neuropop merge` builds it: from each decode item's group in the shard
+// that holds its session (engine/items/item_decode_summary.cpp).
+io::ResultBlock decode_summary_from_shards(const jobs::Plan& plan,
+                                           const std::vector<std::string>& shards,
+                                           const jobs::WorkItem& summary);
 // Pseudo-populations (engine/items/item_pseudo*.cpp): "pseudo_resample" and "pseudo_null" items
 // pool the bin items they need; "pseudo" assembles one region's resamples and nulls;
 // "pseudo_summary" combines regions and animals.

@@ -24,13 +24,13 @@ TEST_CASE("the IT job plans one geometry item per session and condition set", "[
     std::map<std::string, int> per_target;
     std::map<std::string, double> cost_of; // target -> cost, for one session
     for (const auto& item : plan.items) {
-        if (item.analysis != "geometry") continue;
+        if (item.kind != ItemKind::Geometry) continue;
         ++per_target[item.target];
-        CHECK(item.stage == Stage::Analyse);
+        CHECK(item.stage() == Stage::Analyse);
         CHECK(item.scope == "geometry/" + item.target);
         REQUIRE(item.needs.size() == 1);
         const auto& bin = plan.items.at(item.needs.front());
-        CHECK(bin.analysis == "bin");
+        CHECK(bin.kind == ItemKind::Bin);
         CHECK(bin.session_key == item.session_key);
         CHECK(bin.region == item.region);
         CHECK(item.cost > 0);

@@ -72,7 +72,7 @@ std::string joined(const Lines& lines) {
 std::vector<std::string> bin_sessions(const Plan& plan) {
     std::vector<std::string> keys;
     for (const auto& item : plan.items)
-        if (item.analysis == "bin") keys.push_back(item.session_key);
+        if (item.kind == ItemKind::Bin) keys.push_back(item.session_key);
     return keys;
 }
 
@@ -105,18 +105,18 @@ TEST_CASE("the IT job plans one bin item per session and analyses that need it",
         CHECK(item.id == i);
         CHECK(item.session_key == plan.sessions.at(item.session).key);
         CHECK(item.region == "IT");
-        ++per_analysis[item.analysis];
-        if (item.analysis == "bin") {
-            CHECK(item.stage == Stage::Bin);
+        ++per_analysis[to_string(item.kind)];
+        if (item.kind == ItemKind::Bin) {
+            CHECK(item.stage() == Stage::Bin);
             CHECK(item.needs.empty());
             CHECK(i < 21); // stage 1 first
             CHECK(item.session == i);
             continue;
         }
-        CHECK(item.stage == Stage::Analyse);
+        CHECK(item.stage() == Stage::Analyse);
         REQUIRE(item.needs.size() == 1);
         const auto& bin = plan.items.at(item.needs[0]);
-        CHECK(bin.analysis == "bin");
+        CHECK(bin.kind == ItemKind::Bin);
         CHECK(bin.session == item.session);
         CHECK(bin.region == item.region);
     }
@@ -125,7 +125,7 @@ TEST_CASE("the IT job plans one bin item per session and analyses that need it",
     CHECK(plan.items[21].name() == "pca/zhang-desimone-it-1001/IT/0");
 
     // Costs only order the items for the scheduler (ready items largest first,
-    // engine/scheduler.hpp), so they must grow with the work. PCA of condition means costs
+    // engine/runtime/scheduler.hpp), so they must grow with the work. PCA of condition means costs
     // U^2 x samples + U^3 per window, and every session has the same 21 conditions and bins:
     // the pca items rank as their sessions' unit counts do.
     std::vector<std::pair<std::size_t, double>> pca; // (units, cost)

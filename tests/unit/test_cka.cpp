@@ -57,14 +57,14 @@ TEST_CASE("CKA matches numpy implementations of both estimators", "[cka]") {
     REQUIRE(ref.size() == 4);
     // Sums of O(n² p) products in different orders, well conditioned (values O(0.1–1) with
     // no cancellation near zero): 1e-12 relative.
-    CHECK(k::linear_cka(x, y, k::CkaEstimator::biased) == Approx(ref[0]).epsilon(1e-12));
-    CHECK(k::linear_cka(x, y, k::CkaEstimator::debiased) == Approx(ref[1]).epsilon(1e-12));
+    CHECK(k::linear_cka(x, y, k::CkaEstimator::Biased) == Approx(ref[0]).epsilon(1e-12));
+    CHECK(k::linear_cka(x, y, k::CkaEstimator::Debiased) == Approx(ref[1]).epsilon(1e-12));
     const Eigen::MatrixXd gx = x * x.transpose(), gy = y * y.transpose(); // uncentred Grams
-    CHECK(k::hsic(gx, gy, k::CkaEstimator::biased) == Approx(ref[2]).epsilon(1e-12));
-    CHECK(k::hsic(gx, gy, k::CkaEstimator::debiased) == Approx(ref[3]).epsilon(1e-12));
+    CHECK(k::hsic(gx, gy, k::CkaEstimator::Biased) == Approx(ref[2]).epsilon(1e-12));
+    CHECK(k::hsic(gx, gy, k::CkaEstimator::Debiased) == Approx(ref[3]).epsilon(1e-12));
     // Both estimators are invariant to centring the features: centred and raw Grams agree.
-    CHECK(k::cka(k::centred_gram(x), k::centred_gram(y), k::CkaEstimator::debiased) ==
-          Approx(k::cka(gx, gy, k::CkaEstimator::debiased)).epsilon(1e-12));
+    CHECK(k::cka(k::centred_gram(x), k::centred_gram(y), k::CkaEstimator::Debiased) ==
+          Approx(k::cka(gx, gy, k::CkaEstimator::Debiased)).epsilon(1e-12));
 }
 
 TEST_CASE("CKA is 1 for a rotated, scaled and shifted copy", "[cka]") {
@@ -74,8 +74,8 @@ TEST_CASE("CKA is 1 for a rotated, scaled and shifted copy", "[cka]") {
         Eigen::MatrixXd y = 3.7 * x * test::random_orthogonal(p, rng);
         y.rowwise() += test::gaussian_matrix(1, p, rng).row(0); // a per-feature offset
         // Identical Grams up to 3.7² and rounding (~1e-15 relative per entry): 1e-12.
-        CHECK(k::linear_cka(x, y, k::CkaEstimator::biased) == Approx(1.0).epsilon(1e-12));
-        CHECK(k::linear_cka(x, y, k::CkaEstimator::debiased) == Approx(1.0).epsilon(1e-12));
+        CHECK(k::linear_cka(x, y, k::CkaEstimator::Biased) == Approx(1.0).epsilon(1e-12));
+        CHECK(k::linear_cka(x, y, k::CkaEstimator::Debiased) == Approx(1.0).epsilon(1e-12));
     }
 }
 
@@ -90,8 +90,8 @@ TEST_CASE("CKA of independent data: biased ~0.8, debiased ~0 with 50 stimuli", "
     for (int i = 0; i < pairs; ++i) {
         const Eigen::MatrixXd x = test::gaussian_matrix(50, 200, rng);
         const Eigen::MatrixXd y = test::gaussian_matrix(50, 200, rng);
-        const double plain = k::linear_cka(x, y, k::CkaEstimator::biased);
-        const double debiased = k::linear_cka(x, y, k::CkaEstimator::debiased);
+        const double plain = k::linear_cka(x, y, k::CkaEstimator::Biased);
+        const double debiased = k::linear_cka(x, y, k::CkaEstimator::Debiased);
         CHECK(plain == Approx(0.80).margin(0.04));
         CHECK(debiased == Approx(0.0).margin(0.15));
         plain_sum += plain;
@@ -124,8 +124,8 @@ TEST_CASE("Blockwise Gram accumulation equals the whole-matrix Gram", "[cka]") {
     CHECK((blocked - direct).cwiseAbs().maxCoeff() <= 1e-12 * scale);
     CHECK((k::centred_gram(x, 50) - direct).cwiseAbs().maxCoeff() <= 1e-12 * scale);
     CHECK(blocked == blocked.transpose());
-    CHECK(k::cka(blocked, k::centred_gram(x.leftCols(200)), k::CkaEstimator::biased) ==
-          Approx(k::cka(direct, k::centred_gram(x.leftCols(200)), k::CkaEstimator::biased))
+    CHECK(k::cka(blocked, k::centred_gram(x.leftCols(200)), k::CkaEstimator::Biased) ==
+          Approx(k::cka(direct, k::centred_gram(x.leftCols(200)), k::CkaEstimator::Biased))
               .epsilon(1e-12));
     CHECK_THROWS_AS(acc.add(Eigen::MatrixXd(149, 2)), std::invalid_argument);
 }
@@ -139,7 +139,7 @@ TEST_CASE("All-pairs CKA equals pairwise CKA; bits independent of threads", "[ck
     for (int i = 0; i < 2; ++i)
         regions.push_back(k::centred_gram(base.leftCols(10 + 10 * i) +
                                           test::gaussian_matrix(140, 10 + 10 * i, rng)));
-    for (const auto how : {k::CkaEstimator::biased, k::CkaEstimator::debiased}) {
+    for (const auto how : {k::CkaEstimator::Biased, k::CkaEstimator::Debiased}) {
         const Eigen::MatrixXd all = k::cka_matrix(layers, regions, how);
         REQUIRE(all.rows() == 3);
         REQUIRE(all.cols() == 2);
@@ -152,7 +152,7 @@ TEST_CASE("All-pairs CKA equals pairwise CKA; bits independent of threads", "[ck
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
         std::vector<Eigen::MatrixXd> grams{k::centred_gram(wide, 64),
                                            k::centred_gram(wide.leftCols(50), 64)};
-        return std::pair{grams[0], k::cka_matrix(grams, grams, k::CkaEstimator::debiased)};
+        return std::pair{grams[0], k::cka_matrix(grams, grams, k::CkaEstimator::Debiased)};
     };
     const auto one = run(1), two = run(2);
     CHECK(one.first == two.first); // bitwise
@@ -161,13 +161,13 @@ TEST_CASE("All-pairs CKA equals pairwise CKA; bits independent of threads", "[ck
 
 TEST_CASE("CKA input checks", "[cka]") {
     const Eigen::MatrixXd g = Eigen::MatrixXd::Identity(3, 3);
-    CHECK_THROWS_AS(k::cka(g, Eigen::MatrixXd::Identity(4, 4), k::CkaEstimator::biased),
+    CHECK_THROWS_AS(k::cka(g, Eigen::MatrixXd::Identity(4, 4), k::CkaEstimator::Biased),
                     std::invalid_argument);
-    CHECK_THROWS_AS(k::cka(g, g, k::CkaEstimator::debiased), std::invalid_argument); // n < 4
+    CHECK_THROWS_AS(k::cka(g, g, k::CkaEstimator::Debiased), std::invalid_argument); // n < 4
     CHECK_THROWS_AS(k::linear_cka(Eigen::MatrixXd::Ones(5, 2), Eigen::MatrixXd::Ones(6, 2),
-                                  k::CkaEstimator::biased),
+                                  k::CkaEstimator::Biased),
                     std::invalid_argument);
     // A representation constant over stimuli has no centred Gram: NaN, not a number by chance.
     CHECK(std::isnan(k::linear_cka(Eigen::MatrixXd::Ones(6, 3), Eigen::MatrixXd::Random(6, 3),
-                                   k::CkaEstimator::biased)));
+                                   k::CkaEstimator::Biased)));
 }

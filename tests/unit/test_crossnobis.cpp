@@ -123,8 +123,8 @@ TEST_CASE("crossnobis is unbiased and can be negative", "[crossnobis]") {
     for (int u = 0; u < units; ++u)
         unit_sd(u) = 0.5 + 0.1 * u; // anisotropic for the Λ = I case
 
-    for (const auto noise : {k::CrossnobisNoise::identity, k::CrossnobisNoise::ledoit_wolf}) {
-        const bool lw = noise == k::CrossnobisNoise::ledoit_wolf;
+    for (const auto noise : {k::CrossnobisNoise::Identity, k::CrossnobisNoise::LedoitWolf}) {
+        const bool lw = noise == k::CrossnobisNoise::LedoitWolf;
         INFO((lw ? "Ledoit-Wolf noise (isotropic data)" : "identity noise (anisotropic data)"));
         // With Λ = I the truth is ‖δ‖²/N for any noise; with the shrunk precision it is
         // ‖δ‖²/(σ²N) for isotropic noise σ²I, where shrinkage toward the identity is harmless.
@@ -243,7 +243,7 @@ TEST_CASE("crossnobis averages all folds and rejects bad designs", "[crossnobis]
         sum += last;
     }
     const double got =
-        k::crossnobis_rdm(x, d.labels, d.folds, k::CrossnobisNoise::identity).rdm(0, 1);
+        k::crossnobis_rdm(x, d.labels, d.folds, k::CrossnobisNoise::Identity).rdm(0, 1);
     // A handful of roundings on O(1) values.
     CHECK(got == Approx(sum / 3.0).epsilon(1e-12));
     CHECK(got != Approx(last).epsilon(1e-6));

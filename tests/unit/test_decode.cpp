@@ -171,7 +171,7 @@ FoldAgreement compare_with_sklearn(const neuropop::test::TempDir& dir, const Rea
             td::read_matrix(dir / (name + "_intercept" + std::to_string(f) + ".f64"), d.classes, 1);
         CHECK(td::relative_error(fd.model.coef, coef) <= coef_tolerance);
         CHECK(td::relative_error(fd.model.intercept, intercept, 1.0) <= coef_tolerance);
-        if (kind != k::DecoderKind::logistic) continue;
+        if (kind != k::DecoderKind::Logistic) continue;
         // Logistic: at least as optimal as scikit-learn on the standardised training fold, and
         // the weight distance bounded by the objective gap (f is 1-strongly convex in W once
         // the intercept is minimised out: ‖W_sk − W*‖²_F ≤ 2 (f_sk − f*); our own distance to
@@ -203,7 +203,7 @@ void check_real_dataset(const std::string& mode, double readme_logistic, double 
     cv.item = 3;
     const std::vector<MatrixXd> bins{d.x};
     k::DecoderOptions logistic, lda;
-    lda.kind = k::DecoderKind::lda;
+    lda.kind = k::DecoderKind::Lda;
     const auto res_logistic = k::decode_bins(bins, d.y, d.classes, logistic, cv);
     const auto res_lda = k::decode_bins(bins, d.y, d.classes, lda, cv);
     REQUIRE(res_logistic.fold_ids == res_lda.fold_ids); // folds depend on the RNG key only
@@ -219,8 +219,8 @@ void check_real_dataset(const std::string& mode, double readme_logistic, double 
     // margin; the objective-gap bound in compare_with_sklearn is the sharp check. LDA 1e-9: the
     // same closed form, rounding amplified by the condition number of Σ.
     const auto a_log =
-        compare_with_sklearn(dir, d, res_logistic, k::DecoderKind::logistic, "logistic", 5e-3);
-    const auto a_lda = compare_with_sklearn(dir, d, res_lda, k::DecoderKind::lda, "lda", 1e-9);
+        compare_with_sklearn(dir, d, res_logistic, k::DecoderKind::Logistic, "logistic", 5e-3);
+    const auto a_lda = compare_with_sklearn(dir, d, res_lda, k::DecoderKind::Lda, "lda", 1e-9);
     for (const auto* a : {&a_log, &a_lda}) {
         for (std::size_t f = 0; f < a->accuracy_ours.size(); ++f) {
             // Equal within one test trial per fold (n_test ≥ 70 here).
@@ -285,7 +285,7 @@ TEST_CASE("decoding two Gaussian classes reaches the Bayes rate and shuffled lab
     const double bayes = 1.0 - gaussian_tail(1.0);
     k::CrossValidation cv;
     cv.seed = 7;
-    for (auto kind : {k::DecoderKind::logistic, k::DecoderKind::lda}) {
+    for (auto kind : {k::DecoderKind::Logistic, k::DecoderKind::Lda}) {
         k::DecoderOptions options;
         options.kind = kind;
         const auto r = k::decode_bins(bins, labels, 2, options, cv);
@@ -311,16 +311,16 @@ TEST_CASE("decoding two Gaussian classes reaches the Bayes rate and shuffled lab
 TEST_CASE("permutation p-values are calibrated under the null and minimal when encoded",
           "[decode][permutation]") {
     // 200 datasets whose labels carry no information; B = 39 permutations each (the default
-    // NullScheme::permute_all), so p = (1 + #{null ≥ observed}) / 40 and P(p ≤ 0.05) = 2/40 for
+    // NullScheme::PermuteAll), so p = (1 + #{null ≥ observed}) / 40 and P(p ≤ 0.05) = 2/40 for
     // an exchangeable, continuous statistic (ties between accuracies only make it smaller).
     // The count of p ≤ 0.05 must lie in scipy's binom.interval(0.95, 200, 0.05), computed
-    // below. (Over 2000 such datasets this scheme gave 0.044; NullScheme::within_training gave
+    // below. (Over 2000 such datasets this scheme gave 0.044; NullScheme::WithinTraining gave
     // 0.079, see kernels/decode.hpp.)
     const auto interval = neuropop::test::parse_doubles(neuropop::test::run_python(
         "from scipy.stats import binom\nprint(*binom.interval(0.95, 200, 0.05))\n"));
     REQUIRE(interval.size() == 2);
     k::DecoderOptions lda;
-    lda.kind = k::DecoderKind::lda;
+    lda.kind = k::DecoderKind::Lda;
     int small = 0;
     for (std::uint64_t dataset = 0; dataset < 200; ++dataset) {
         std::vector<int> labels;
@@ -363,7 +363,7 @@ TEST_CASE("permutation blocks and thread counts do not change results", "[decode
     cv.seed = 123;
     k::DecoderOptions options; // logistic
     std::vector<double> whole;
-    for (auto scheme : {k::NullScheme::within_training, k::NullScheme::permute_all}) {
+    for (auto scheme : {k::NullScheme::WithinTraining, k::NullScheme::PermuteAll}) {
         cv.null_scheme = scheme;
         whole = k::decode_null(bins, labels, 3, options, cv, 0, 100);
         auto first = k::decode_null(bins, labels, 3, options, cv, 0, 50);
@@ -410,7 +410,7 @@ TEST_CASE("temporal generalisation equals a scikit-learn loop on the same folds"
     td::write_raw(dir / "y.i32", labels);
     k::CrossValidation cv;
     cv.seed = 31;
-    for (auto kind : {k::DecoderKind::lda, k::DecoderKind::logistic}) {
+    for (auto kind : {k::DecoderKind::Lda, k::DecoderKind::Logistic}) {
         k::DecoderOptions options;
         options.kind = kind;
         const auto r = k::decode_bins(bins, labels, classes, options, cv, true);
@@ -438,7 +438,7 @@ for f in range(folds):
             correct[t, u] += np.sum(pipe.predict(X[u][test]) == y[test])
 print(" ".join(str(v) for v in (correct / n).ravel()))
 )",
-            {dir.path().string(), kind == k::DecoderKind::lda ? "lda" : "logistic",
+            {dir.path().string(), kind == k::DecoderKind::Lda ? "lda" : "logistic",
              std::to_string(n), std::to_string(p), std::to_string(n_bins),
              std::to_string(cv.folds)}));
         REQUIRE(sk.size() == r.generalization.size());
@@ -532,6 +532,12 @@ TEST_CASE("decoding rejects bad input with a message naming the problem", "[deco
     bins[1] = MatrixXd::Random(12, 3);
     bins[1](0, 0) = std::nan("");
     CHECK_THROWS_WITH(k::decode_bins(bins, labels, 3, {}, cv), Catch::Contains("non-finite"));
+    // Ridge shares the decoder enum with the classifiers but regresses (regress_bins).
+    bins.pop_back();
+    k::DecoderOptions ridge;
+    ridge.kind = k::DecoderKind::Ridge;
+    CHECK_THROWS_WITH(k::decode_bins(bins, labels, 3, ridge, cv), Catch::Contains("ridge"));
+    CHECK_THROWS_WITH(k::decode_null(bins, labels, 3, ridge, cv, 0, 1), Catch::Contains("ridge"));
 }
 
 TEST_CASE("bin matrices take the count tensor's [trials, units, bins] layout apart by bin",

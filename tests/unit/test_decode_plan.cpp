@@ -60,10 +60,10 @@ JobSpec decode_spec(std::size_t permutations, std::size_t per_item) {
     return spec;
 }
 
-std::vector<const WorkItem*> with(const Plan& plan, const std::string& analysis) {
+std::vector<const WorkItem*> with(const Plan& plan, ItemKind kind) {
     std::vector<const WorkItem*> out;
     for (const auto& i : plan.items)
-        if (i.analysis == analysis) out.push_back(&i);
+        if (i.kind == kind) out.push_back(&i);
     return out;
 }
 
@@ -75,23 +75,23 @@ TEST_CASE("decode plan: null blocks tile the permutations, decode needs its bin 
     const auto plan = make_plan(decode_spec(10, 4), {session("s2"), session("s1")});
     // 2 sessions x 2 regions = 4 populations, 2 targets: 8 decode items, each with
     // ceil(10 / 4) = 3 null blocks [0,4) [4,8) [8,10).
-    const auto decodes = with(plan, "decode");
-    const auto nulls = with(plan, "decode_null");
-    const auto summaries = with(plan, "decode_summary");
+    const auto decodes = with(plan, ItemKind::Decode);
+    const auto nulls = with(plan, ItemKind::DecodeNull);
+    const auto summaries = with(plan, ItemKind::DecodeSummary);
     REQUIRE(decodes.size() == 8);
     REQUIRE(nulls.size() == 24);
     REQUIRE(summaries.size() == 2);
     for (const auto* d : decodes) {
-        CHECK(d->stage == Stage::Analyse);
+        CHECK(d->stage() == Stage::Analyse);
         CHECK_FALSE(d->intermediate);
         CHECK(d->scope == "decode/" + d->target);
         REQUIRE(d->needs.size() == 4);
-        CHECK(plan.items.at(d->needs[0]).analysis == "bin");
+        CHECK(plan.items.at(d->needs[0]).kind == ItemKind::Bin);
         CHECK(plan.items.at(d->needs[0]).region == d->region);
         std::uint64_t next = 0;
         for (std::size_t k = 1; k < 4; ++k) {
             const auto& n = plan.items.at(d->needs[k]);
-            CHECK(n.analysis == "decode_null");
+            CHECK(n.kind == ItemKind::DecodeNull);
             CHECK(n.intermediate);
             CHECK(n.first == next);
             CHECK(n.last == std::min<std::uint64_t>(next + 4, 10));
@@ -110,7 +110,7 @@ TEST_CASE("decode plan: null blocks tile the permutations, decode needs its bin 
         ++keys[d->rng_key()];
     CHECK(keys.size() == 8);
     for (const auto* s : summaries) {
-        CHECK(s->stage == Stage::Summarise);
+        CHECK(s->stage() == Stage::Summarise);
         CHECK(s->session_key.empty());
         // Every decode item of the target, every region and session (BH runs over regions).
         std::vector<std::uint64_t> expected;
@@ -190,10 +190,10 @@ TEST_CASE("decode plan: no null items without permutations, no summaries when sw
     auto spec = decode_spec(0, 25);
     spec.run.summaries = false;
     const auto plan = make_plan(spec, {session("s1")});
-    CHECK(with(plan, "decode").size() == 4);
-    CHECK(with(plan, "decode_null").empty());
-    CHECK(with(plan, "decode_summary").empty());
-    for (const auto* d : with(plan, "decode"))
+    CHECK(with(plan, ItemKind::Decode).size() == 4);
+    CHECK(with(plan, ItemKind::DecodeNull).empty());
+    CHECK(with(plan, ItemKind::DecodeSummary).empty());
+    for (const auto* d : with(plan, ItemKind::Decode))
         CHECK(d->needs.size() == 1);
     spec.decode.enabled = false;
     CHECK(make_plan(spec, {session("s1")}).items.size() == 2); // the bin items only
@@ -230,7 +230,7 @@ TEST_CASE("decode labels: classes sorted (numbers by value), a subset keeps its 
     CHECK(l.classes == std::vector<std::string>{"a", "b"});
     CHECK(l.trials.size() == 6);
 
-    d.decoder = DecoderName::Ridge;
+    d.decoder = neuropop::kernels::DecoderKind::Ridge;
     l = decode_labels(d, {"n", {}}, false, {}, numbers, rows, problems);
     CHECK(problems.empty());
     CHECK(l.regression);
@@ -267,7 +267,7 @@ TEST_CASE("decode labels: every rule a target can break, one problem each", "[de
     // A subset leaving the NaN trials out raises no NaN problem (only class 1 with 2 trials).
     CHECK(problems_of(d, {"n", {"0", "1"}}, false, {}, {0, 1, nan, 0, 1, 0}).size() == 1);
     auto r = d;
-    r.decoder = DecoderName::Ridge;
+    r.decoder = neuropop::kernels::DecoderKind::Ridge;
     one(problems_of(r, {"s", {}}, true, {"a", "b", "a", "b", "a", "b"}, {}),
         "decode.decoder = ridge regresses numbers");
     one(problems_of(r, {"n", {}}, false, {}, {0, 1, nan, 0, 1, 0}), "NaN or infinity");

@@ -52,8 +52,8 @@ TEST_CASE("RSA noise ceiling matches numpy", "[noise_ceiling]") {
     const auto ref = test::parse_doubles(
         test::run_python(test::python_matrix_io() + ceiling_script, {(dir / "tri.txt").string()}));
     REQUIRE(ref.size() == 3 * (2 + 2 * sessions));
-    const k::RdmComparison hows[] = {k::RdmComparison::spearman, k::RdmComparison::kendall_tau_a,
-                                     k::RdmComparison::cosine};
+    const k::RdmComparison hows[] = {k::RdmComparison::Spearman, k::RdmComparison::KendallTauA,
+                                     k::RdmComparison::Cosine};
     for (int c = 0; c < 3; ++c) {
         const auto nc = k::rsa_noise_ceiling(rdms, hows[c]);
         const double* r = ref.data() + c * (2 + 2 * sessions);
@@ -74,15 +74,15 @@ TEST_CASE("RSA noise ceiling of identical RDMs is 1", "[noise_ceiling]") {
     const Eigen::MatrixXd rdm = k::euclidean_rdm(test::gaussian_matrix(7, 5, rng));
     const std::vector<Eigen::MatrixXd> same(4, rdm);
     for (const auto how :
-         {k::RdmComparison::spearman, k::RdmComparison::kendall_tau_a, k::RdmComparison::cosine}) {
+         {k::RdmComparison::Spearman, k::RdmComparison::KendallTauA, k::RdmComparison::Cosine}) {
         const auto nc = k::rsa_noise_ceiling(same, how);
         // The mean of identical copies equals the copy up to one rounding, which cannot
         // reorder distinct entries: ranks and τa are exactly 1, the cosine within 1e-15.
         CHECK(nc.upper == Approx(1.0).margin(1e-15));
         CHECK(nc.lower == Approx(1.0).margin(1e-15));
     }
-    CHECK_THROWS_AS(k::rsa_noise_ceiling({rdm}, k::RdmComparison::spearman), std::invalid_argument);
+    CHECK_THROWS_AS(k::rsa_noise_ceiling({rdm}, k::RdmComparison::Spearman), std::invalid_argument);
     CHECK_THROWS_AS(
-        k::rsa_noise_ceiling({rdm, Eigen::MatrixXd::Zero(6, 6)}, k::RdmComparison::spearman),
+        k::rsa_noise_ceiling({rdm, Eigen::MatrixXd::Zero(6, 6)}, k::RdmComparison::Spearman),
         std::invalid_argument);
 }

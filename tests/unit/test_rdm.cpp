@@ -103,14 +103,14 @@ TEST_CASE("RDM comparisons match scipy and a direct Kendall tau-a", "[rdm]") {
                                              {(dir / "a.txt").string(), (dir / "b.txt").string()}));
     REQUIRE(ref.size() == 3);
     // Rank correlations of 36 values and a cosine: a few roundings each, 1e-12 relative.
-    CHECK(k::compare_rdms(data, model, k::RdmComparison::spearman) ==
+    CHECK(k::compare_rdms(data, model, k::RdmComparison::Spearman) ==
           Approx(ref[0]).epsilon(1e-12));
     // τa is an integer count over 630 pairs: exact.
-    CHECK(k::compare_rdms(data, model, k::RdmComparison::kendall_tau_a) == ref[1]);
-    CHECK(k::compare_rdms(data, model, k::RdmComparison::cosine) == Approx(ref[2]).epsilon(1e-12));
+    CHECK(k::compare_rdms(data, model, k::RdmComparison::KendallTauA) == ref[1]);
+    CHECK(k::compare_rdms(data, model, k::RdmComparison::Cosine) == Approx(ref[2]).epsilon(1e-12));
     // τa without tie correction can never reach 1 against a tied model.
-    CHECK(k::compare_rdms(model, model, k::RdmComparison::kendall_tau_a) < 1.0);
-    CHECK(k::compare_rdms(data, data, k::RdmComparison::kendall_tau_a) < 1.0);
+    CHECK(k::compare_rdms(model, model, k::RdmComparison::KendallTauA) < 1.0);
+    CHECK(k::compare_rdms(data, data, k::RdmComparison::KendallTauA) < 1.0);
 }
 
 TEST_CASE("RDM condition-label permutation test", "[rdm]") {
@@ -123,7 +123,7 @@ TEST_CASE("RDM condition-label permutation test", "[rdm]") {
         const Eigen::MatrixXd data = k::euclidean_rdm(test::gaussian_matrix(kc, 10, data_rng));
         k::CounterRng rng(5, 7);
         const auto result =
-            k::rdm_permutation_test(data, model, k::RdmComparison::spearman, permutations, rng);
+            k::rdm_permutation_test(data, model, k::RdmComparison::Spearman, permutations, rng);
         REQUIRE(result.null.size() == permutations);
         // Replay the same shuffles from an identical stream and compare value by value.
         k::CounterRng replay(5, 7);
@@ -137,7 +137,7 @@ TEST_CASE("RDM condition-label permutation test", "[rdm]") {
                 for (int j = 0; j < kc; ++j)
                     permuted(i, j) =
                         data(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(j)]);
-            const double v = k::compare_rdms(permuted, model, k::RdmComparison::spearman);
+            const double v = k::compare_rdms(permuted, model, k::RdmComparison::Spearman);
             CHECK(result.null[b] == v); // same operations in the same order: same bits
             if (v >= result.observed) ++at_least;
         }
@@ -146,8 +146,8 @@ TEST_CASE("RDM condition-label permutation test", "[rdm]") {
     }
     SECTION("data equal to the model is significant") {
         k::CounterRng rng(5, 8);
-        const auto result = k::rdm_permutation_test(model, model, k::RdmComparison::kendall_tau_a,
-                                                    permutations, rng);
+        const auto result =
+            k::rdm_permutation_test(model, model, k::RdmComparison::KendallTauA, permutations, rng);
         CHECK(result.observed == 1.0); // distinct Gaussian distances: no ties, all pairs concordant
         // Only the identity permutation (and permutations leaving every distance in place, of
         // which a generic RDM has none other) reach τa = 1; with 8! = 40 320 labelings the

@@ -1,0 +1,112 @@
+// The registry of analyses (jobs/item_kind.hpp, the runners in engine/items/executor.cpp): the
+// names results files carry, the stages, and that every kind runs one way.
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/items/executor.hpp"
+#include "engine/items/prepare.hpp"
+#include "jobs/item_kind.hpp"
+#include "jobs/pseudo_labels.hpp"
+
+using neuropop::jobs::ItemKind;
+using neuropop::jobs::Stage;
+namespace jobs = neuropop::jobs;
+namespace engine = neuropop::engine;
+
+namespace {
+
+std::vector<ItemKind> every_kind() {
+    std::vector<ItemKind> out;
+    for (std::size_t i = 0; i < jobs::item_kind_count; ++i)
+        out.push_back(static_cast<ItemKind>(i));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("item kinds keep the names results files already carry", "[registry]") {
+    // /progress/analysis, item names and plan.txt of every results file so far hold these
+    // strings: a renamed kind would make resumed runs and merged shards disagree.
+    const std::vector<std::string> names{"bin",
+                                         "pca",
+                                         "cvpca",
+                                         "fa",
+                                         "decode_null",
+                                         "decode",
+                                         "decode_summary",
+                                         "geometry",
+                                         "pseudo_resample",
+                                         "pseudo_null",
+                                         "pseudo",
+                                         "pseudo_summary"};
+    REQUIRE(names.size() == jobs::item_kind_count);
+    for (const auto kind : every_kind()) {
+        const auto i = static_cast<std::size_t>(kind);
+        CHECK(jobs::to_string(kind) == names[i]);
+        CHECK(jobs::parse_item_kind(names[i]) == kind);
+        CHECK(jobs::row_of(kind).kind == kind);
+    }
+    CHECK_FALSE(jobs::parse_item_kind("Bin"));
+    CHECK_FALSE(jobs::parse_item_kind("pseudo_"));
+    CHECK_FALSE(jobs::parse_item_kind(""));
+}
+
+TEST_CASE("item kinds run in their stage: bin first, summaries after every analysis",
+          "[registry]") {
+    const std::set<ItemKind> summaries{ItemKind::DecodeSummary, ItemKind::Pseudo,
+                                       ItemKind::PseudoSummary};
+    for (const auto kind : every_kind()) {
+        const Stage want = kind == ItemKind::Bin        ? Stage::Bin
+                           : summaries.count(kind) != 0 ? Stage::Summarise
+                                                        : Stage::Analyse;
+        CHECK(jobs::row_of(kind).stage == want);
+        jobs::WorkItem item;
+        item.kind = kind;
+        CHECK(item.stage() == want);
+    }
+}
+
+TEST_CASE("every item kind has one way to run and only summaries merge from shards", "[registry]") {
+    for (const auto kind : every_kind()) {
+        const auto& runner = engine::detail::runner_of(kind);
+        CHECK(runner.kind == kind);
+        CHECK((runner.prepare == nullptr) != (runner.prepare_population == nullptr));
+        // A population's analyses get its counts from the bin item, so they are stage 2.
+        if (runner.prepare_population != nullptr) CHECK(jobs::row_of(kind).stage == Stage::Analyse);
+        if (runner.from_shards != nullptr) CHECK(jobs::row_of(kind).stage == Stage::Summarise);
+    }
+    CHECK(engine::detail::runner_of(ItemKind::DecodeSummary).from_shards != nullptr);
+    // A pooled analysis runs its per-population kind on every resample.
+    for (const auto a : {jobs::PseudoAnalysis::Decode, jobs::PseudoAnalysis::Geometry,
+                         jobs::PseudoAnalysis::Pca}) {
+        CHECK(engine::detail::runner_of(jobs::pooled_kind(a)).prepare_population != nullptr);
+        CHECK(std::string(jobs::analysis_name(a)) == jobs::to_string(jobs::pooled_kind(a)));
+    }
+}
+
+TEST_CASE("the plan message carries every item kind and refuses an unknown one", "[registry]") {
+    engine::PlanView view;
+    for (const auto kind : every_kind()) {
+        jobs::WorkItem item;
+        item.id = view.items.size();
+        item.kind = kind;
+        item.session_key = "s";
+        item.region = "r";
+        view.items.push_back(item);
+    }
+    const auto bytes = engine::encode(view);
+    const auto back = engine::decode_plan(bytes);
+    REQUIRE(back.items.size() == view.items.size());
+    for (std::size_t i = 0; i < back.items.size(); ++i) {
+        CHECK(back.items[i].kind == view.items[i].kind);
+        CHECK(back.items[i].name() == view.items[i].name());
+    }
+    // No sessions (8 bytes), the item count (8), the first item's id (8), then its kind.
+    auto bad = bytes;
+    bad.at(24) = static_cast<std::uint8_t>(jobs::item_kind_count);
+    CHECK_THROWS_WITH(engine::decode_plan(bad), Catch::Contains("item kind"));
+}

@@ -86,13 +86,7 @@ int merge(const Args& args) {
     try {
         return merge_ranks(args);
     } catch (const std::exception& e) {
-        int rank = -1;
-        int up = 0;
-        MPI_Initialized(&up);
-        if (up) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-        engine::abort_all("neuropop merge: rank " + std::to_string(rank) + ": fatal: " + e.what() +
-                              " (aborting every rank)",
-                          exit_internal);
+        engine::abort_command("merge", e.what(), exit_internal);
     }
 }
 

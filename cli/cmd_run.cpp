@@ -124,15 +124,7 @@ int run(const Args& args) {
     try {
         return run_ranks(args);
     } catch (const std::exception& e) {
-        // Other ranks may be inside a collective call waiting for this one: take them all
-        // down rather than leave the job hanging until its wall time.
-        int rank = -1;
-        int up = 0;
-        MPI_Initialized(&up);
-        if (up) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-        engine::abort_all("neuropop run: rank " + std::to_string(rank) + ": fatal: " + e.what() +
-                              " (aborting every rank)",
-                          exit_internal);
+        engine::abort_command("run", e.what(), exit_internal);
     }
 }
 

@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "io/errors.hpp"
-#include "io/h5.hpp"
+#include "io/h5_error.hpp"
 
 namespace {
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <hdf5_hl.h>
+
 namespace neuropop::h5 {
 
 namespace {
@@ -18,9 +20,46 @@ herr_t innermost(unsigned n, const H5E_error2_t* err, void* out) {
 
 std::string stack_message() {
     std::string msg;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &msg);
-    H5Eclear2(H5E_DEFAULT);
+    // Already reporting a failure: if walking or clearing the stack fails too, the generic text
+    // below is all there is to say.
+    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &msg) < 0) msg.clear();
+    (void)H5Eclear2(H5E_DEFAULT);
     return msg.empty() ? std::string("HDF5 call failed") : msg;
+}
+
+// The H5T getters report failure in-band: a negative class, sign or character set, a size of 0.
+H5T_class_t class_of(hid_t type, std::string_view where) {
+    const H5T_class_t c = H5Tget_class(type);
+    if (c < 0) throw Error("H5Tget_class", std::string(where), stack_message());
+    return c;
+}
+
+std::size_t size_of(hid_t type, std::string_view where) {
+    const std::size_t n = H5Tget_size(type);
+    if (n == 0) throw Error("H5Tget_size", std::string(where), stack_message());
+    return n;
+}
+
+H5T_cset_t cset_of(hid_t type, std::string_view where) {
+    const H5T_cset_t c = H5Tget_cset(type);
+    if (c < 0) throw Error("H5Tget_cset", std::string(where), stack_message());
+    return c;
+}
+
+bool is_variable_str(hid_t type, std::string_view where) {
+    return check(H5Tis_variable_str(type), "H5Tis_variable_str", where) > 0;
+}
+
+bool is_unsigned(hid_t type, std::string_view where) {
+    const H5T_sign_t sign = H5Tget_sign(type);
+    if (sign < 0) throw Error("H5Tget_sign", std::string(where), stack_message());
+    return sign == H5T_SGN_NONE;
+}
+
+// Length of a name an H5*get_name-style call returns (negative on failure).
+std::size_t checked_length(ssize_t n, const char* call, std::string_view where) {
+    if (n < 0) throw Error(call, std::string(where), stack_message());
+    return static_cast<std::size_t>(n);
 }
 
 std::string trim_fixed(const char* p, std::size_t n) {
@@ -37,8 +76,8 @@ std::vector<std::string> read_strings_of(hid_t ftype, std::size_t n, ReadFn&& re
     std::vector<std::string> out;
     out.reserve(n);
     if (n == 0) return out;
-    H5T_cset_t cset = H5Tget_cset(ftype);
-    if (H5Tis_variable_str(ftype) > 0) {
+    const H5T_cset_t cset = cset_of(ftype, where);
+    if (is_variable_str(ftype, where)) {
         Handle mt = own_type(check(H5Tcopy(H5T_C_S1), "H5Tcopy", where));
         check(H5Tset_size(mt.id(), H5T_VARIABLE), "H5Tset_size", where);
         check(H5Tset_cset(mt.id(), cset), "H5Tset_cset", where);
@@ -50,8 +89,7 @@ std::vector<std::string> read_strings_of(hid_t ftype, std::size_t n, ReadFn&& re
         }
         return out;
     }
-    std::size_t width = H5Tget_size(ftype);
-    if (width == 0) throw Error("H5Tget_size", std::string(where), "string type of size 0");
+    const std::size_t width = size_of(ftype, where);
     Handle mt = own_type(check(H5Tcopy(H5T_C_S1), "H5Tcopy", where));
     check(H5Tset_size(mt.id(), width), "H5Tset_size", where);
     check(H5Tset_cset(mt.id(), cset), "H5Tset_cset", where);
@@ -63,8 +101,8 @@ std::vector<std::string> read_strings_of(hid_t ftype, std::size_t n, ReadFn&& re
     return out;
 }
 
-TypeClass classify(hid_t type) {
-    switch (H5Tget_class(type)) {
+TypeClass classify(hid_t type, std::string_view where) {
+    switch (class_of(type, where)) {
     case H5T_INTEGER:
         return TypeClass::Integer;
     case H5T_FLOAT:
@@ -80,9 +118,14 @@ TypeClass classify(hid_t type) {
     }
 }
 
-hsize_t space_size(hid_t space) {
-    hssize_t n = H5Sget_simple_extent_npoints(space);
-    return n < 0 ? 0 : static_cast<hsize_t>(n);
+hsize_t space_size(hid_t space, std::string_view where) {
+    const hssize_t n = H5Sget_simple_extent_npoints(space);
+    if (n < 0) throw Error("H5Sget_simple_extent_npoints", std::string(where), stack_message());
+    return static_cast<hsize_t>(n);
+}
+
+int space_rank(hid_t space, std::string_view where) {
+    return check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims", where);
 }
 
 // Bytes the file holding `object` has, or 0 when HDF5 cannot say.
@@ -125,7 +168,16 @@ Error::Error(std::string call, std::string object, std::string detail)
 
 void silence_errors() {
     static std::once_flag once;
-    std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+    std::call_once(once, [] {
+        check(H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr), "H5Eset_auto2", "error stack");
+    });
+}
+
+bool error_printing_on() {
+    H5E_auto2_t handler = nullptr;
+    void* client = nullptr;
+    check(H5Eget_auto2(H5E_DEFAULT, &handler, &client), "H5Eget_auto2", "error stack");
+    return handler != nullptr;
 }
 
 hid_t check(hid_t rc, const char* call, std::string_view object) {
@@ -149,7 +201,9 @@ Handle& Handle::operator=(Handle&& o) noexcept {
 }
 
 void Handle::reset() {
-    if (id_ >= 0 && closer_) closer_(id_);
+    // Runs in destructors, where nothing can be thrown; a failed close leaves HDF5's own
+    // clean-up at exit to release the object.
+    if (id_ >= 0 && closer_) (void)closer_(id_);
     id_ = H5I_INVALID_HID;
 }
 
@@ -174,17 +228,25 @@ Handle vlen_utf8_type() {
 
 TypeClass Attribute::type_class() const {
     Handle t = own_type(check(H5Aget_type(h_.id()), "H5Aget_type", where_));
-    return classify(t.id());
+    return classify(t.id(), where_);
+}
+
+int Attribute::rank() const {
+    Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
+    return space_rank(s.id(), where_);
 }
 
 std::vector<std::string> Attribute::read_strings() const {
     Handle t = own_type(check(H5Aget_type(h_.id()), "H5Aget_type", where_));
-    if (H5Tget_class(t.id()) != H5T_STRING)
+    if (class_of(t.id(), where_) != H5T_STRING)
         throw Error("H5Aread", where_, "attribute is not a string");
     Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
-    require_plausible(space_size(s.id()), H5Tget_size(t.id()), H5Aget_storage_size(h_.id()),
-                      file_bytes(h_.id()), "H5Aget_storage_size", where_);
-    auto n = static_cast<std::size_t>(space_size(s.id()));
+    // H5Aget_storage_size returns 0 both on failure and for no data: either way the declared
+    // size must then be small to pass.
+    require_plausible(space_size(s.id(), where_), size_of(t.id(), where_),
+                      H5Aget_storage_size(h_.id()), file_bytes(h_.id()), "H5Aget_storage_size",
+                      where_);
+    auto n = static_cast<std::size_t>(space_size(s.id(), where_));
     return read_strings_of(
         t.id(), n,
         [&](hid_t mt, void* buf) { check(H5Aread(h_.id(), mt, buf), "H5Aread", where_); }, where_);
@@ -198,16 +260,25 @@ std::string Attribute::read_string() const {
 
 std::vector<double> Attribute::read_doubles() const {
     Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
-    require_plausible(space_size(s.id()), sizeof(double), H5Aget_storage_size(h_.id()),
+    require_plausible(space_size(s.id(), where_), sizeof(double), H5Aget_storage_size(h_.id()),
                       file_bytes(h_.id()), "H5Aget_storage_size", where_);
-    std::vector<double> out(static_cast<std::size_t>(space_size(s.id())));
+    std::vector<double> out(static_cast<std::size_t>(space_size(s.id(), where_)));
     if (!out.empty()) check(H5Aread(h_.id(), H5T_NATIVE_DOUBLE, out.data()), "H5Aread", where_);
     return out;
 }
 
+std::int64_t Attribute::read_int64() const {
+    Handle s = own_space(check(H5Aget_space(h_.id()), "H5Aget_space", where_));
+    if (space_size(s.id(), where_) != 1)
+        throw Error("H5Aread", where_, "attribute is not a single number");
+    std::int64_t v = 0;
+    check(H5Aread(h_.id(), H5T_NATIVE_INT64, &v), "H5Aread", where_);
+    return v;
+}
+
 std::string Attribute::read_reference_path() const {
     Handle t = own_type(check(H5Aget_type(h_.id()), "H5Aget_type", where_));
-    if (H5Tget_class(t.id()) != H5T_REFERENCE)
+    if (class_of(t.id(), where_) != H5T_REFERENCE)
         throw Error("H5Aread", where_, "attribute is not an object reference");
     hobj_ref_t ref{};
     check(H5Aread(h_.id(), H5T_STD_REF_OBJ, &ref), "H5Aread", where_);
@@ -216,7 +287,8 @@ std::string Attribute::read_reference_path() const {
     ssize_t len = H5Rget_name(f.id(), H5R_OBJECT, &ref, nullptr, 0);
     if (len <= 0) throw Error("H5Rget_name", where_, "dangling object reference");
     std::string name(static_cast<std::size_t>(len) + 1, '\0');
-    H5Rget_name(f.id(), H5R_OBJECT, &ref, name.data(), name.size());
+    checked_length(H5Rget_name(f.id(), H5R_OBJECT, &ref, name.data(), name.size()), "H5Rget_name",
+                   where_);
     name.resize(static_cast<std::size_t>(len));
     return name;
 }
@@ -231,6 +303,21 @@ Attribute Object::attribute(const std::string& name) const {
     std::string where = path_ + "@" + name;
     return Attribute(
         Handle(check(H5Aopen(id(), name.c_str(), H5P_DEFAULT), "H5Aopen", where), H5Aclose), where);
+}
+
+namespace {
+herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* out) {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+}
+} // namespace
+
+std::vector<std::string> Object::attribute_names() const {
+    std::vector<std::string> names;
+    hsize_t idx = 0;
+    check(H5Aiterate2(id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute_name, &names),
+          "H5Aiterate2", path_);
+    return names;
 }
 
 std::optional<std::string> Object::string_attribute(const std::string& name) const {
@@ -318,38 +405,49 @@ void Object::write_reference_attribute(const std::string& name,
 
 std::vector<hsize_t> Dataset::dims() const {
     Handle s = own_space(check(H5Dget_space(id()), "H5Dget_space", path_));
-    int rank = check(H5Sget_simple_extent_ndims(s.id()), "H5Sget_simple_extent_ndims", path_);
+    const int rank = space_rank(s.id(), path_);
     std::vector<hsize_t> d(static_cast<std::size_t>(rank));
-    if (rank > 0) H5Sget_simple_extent_dims(s.id(), d.data(), nullptr);
+    if (rank > 0)
+        check(H5Sget_simple_extent_dims(s.id(), d.data(), nullptr), "H5Sget_simple_extent_dims",
+              path_);
     return d;
 }
 
 hsize_t Dataset::size() const {
     Handle s = own_space(check(H5Dget_space(id()), "H5Dget_space", path_));
-    return space_size(s.id());
+    return space_size(s.id(), path_);
 }
 
 TypeClass Dataset::type_class() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
-    return classify(t.id());
+    return classify(t.id(), path_);
+}
+
+ElementInfo Dataset::element_info() const {
+    Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
+    ElementInfo info;
+    info.type_class = classify(t.id(), path_);
+    info.bytes = size_of(t.id(), path_);
+    info.is_unsigned = info.type_class == TypeClass::Integer && is_unsigned(t.id(), path_);
+    return info;
 }
 
 bool Dataset::is_variable_string() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
-    return H5Tget_class(t.id()) == H5T_STRING && H5Tis_variable_str(t.id()) > 0;
+    return class_of(t.id(), path_) == H5T_STRING && is_variable_str(t.id(), path_);
 }
 
 std::string Dataset::type_description() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
-    std::size_t bits = H5Tget_size(t.id()) * 8;
-    switch (H5Tget_class(t.id())) {
+    std::size_t bits = size_of(t.id(), path_) * 8;
+    switch (class_of(t.id(), path_)) {
     case H5T_INTEGER:
-        return (H5Tget_sign(t.id()) == H5T_SGN_NONE ? "uint" : "int") + std::to_string(bits);
+        return (is_unsigned(t.id(), path_) ? "uint" : "int") + std::to_string(bits);
     case H5T_FLOAT:
         return "float" + std::to_string(bits);
     case H5T_STRING: {
-        std::string cs = H5Tget_cset(t.id()) == H5T_CSET_UTF8 ? "utf-8" : "ascii";
-        if (H5Tis_variable_str(t.id()) > 0) return "vlen " + cs + " string";
+        std::string cs = cset_of(t.id(), path_) == H5T_CSET_UTF8 ? "utf-8" : "ascii";
+        if (is_variable_str(t.id(), path_)) return "vlen " + cs + " string";
         return "fixed " + cs + " string[" + std::to_string(bits / 8) + "]";
     }
     case H5T_REFERENCE:
@@ -363,7 +461,9 @@ std::string Dataset::type_description() const {
 
 void Dataset::require_stored() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
-    require_plausible(size(), H5Tget_size(t.id()), H5Dget_storage_size(id()), file_bytes(id()),
+    // H5Dget_storage_size returns 0 both on failure and for unallocated storage: either way the
+    // declared size must then be small to pass.
+    require_plausible(size(), size_of(t.id(), path_), H5Dget_storage_size(id()), file_bytes(id()),
                       "H5Dget_storage_size", path_);
 }
 
@@ -377,8 +477,8 @@ void Dataset::require_range(hsize_t start, hsize_t count) const {
                                        : std::to_string(d.size()) + " dimensions"));
 }
 
-void Dataset::read_raw(hid_t mem_type, void* buffer, hid_t file_space) const {
-    check(H5Dread(id(), mem_type, H5S_ALL, file_space, H5P_DEFAULT, buffer), "H5Dread", path_);
+void Dataset::read_raw(hid_t mem_type, void* buffer) const {
+    check(H5Dread(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer), "H5Dread", path_);
 }
 
 void Dataset::read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const {
@@ -393,9 +493,102 @@ void Dataset::write_raw(hid_t mem_type, const void* buffer) const {
     check(H5Dwrite(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer), "H5Dwrite", path_);
 }
 
+void Dataset::write_strings(const std::vector<std::string>& values) const {
+    Handle t = vlen_utf8_type();
+    std::vector<const char*> ptrs;
+    ptrs.reserve(values.size());
+    for (const auto& v : values)
+        ptrs.push_back(v.c_str());
+    if (!ptrs.empty()) write_raw(t.id(), ptrs.data());
+}
+
+bool Dataset::write_collective_raw(hid_t mem_type, const void* buffer, bool participate,
+                                   const Handle& dxpl) const {
+    Handle fs = own_space(check(H5Dget_space(id()), "H5Dget_space", path_));
+    Handle ms = own_space(check(H5Scopy(fs.id()), "H5Scopy", path_));
+    const char nothing = 0;
+    if (!participate) {
+        check(H5Sselect_none(fs.id()), "H5Sselect_none", path_);
+        check(H5Sselect_none(ms.id()), "H5Sselect_none", path_);
+        // Any valid address: nothing is read when nothing is selected, but a null buffer is
+        // refused by some HDF5 and MPI-IO versions.
+        if (buffer == nullptr) buffer = &nothing;
+    }
+    check(H5Dwrite(id(), mem_type, ms.id(), fs.id(), dxpl.id(), buffer), "H5Dwrite", path_);
+    H5D_mpio_actual_io_mode_t mode = H5D_MPIO_NO_COLLECTIVE;
+    check(H5Pget_mpio_actual_io_mode(dxpl.id(), &mode), "H5Pget_mpio_actual_io_mode", path_);
+    return mode != H5D_MPIO_NO_COLLECTIVE;
+}
+
+void Dataset::make_scale(const std::string& name) const {
+    check(H5DSset_scale(id(), name.c_str()), "H5DSset_scale", path_);
+}
+
+bool Dataset::is_scale() const {
+    return check(H5DSis_scale(id()), "H5DSis_scale", path_) > 0;
+}
+
+void Dataset::attach_scale(const Dataset& scale, unsigned axis) const {
+    check(H5DSattach_scale(id(), scale.id(), axis), "H5DSattach_scale",
+          path_ + " <- " + scale.path());
+}
+
+void Dataset::set_axis_label(unsigned axis, const std::string& label) const {
+    check(H5DSset_label(id(), axis, label.c_str()), "H5DSset_label", path_);
+}
+
+std::string Dataset::axis_label(unsigned axis) const {
+    const std::size_t n =
+        checked_length(H5DSget_label(id(), axis, nullptr, 0), "H5DSget_label", path_);
+    if (n == 0) return {};
+    std::string label(n + 1, '\0');
+    checked_length(H5DSget_label(id(), axis, label.data(), label.size()), "H5DSget_label", path_);
+    label.resize(n);
+    return label;
+}
+
+int Dataset::scale_count(unsigned axis) const {
+    return check(H5DSget_num_scales(id(), axis), "H5DSget_num_scales", path_);
+}
+
+namespace {
+struct ScalePath {
+    std::string path;
+    std::string error; // why the name could not be read
+};
+
+herr_t first_scale(hid_t, unsigned, hid_t scale, void* out) {
+    auto* s = static_cast<ScalePath*>(out);
+    const ssize_t n = H5Iget_name(scale, nullptr, 0);
+    if (n <= 0) {
+        s->error = n < 0 ? stack_message() : "dimension scale without a name";
+        return -1;
+    }
+    std::string name(static_cast<std::size_t>(n) + 1, '\0');
+    if (H5Iget_name(scale, name.data(), name.size()) < 0) {
+        s->error = stack_message();
+        return -1;
+    }
+    name.resize(static_cast<std::size_t>(n));
+    s->path = std::move(name);
+    return 1; // stop at the first scale
+}
+} // namespace
+
+std::optional<std::string> Dataset::first_scale_path(unsigned axis) const {
+    if (scale_count(axis) <= 0) return std::nullopt;
+    ScalePath out;
+    int idx = 0;
+    if (H5DSiterate_scales(id(), axis, &idx, first_scale, &out) < 0) {
+        const std::string detail = out.error.empty() ? stack_message() : out.error;
+        throw Error(out.error.empty() ? "H5DSiterate_scales" : "H5Iget_name", path_, detail);
+    }
+    return out.path;
+}
+
 std::vector<std::string> Dataset::read_strings() const {
     Handle t = own_type(check(H5Dget_type(id()), "H5Dget_type", path_));
-    if (H5Tget_class(t.id()) != H5T_STRING)
+    if (class_of(t.id(), path_) != H5T_STRING)
         throw Error("H5Dread", path_, "dataset is not a string");
     require_stored();
     return read_strings_of(
@@ -433,14 +626,18 @@ bool Group::exists(const std::string& relative) const {
             relative.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
         if (!part.empty()) {
             prefix += part;
-            if (H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
-            if (H5Oexists_by_name(id(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+            // Negative (e.g. a component below a dataset): the path does not name an object,
+            // which is the answer asked for, not a failure.
+            if (H5Lexists(id(), prefix.c_str(), H5P_DEFAULT) <= 0 ||
+                H5Oexists_by_name(id(), prefix.c_str(), H5P_DEFAULT) <= 0) {
+                (void)H5Eclear2(H5E_DEFAULT);
+                return false;
+            }
             prefix += "/";
         }
         if (next == std::string::npos) break;
         pos = next + 1;
     }
-    H5Eclear2(H5E_DEFAULT);
     return true;
 }
 
@@ -498,29 +695,31 @@ Group Group::create_group(const std::string& name) const {
 }
 
 Dataset Group::create_dataset(const std::string& name, hid_t file_type,
-                              const std::vector<hsize_t>& dims, hid_t dcpl) const {
+                              const std::vector<hsize_t>& dims, const Handle* dcpl) const {
     std::string p = child_path(name);
     Handle s = own_space(
         dims.empty() ? check(H5Screate(H5S_SCALAR), "H5Screate", p)
                      : check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                              "H5Screate_simple", p));
-    return Dataset(Handle(check(H5Dcreate2(id(), name.c_str(), file_type, s.id(), H5P_DEFAULT, dcpl,
-                                           H5P_DEFAULT),
+    return Dataset(Handle(check(H5Dcreate2(id(), name.c_str(), file_type, s.id(), H5P_DEFAULT,
+                                           dcpl ? dcpl->id() : H5P_DEFAULT, H5P_DEFAULT),
                                 "H5Dcreate2", p),
                           H5Dclose),
                    p);
 }
 
+Dataset Group::create_string_dataset(const std::string& name,
+                                     const std::vector<hsize_t>& dims) const {
+    Handle t = vlen_utf8_type();
+    return create_dataset(name, t.id(), dims); // keeps the default fill: VL data needs it
+}
+
 Dataset Group::write_strings(const std::string& name, const std::vector<std::string>& values,
                              bool scalar) const {
-    Handle t = vlen_utf8_type();
     std::vector<hsize_t> dims;
     if (!(scalar && values.size() == 1)) dims.push_back(values.size());
-    Dataset d = create_dataset(name, t.id(), dims);
-    std::vector<const char*> ptrs;
-    for (const auto& v : values)
-        ptrs.push_back(v.c_str());
-    if (!ptrs.empty()) d.write_raw(t.id(), ptrs.data());
+    Dataset d = create_string_dataset(name, dims);
+    d.write_strings(values);
     return d;
 }
 
@@ -562,25 +761,25 @@ void Group::link_soft(const std::string& target, const std::string& name) const 
 File::File(Handle h, std::string filename)
     : Group(std::move(h), "/"), filename_(std::move(filename)) {}
 
-File File::open(const std::string& filename, Mode mode, hid_t fapl) {
+File File::open(const std::string& filename, Mode mode, const Handle* fapl) {
     silence_errors();
     unsigned flags = mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
-    hid_t id = H5Fopen(filename.c_str(), flags, fapl);
+    hid_t id = H5Fopen(filename.c_str(), flags, fapl ? fapl->id() : H5P_DEFAULT);
     if (id < 0) throw Error("H5Fopen", filename, stack_message());
     return File(Handle(id, H5Fclose), filename);
 }
 
-File File::create(const std::string& filename, bool truncate, hid_t fapl) {
+File File::create(const std::string& filename, bool truncate, const Handle* fapl) {
     silence_errors();
-    hid_t id =
-        H5Fcreate(filename.c_str(), truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    hid_t id = H5Fcreate(filename.c_str(), truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT,
+                         fapl ? fapl->id() : H5P_DEFAULT);
     if (id < 0) throw Error("H5Fcreate", filename, stack_message());
     return File(Handle(id, H5Fclose), filename);
 }
 
 File File::create_in_memory(const std::string& name) {
     silence_errors();
-    Handle fapl = own_plist(H5Pcreate(H5P_FILE_ACCESS));
+    Handle fapl = own_plist(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", name));
     // 1 MiB growth steps: item files are small, and a larger one grows without a copy per write.
     check(H5Pset_fapl_core(fapl.id(), 1 << 20, 0), "H5Pset_fapl_core", name);
     hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
@@ -600,6 +799,91 @@ std::vector<char> File::image() const {
 
 void File::flush() const {
     check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", filename_);
+}
+
+// ---- property lists and the parallel-HDF5 setup ----------------------------------------------
+
+Handle dataset_create_without_fill() {
+    Handle dcpl = own_plist(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", "dataset creation"));
+    check(H5Pset_fill_time(dcpl.id(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", "dataset creation");
+    return dcpl;
+}
+
+namespace {
+
+std::string mpi_error_text(int code) {
+    char text[MPI_MAX_ERROR_STRING] = {};
+    int len = 0;
+    if (MPI_Error_string(code, text, &len) != MPI_SUCCESS)
+        return "MPI error " + std::to_string(code);
+    return std::string(text, static_cast<std::size_t>(len));
+}
+
+// The MPI calls of the parallel setup report as HDF5 calls do: the call, the file, the reason.
+void check_mpi(int rc, const char* call, std::string_view where) {
+    if (rc != MPI_SUCCESS) throw Error(call, std::string(where), mpi_error_text(rc));
+}
+
+// An MPI_Info owned for the length of one property-list call.
+class Info {
+public:
+    explicit Info(std::string_view where) {
+        check_mpi(MPI_Info_create(&info_), "MPI_Info_create", where);
+    }
+    // Freeing can only fail on an invalid handle, which the constructor rules out.
+    ~Info() { (void)MPI_Info_free(&info_); }
+    Info(const Info&) = delete;
+    Info& operator=(const Info&) = delete;
+    MPI_Info get() const { return info_; }
+
+private:
+    MPI_Info info_ = MPI_INFO_NULL;
+};
+
+} // namespace
+
+Handle file_access_mpio(MPI_Comm comm,
+                        const std::vector<std::pair<std::string, std::string>>& hints,
+                        std::string_view where) {
+    Handle fapl = own_plist(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", where));
+    const Info info(where);
+    for (const auto& [key, value] : hints)
+        check_mpi(MPI_Info_set(info.get(), key.c_str(), value.c_str()), "MPI_Info_set", where);
+    check(H5Pset_fapl_mpio(fapl.id(), comm, info.get()), "H5Pset_fapl_mpio", where);
+    return fapl;
+}
+
+void limit_metadata_cache(const Handle& fapl, std::size_t max_bytes, std::string_view where) {
+    H5AC_cache_config_t config{};
+    config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    check(H5Pget_mdc_config(fapl.id(), &config), "H5Pget_mdc_config", where);
+    config.set_initial_size = true;
+    config.initial_size = max_bytes / 4;
+    config.min_size = max_bytes / 4;
+    config.max_size = max_bytes;
+    check(H5Pset_mdc_config(fapl.id(), &config), "H5Pset_mdc_config", where);
+}
+
+void collective_metadata_write(const Handle& fapl, std::string_view where) {
+    check(H5Pset_coll_metadata_write(fapl.id(), true), "H5Pset_coll_metadata_write", where);
+}
+
+void set_free_list_limits(int reg_global, int reg_list, int arr_global, int arr_list,
+                          int blk_global, int blk_list, std::string_view where) {
+    check(H5set_free_list_limits(reg_global, reg_list, arr_global, arr_list, blk_global, blk_list),
+          "H5set_free_list_limits", where);
+}
+
+Handle collective_transfer(std::string_view where) {
+    Handle dxpl = own_plist(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", where));
+    check(H5Pset_dxpl_mpio(dxpl.id(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", where);
+    return dxpl;
+}
+
+int mpi_rank(MPI_Comm comm, std::string_view where) {
+    int rank = 0;
+    check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank", where);
+    return rank;
 }
 
 } // namespace neuropop::h5

@@ -1,35 +1,27 @@
 #pragma once
-// Thin RAII layer over the HDF5 C API. Every H5* call of the project goes through here or
-// through io/*.cpp files that use these handles; each failing call throws h5::Error carrying
-// the innermost message of HDF5's error stack, and HDF5's own printing is silenced.
+// Thin RAII layer over the HDF5 C API. Every H5* call of the project is in io/h5.cpp
+// (scripts/check_layers.sh fails otherwise): the rest of io/ uses these handles and helpers. Every
+// return value is checked; a failing call throws h5::Error (io/h5_error.hpp) naming the call, the
+// object's path and the innermost message of HDF5's error stack, and HDF5's own printing is
+// silenced. The parallel-HDF5 setup of the results merge (mpio file access, collective transfer,
+// metadata cache) lives here too, so its few MPI calls (the info hints) are checked in one place.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <hdf5.h>
+#include <mpi.h>
+
+#include "io/h5_error.hpp"
 
 namespace neuropop::h5 {
-
-// A failed HDF5 call: which call, on which object, and what HDF5 said.
-class Error : public std::runtime_error {
-public:
-    Error(std::string call, std::string object, std::string detail);
-    const std::string& call() const { return call_; }
-    const std::string& object() const { return object_; }
-    const std::string& detail() const { return detail_; }
-
-private:
-    std::string call_, object_, detail_;
-};
-
-// Turns off HDF5's automatic error-stack printing for the whole process (idempotent).
-void silence_errors();
 
 // Throws Error if rc < 0, with HDF5's innermost message.
 hid_t check(hid_t rc, const char* call, std::string_view object);
@@ -88,6 +80,13 @@ hid_t native_type() {
 // The kinds of element a reader needs to tell apart.
 enum class TypeClass { Integer, Float, String, Reference, Compound, Other };
 
+// Class, width and sign of a stored element type.
+struct ElementInfo {
+    TypeClass type_class = TypeClass::Other;
+    std::size_t bytes = 0;
+    bool is_unsigned = false; // integers only
+};
+
 class Object;
 
 // An attribute on a group or dataset.
@@ -98,6 +97,8 @@ public:
     std::vector<std::string> read_strings() const; // scalar or 1-D, vlen or fixed
     std::string read_string() const;               // first element of read_strings()
     std::vector<double> read_doubles() const;
+    std::int64_t read_int64() const; // a scalar integer (or float) attribute, converted by HDF5
+    int rank() const;                // 0 for a scalar
     // Path of the object an object-reference attribute points to (e.g. DynamicTableRegion.table).
     std::string read_reference_path() const;
     hid_t id() const { return h_.id(); }
@@ -117,6 +118,7 @@ public:
     bool has_attribute(const std::string& name) const;
     Attribute attribute(const std::string& name) const;
     std::optional<std::string> string_attribute(const std::string& name) const;
+    std::vector<std::string> attribute_names() const; // in name order
 
     void write_attribute(const std::string& name, std::string_view value) const;
     void write_attribute(const std::string& name, const std::vector<std::string>& values) const;
@@ -138,6 +140,7 @@ public:
     std::vector<hsize_t> dims() const;
     hsize_t size() const; // product of dims (1 for scalar)
     TypeClass type_class() const;
+    ElementInfo element_info() const;
     bool is_variable_string() const;
     std::string type_description() const; // e.g. "uint16", "float64", "vlen utf-8 string"
 
@@ -145,7 +148,7 @@ public:
     std::vector<T> read() const {
         require_stored();
         std::vector<T> out(static_cast<std::size_t>(size()));
-        if (!out.empty()) read_raw(native_type<T>(), out.data(), H5S_ALL);
+        if (!out.empty()) read_raw(native_type<T>(), out.data());
         return out;
     }
     // 1-D hyperslab [start, start+count).
@@ -161,9 +164,24 @@ public:
     read_strings() const; // vlen or fixed, ASCII or UTF-8, trailing NUL/space trimmed for fixed
     std::string read_string() const;
 
+    // Every element, row-major; `values` must hold size() of them.
     template <typename T>
     void write(std::span<const T> values) const {
         write_raw(native_type<T>(), values.data());
+    }
+    template <typename T>
+    void write(const std::vector<T>& values) const {
+        write(std::span<const T>(values));
+    }
+    // Every element of a variable-length string dataset, as UTF-8.
+    void write_strings(const std::vector<std::string>& values) const;
+    // One collective transfer (`dxpl` from collective_transfer()) of every element when
+    // `participate`, of no element otherwise: every rank of the file's communicator calls it, and
+    // only the rank that holds the values passes them. Returns whether the transfer was collective
+    // (H5Pget_mpio_actual_io_mode; HDF5 may fall back to independent I/O).
+    template <typename T>
+    bool write_collective(std::span<const T> values, bool participate, const Handle& dxpl) const {
+        return write_collective_raw(native_type<T>(), values.data(), participate, dxpl);
     }
 
     // Throws Error when the dataspace declares far more bytes than the file stores for the
@@ -173,9 +191,24 @@ public:
     // Throws Error unless the dataset is 1-D and [start, start+count) lies within it.
     void require_range(hsize_t start, hsize_t count) const;
 
-    void read_raw(hid_t mem_type, void* buffer, hid_t file_space) const;
+    // ---- dimension scales (the HDF5 high-level H5DS API) ----
+    // Makes this dataset a dimension scale named `name`.
+    void make_scale(const std::string& name) const;
+    bool is_scale() const;
+    void attach_scale(const Dataset& scale, unsigned axis) const;
+    void set_axis_label(unsigned axis, const std::string& label) const;
+    std::string axis_label(unsigned axis) const; // "" when the axis has none
+    int scale_count(unsigned axis) const;
+    // Path of the first scale attached to `axis`; nullopt when none is.
+    std::optional<std::string> first_scale_path(unsigned axis) const;
+
+private:
+    friend class Group; // writes the string and reference datasets it creates
+    void read_raw(hid_t mem_type, void* buffer) const;
     void read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const;
     void write_raw(hid_t mem_type, const void* buffer) const;
+    bool write_collective_raw(hid_t mem_type, const void* buffer, bool participate,
+                              const Handle& dxpl) const;
 };
 
 class Group : public Object {
@@ -190,8 +223,16 @@ public:
     std::vector<std::string> children() const; // link names, in name order
 
     Group create_group(const std::string& name) const;
+    // `dcpl`: a dataset-creation property list (e.g. dataset_create_without_fill()), or none.
     Dataset create_dataset(const std::string& name, hid_t file_type,
-                           const std::vector<hsize_t>& dims, hid_t dcpl = H5P_DEFAULT) const;
+                           const std::vector<hsize_t>& dims, const Handle* dcpl = nullptr) const;
+    template <typename T>
+    Dataset create_dataset(const std::string& name, const std::vector<hsize_t>& dims,
+                           const Handle* dcpl = nullptr) const {
+        return create_dataset(name, native_type<T>(), dims, dcpl);
+    }
+    // Variable-length UTF-8 strings of the given shape, not yet written.
+    Dataset create_string_dataset(const std::string& name, const std::vector<hsize_t>& dims) const;
     template <typename T>
     Dataset write_dataset(const std::string& name, std::span<const T> values) const {
         Dataset d = create_dataset(name, native_type<T>(), {static_cast<hsize_t>(values.size())});
@@ -221,9 +262,10 @@ class File : public Group {
 public:
     enum class Mode { ReadOnly, ReadWrite };
     File() = default;
+    // `fapl`: a file-access property list (e.g. file_access_mpio()), or none.
     static File open(const std::string& filename, Mode mode = Mode::ReadOnly,
-                     hid_t fapl = H5P_DEFAULT);
-    static File create(const std::string& filename, bool truncate, hid_t fapl = H5P_DEFAULT);
+                     const Handle* fapl = nullptr);
+    static File create(const std::string& filename, bool truncate, const Handle* fapl = nullptr);
     // A file that lives in memory only (the core driver without a backing store): `name` is for
     // messages. HDF5 never touches the disk, so a full disk cannot fail inside HDF5; image()
     // gives the bytes to write.
@@ -240,5 +282,28 @@ private:
 
 // Variable-length UTF-8 string type for writing.
 Handle vlen_utf8_type();
+
+// ---- property lists and the parallel-HDF5 setup (io/result_merge.cpp) ------------------------
+
+// Dataset creation without a fill value: for datasets whose every element is written (parallel
+// HDF5 allocates contiguous storage at creation and would otherwise write the fill value with
+// collective I/O, once per dataset).
+Handle dataset_create_without_fill();
+// File access with the mpio driver over `comm`, with MPI-IO `hints` (key, value) passed as an
+// MPI_Info (HDF5 keeps its own copy).
+Handle file_access_mpio(MPI_Comm comm,
+                        const std::vector<std::pair<std::string, std::string>>& hints,
+                        std::string_view where);
+// Caps HDF5's metadata cache of files opened with `fapl` at `max_bytes` (starting at a quarter).
+void limit_metadata_cache(const Handle& fapl, std::size_t max_bytes, std::string_view where);
+// Metadata written collectively at close instead of as one rank's many small writes.
+void collective_metadata_write(const Handle& fapl, std::string_view where);
+// HDF5's process-wide free-list limits (H5set_free_list_limits), in bytes.
+void set_free_list_limits(int reg_global, int reg_list, int arr_global, int arr_list,
+                          int blk_global, int blk_list, std::string_view where);
+// Dataset transfer with collective MPI-IO (Dataset::write_collective).
+Handle collective_transfer(std::string_view where);
+// This process's rank in `comm` (which rank owns a collective write).
+int mpi_rank(MPI_Comm comm, std::string_view where);
 
 } // namespace neuropop::h5

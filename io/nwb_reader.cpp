@@ -205,22 +205,25 @@ void read_regions(const h5::File& f, const h5::Group& units, SessionInfo& info) 
 } // namespace
 
 NwbReader::NwbReader(const std::string& filename) : NwbReader(filename, ReadOptions{}) {}
+NwbReader::~NwbReader() = default;
+NwbReader::NwbReader(NwbReader&&) noexcept = default;
+NwbReader& NwbReader::operator=(NwbReader&&) noexcept = default;
 
 NwbReader::NwbReader(const std::string& filename, const ReadOptions& options) : options_(options) {
     info_.file = filename;
-    file_ = open_hdf5(filename);
+    file_ = std::make_unique<h5::File>(open_hdf5(filename));
     try {
-        check_nwb_root(file_, info_);
-        if (!file_.is_dataset("identifier"))
+        check_nwb_root(*file_, info_);
+        if (!file_->is_dataset("identifier"))
             fail(filename, "/identifier", "missing (required by NWB)");
-        info_.identifier = file_.open_dataset("identifier").read_string();
-        info_.subject_id = optional_string(file_, "general/subject/subject_id", unknown);
-        info_.session_start_time = optional_string(file_, "session_start_time", unknown);
+        info_.identifier = file_->open_dataset("identifier").read_string();
+        info_.subject_id = optional_string(*file_, "general/subject/subject_id", unknown);
+        info_.session_start_time = optional_string(*file_, "session_start_time", unknown);
 
-        if (!file_.is_group("units"))
+        if (!file_->is_group("units"))
             fail(filename, "/units",
-                 file_.exists("units") ? "not a group" : "missing: the file has no units table");
-        h5::Group units = file_.open_group("units");
+                 file_->exists("units") ? "not a group" : "missing: the file has no units table");
+        h5::Group units = file_->open_group("units");
         h5::Dataset id = detail::require_dataset(units, "id", filename, "unit ids");
         info_.unit_ids = detail::read_integers(id, filename);
         if (info_.unit_ids.empty()) fail(filename, "/units", "empty units table (0 units)");
@@ -238,12 +241,12 @@ NwbReader::NwbReader(const std::string& filename, const ReadOptions& options) : 
         info_.spike_end = detail::read_vector_index(index, times.size(), times.path(), filename);
         info_.n_spikes = times.size();
 
-        read_regions(file_, units, info_);
+        read_regions(*file_, units, info_);
 
-        if (file_.exists("intervals/trials")) {
-            if (!file_.is_group("intervals/trials"))
+        if (file_->exists("intervals/trials")) {
+            if (!file_->is_group("intervals/trials"))
                 fail(filename, "/intervals/trials", "expected a group (TimeIntervals)");
-            info_.trials = detail::read_trials(file_.open_group("intervals/trials"), filename);
+            info_.trials = detail::read_trials(file_->open_group("intervals/trials"), filename);
         }
 
         if (options.scan_spikes) {
@@ -284,7 +287,7 @@ kernels::SpikeTrains NwbReader::read_spikes(std::span<const std::size_t> unit_ro
     out.times.reserve(total);
     out.offsets.reserve(unit_rows.size() + 1);
     try {
-        h5::Dataset times = file_.open_dataset("units/spike_times");
+        h5::Dataset times = file_->open_dataset("units/spike_times");
         for (std::size_t row : unit_rows) {
             std::uint64_t start = row == 0 ? 0 : info_.spike_end[row - 1];
             std::uint64_t count = info_.spike_end[row] - start;
@@ -303,7 +306,7 @@ kernels::SpikeTrains NwbReader::read_spikes(std::span<const std::size_t> unit_ro
 
 Column NwbReader::unit_column(const std::string& name) const {
     try {
-        h5::Group units = file_.open_group("units");
+        h5::Group units = file_->open_group("units");
         if (!units.is_dataset(name))
             fail(info_.file, units.child_path(name), "no such unit column");
         h5::Dataset ds = units.open_dataset(name);

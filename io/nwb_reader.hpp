@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "io/h5.hpp"
 #include "kernels/binning.hpp"
+
+namespace neuropop::h5 {
+class File;
+}
 
 namespace neuropop::io {
 
@@ -81,6 +84,11 @@ class NwbReader {
 public:
     explicit NwbReader(const std::string& filename); // opens, reads + validates metadata
     NwbReader(const std::string& filename, const ReadOptions& options);
+    // The open file is held through a pointer so that this header does not bring <hdf5.h> to
+    // the layers above io/.
+    ~NwbReader();
+    NwbReader(NwbReader&&) noexcept;
+    NwbReader& operator=(NwbReader&&) noexcept;
     const SessionInfo& info() const { return info_; }
     // Spikes of the given unit rows (not ids), each a hyperslab read, validated finite + sorted
     // (or sorted here when ReadOptions::sort_unsorted_spikes).
@@ -91,7 +99,7 @@ public:
     Column unit_column(const std::string& name) const;
 
 private:
-    h5::File file_;
+    std::unique_ptr<h5::File> file_;
     SessionInfo info_;
     ReadOptions options_;
 };

@@ -9,6 +9,7 @@
 
 #include "io/errors.hpp"
 #include "io/h5.hpp"
+#include "kernels/hash.hpp"
 #include "kernels/rng.hpp"
 
 namespace neuropop::io {
@@ -22,20 +23,11 @@ constexpr const char* common = "hdmf-common";
 constexpr const char* nwb_version = "2.6.0";
 constexpr std::uint64_t object_id_stream = std::uint64_t{6} << 32;
 
-std::uint64_t fnv1a64(const std::string& s) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 // Random (version 4) UUIDs from a counter-based stream, so a file's object ids are reproducible.
 class ObjectIds {
 public:
     ObjectIds(std::uint64_t seed, const std::string& identifier)
-        : rng_(seed, fnv1a64(identifier), object_id_stream) {}
+        : rng_(seed, kernels::fnv1a64(identifier), object_id_stream) {}
     std::string next() {
         std::uint64_t hi = rng_.next(), lo = rng_.next();
         hi = (hi & ~0xf000ull) | 0x4000ull;       // version 4

@@ -1,8 +1,39 @@
 #include "io/result_block.hpp"
 
 #include <stdexcept>
+#include <type_traits>
 
 namespace neuropop::io {
+
+DatasetValues empty_values(ElementType type) {
+    switch (type) {
+    case ElementType::Float64:
+        return std::vector<double>{};
+    case ElementType::Int64:
+        return std::vector<std::int64_t>{};
+    case ElementType::UInt32:
+        return std::vector<std::uint32_t>{};
+    case ElementType::String:
+        return std::vector<std::string>{};
+    }
+    throw std::invalid_argument("empty_values: element type " +
+                                std::to_string(static_cast<int>(type)));
+}
+
+void append_values(DatasetValues& to, const DatasetValues& from) {
+    std::visit(
+        [&](auto& out) {
+            using V = std::decay_t<decltype(out)>;
+            const auto* in = std::get_if<V>(&from);
+            if (!in) throw std::invalid_argument("append_values: element types differ");
+            out.insert(out.end(), in->begin(), in->end());
+        },
+        to);
+}
+
+std::size_t value_count(const DatasetValues& values) {
+    return std::visit([](const auto& v) { return v.size(); }, values);
+}
 
 std::uint64_t DatasetBlock::elements() const {
     std::uint64_t n = 1;
@@ -24,14 +55,14 @@ GroupBlock& ResultBlock::group(const std::string& path, Attributes attributes) {
 
 namespace {
 
-DatasetBlock make(const std::string& path, ElementType type, std::vector<std::uint64_t> shape,
+DatasetBlock make(const std::string& path, DatasetValues values, std::vector<std::uint64_t> shape,
                   std::string units, std::string description, std::vector<ResultBlock::Axis> axes) {
     if (axes.size() != shape.size())
         throw std::logic_error(path + ": " + std::to_string(axes.size()) + " axis names for " +
                                std::to_string(shape.size()) + " axes");
     DatasetBlock d;
     d.path = path;
-    d.type = type;
+    d.values = std::move(values);
     d.shape = std::move(shape);
     d.units = std::move(units);
     d.description = std::move(description);
@@ -39,14 +70,10 @@ DatasetBlock make(const std::string& path, ElementType type, std::vector<std::ui
         d.dims.push_back(std::move(a.label));
         d.scales.push_back(std::move(a.scale));
     }
-    return d;
-}
-
-template <typename T>
-void require_size(const DatasetBlock& d, const std::vector<T>& values) {
-    if (values.size() != d.elements())
-        throw std::logic_error(d.path + ": " + std::to_string(values.size()) +
+    if (value_count(d.values) != d.elements())
+        throw std::logic_error(d.path + ": " + std::to_string(value_count(d.values)) +
                                " values for shape of " + std::to_string(d.elements()));
+    return d;
 }
 
 } // namespace
@@ -54,42 +81,32 @@ void require_size(const DatasetBlock& d, const std::vector<T>& values) {
 DatasetBlock& ResultBlock::add_f64(const std::string& path, std::vector<std::uint64_t> shape,
                                    std::vector<double> values, std::string units,
                                    std::string description, std::vector<Axis> axes) {
-    DatasetBlock d = make(path, ElementType::Float64, std::move(shape), std::move(units),
-                          std::move(description), std::move(axes));
-    require_size(d, values);
-    d.f64 = std::move(values);
-    datasets.push_back(std::move(d));
+    datasets.push_back(make(path, std::move(values), std::move(shape), std::move(units),
+                            std::move(description), std::move(axes)));
     return datasets.back();
 }
 
 DatasetBlock& ResultBlock::add_i64(const std::string& path, std::vector<std::uint64_t> shape,
                                    std::vector<std::int64_t> values, std::string units,
                                    std::string description, std::vector<Axis> axes) {
-    DatasetBlock d = make(path, ElementType::Int64, std::move(shape), std::move(units),
-                          std::move(description), std::move(axes));
-    require_size(d, values);
-    d.i64 = std::move(values);
-    datasets.push_back(std::move(d));
+    datasets.push_back(make(path, std::move(values), std::move(shape), std::move(units),
+                            std::move(description), std::move(axes)));
     return datasets.back();
 }
 
 DatasetBlock& ResultBlock::add_u32(const std::string& path, std::vector<std::uint64_t> shape,
                                    std::vector<std::uint32_t> values, std::string units,
                                    std::string description, std::vector<Axis> axes) {
-    DatasetBlock d = make(path, ElementType::UInt32, std::move(shape), std::move(units),
-                          std::move(description), std::move(axes));
-    require_size(d, values);
-    d.u32 = std::move(values);
-    datasets.push_back(std::move(d));
+    datasets.push_back(make(path, std::move(values), std::move(shape), std::move(units),
+                            std::move(description), std::move(axes)));
     return datasets.back();
 }
 
 DatasetBlock& ResultBlock::add_strings(const std::string& path, std::vector<std::string> values,
                                        std::string description, std::vector<Axis> axes) {
-    DatasetBlock d = make(path, ElementType::String, {values.size()}, "n/a", std::move(description),
-                          std::move(axes));
-    d.text = std::move(values);
-    datasets.push_back(std::move(d));
+    std::vector<std::uint64_t> shape{values.size()};
+    datasets.push_back(make(path, std::move(values), std::move(shape), "n/a",
+                            std::move(description), std::move(axes)));
     return datasets.back();
 }
 

@@ -20,24 +20,48 @@ struct Attribute {
 };
 using Attributes = std::vector<Attribute>;
 
-// Element types of results datasets; numbers are float64 unless a count or an index.
+// Element types of results datasets; numbers are float64 unless a count or an index. The
+// values are the index of the matching alternative of DatasetValues and are what the merge
+// layout encodes (io/result_layout.cpp), so they never change.
 enum class ElementType : std::uint8_t { Float64 = 0, Int64 = 1, UInt32 = 2, String = 3 };
 
+// A dataset's values, row-major; strings are stored as variable-length UTF-8. The alternative
+// is the element type, so an empty vector still says what the dataset holds (a block read
+// without values keeps only types and shapes).
+using DatasetValues = std::variant<std::vector<double>, std::vector<std::int64_t>,
+                                   std::vector<std::uint32_t>, std::vector<std::string>>;
+
+// An empty DatasetValues of `type`.
+DatasetValues empty_values(ElementType type);
+// Appends `from` to `to`; std::invalid_argument when their element types differ.
+void append_values(DatasetValues& to, const DatasetValues& from);
+// Number of values held.
+std::size_t value_count(const DatasetValues& values);
+
 struct DatasetBlock {
-    std::string path; // absolute path in the results file
-    ElementType type = ElementType::Float64;
+    std::string path;                 // absolute path in the results file
+    DatasetValues values;             // float64 unless set otherwise
     std::vector<std::uint64_t> shape; // empty: a scalar
-    std::vector<double> f64;          // the member matching `type` holds the values, row-major
-    std::vector<std::int64_t> i64;
-    std::vector<std::uint32_t> u32;
-    std::vector<std::string> text; // vlen UTF-8 strings
     std::string units, description;
     std::vector<std::string> dims; // a label per axis
     // Per axis: name of a dataset in the same group that is this axis's dimension scale
     // (coordinate), or "" when the axis has none.
     std::vector<std::string> scales;
-    Attributes attributes; // further attributes beyond units and description
-    std::uint64_t elements() const;
+    Attributes attributes;          // further attributes beyond units and description
+    std::uint64_t elements() const; // product of shape
+    ElementType type() const { return static_cast<ElementType>(values.index()); }
+    // The values as the named type; std::bad_variant_access when they are of another.
+    const std::vector<double>& f64() const { return std::get<std::vector<double>>(values); }
+    std::vector<double>& f64() { return std::get<std::vector<double>>(values); }
+    const std::vector<std::int64_t>& i64() const {
+        return std::get<std::vector<std::int64_t>>(values);
+    }
+    const std::vector<std::uint32_t>& u32() const {
+        return std::get<std::vector<std::uint32_t>>(values);
+    }
+    const std::vector<std::string>& text() const {
+        return std::get<std::vector<std::string>>(values);
+    }
 };
 
 struct GroupBlock {

@@ -21,11 +21,19 @@ Attributes read_attributes(const h5::Object& object);
 // Opens `path` in `file`, creating any missing groups on the way.
 h5::Group require_group(const h5::File& file, const std::string& path);
 
-hid_t file_type(ElementType type); // native numeric type; caller owns nothing
 ElementType element_type_of(const h5::Dataset& dataset);
 
-// Fills d.type and d.shape from `dataset`, and its elements: strings always, numbers only with
-// `values` (item files and results files store them alike; only their axes differ).
+// Creates `name` in `parent` for elements of `type` (strings as variable-length UTF-8); `dcpl`
+// (may be null) for numbers only, as variable-length data needs its fill value.
+h5::Dataset create_dataset(const h5::Group& parent, const std::string& name, ElementType type,
+                           const std::vector<std::uint64_t>& shape, const h5::Handle* dcpl);
+// Writes every element of `values` to `ds` (serially).
+void write_values(const h5::Dataset& ds, const DatasetValues& values);
+// Every element of `ds` as DatasetValues of `type`.
+DatasetValues read_values(const h5::Dataset& ds, ElementType type);
+
+// Fills d.values' type and d.shape from `dataset`, and its elements: strings always, numbers
+// only with `values` (item files and results files store them alike; only their axes differ).
 void read_elements(const h5::Dataset& dataset, DatasetBlock& d, bool values);
 
 } // namespace neuropop::io::detail

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <stdexcept>
+#include <type_traits>
 #include <unistd.h>
 #include <vector>
 
@@ -27,25 +28,11 @@ void write_attributes(const h5::Object& object, const Attributes& attributes) {
         write_attribute(object, a);
 }
 
-namespace {
-herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* out) {
-    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-    return 0;
-}
-} // namespace
-
 Attributes read_attributes(const h5::Object& object) {
-    std::vector<std::string> names;
-    hsize_t idx = 0;
-    h5::check(
-        H5Aiterate2(object.id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute_name, &names),
-        "H5Aiterate2", object.path());
     Attributes out;
-    for (const auto& name : names) {
+    for (const auto& name : object.attribute_names()) {
         h5::Attribute a = object.attribute(name);
-        h5::Handle space = h5::own_space(
-            h5::check(H5Aget_space(a.id()), "H5Aget_space", object.path() + "@" + name));
-        int rank = H5Sget_simple_extent_ndims(space.id());
+        const int rank = a.rank();
         switch (a.type_class()) {
         case h5::TypeClass::String: {
             auto values = a.read_strings();
@@ -60,14 +47,10 @@ Attributes read_attributes(const h5::Object& object) {
             if (rank != 0)
                 throw h5::Error("H5Aread", object.path() + "@" + name,
                                 "numeric attribute is not a scalar");
-            if (a.type_class() == h5::TypeClass::Float) {
+            if (a.type_class() == h5::TypeClass::Float)
                 out.push_back({name, a.read_doubles().front()});
-            } else {
-                std::int64_t v = 0;
-                h5::check(H5Aread(a.id(), H5T_NATIVE_INT64, &v), "H5Aread",
-                          object.path() + "@" + name);
-                out.push_back({name, v});
-            }
+            else
+                out.push_back({name, a.read_int64()});
             break;
         }
         default:
@@ -93,31 +76,15 @@ h5::Group require_group(const h5::File& file, const std::string& path) {
     return file.open_group(path);
 }
 
-hid_t file_type(ElementType type) {
-    switch (type) {
-    case ElementType::Float64:
-        return H5T_NATIVE_DOUBLE;
-    case ElementType::Int64:
-        return H5T_NATIVE_INT64;
-    case ElementType::UInt32:
-        return H5T_NATIVE_UINT32;
-    case ElementType::String:
-        break;
-    }
-    throw std::logic_error("file_type: strings use h5::vlen_utf8_type()");
-}
-
 ElementType element_type_of(const h5::Dataset& dataset) {
-    h5::Handle t =
-        h5::own_type(h5::check(H5Dget_type(dataset.id()), "H5Dget_type", dataset.path()));
-    switch (H5Tget_class(t.id())) {
-    case H5T_FLOAT:
+    const h5::ElementInfo info = dataset.element_info();
+    switch (info.type_class) {
+    case h5::TypeClass::Float:
         return ElementType::Float64;
-    case H5T_STRING:
+    case h5::TypeClass::String:
         return ElementType::String;
-    case H5T_INTEGER:
-        if (H5Tget_sign(t.id()) == H5T_SGN_NONE && H5Tget_size(t.id()) == 4)
-            return ElementType::UInt32;
+    case h5::TypeClass::Integer:
+        if (info.is_unsigned && info.bytes == 4) return ElementType::UInt32;
         return ElementType::Int64;
     default:
         throw h5::Error("H5Dget_type", dataset.path(), "not a results dataset type");
@@ -125,38 +92,57 @@ ElementType element_type_of(const h5::Dataset& dataset) {
 }
 
 namespace {
+template <typename V>
+using element_of = typename std::decay_t<V>::value_type;
+template <typename V>
+constexpr bool holds_strings = std::is_same_v<element_of<V>, std::string>;
+} // namespace
 
-template <typename T>
-std::vector<T> read_values(const h5::Dataset& ds, hid_t type) {
-    std::vector<T> out(static_cast<std::size_t>(ds.size()));
-    if (!out.empty()) ds.read_raw(type, out.data(), H5S_ALL);
+h5::Dataset create_dataset(const h5::Group& parent, const std::string& name, ElementType type,
+                           const std::vector<std::uint64_t>& shape, const h5::Handle* dcpl) {
+    const std::vector<hsize_t> dims(shape.begin(), shape.end());
+    return std::visit(
+        [&](const auto& empty) {
+            if constexpr (holds_strings<decltype(empty)>)
+                return parent.create_string_dataset(name, dims);
+            else
+                return parent.create_dataset<element_of<decltype(empty)>>(name, dims, dcpl);
+        },
+        empty_values(type));
+}
+
+void write_values(const h5::Dataset& ds, const DatasetValues& values) {
+    std::visit(
+        [&](const auto& v) {
+            if (v.empty()) return;
+            if constexpr (holds_strings<decltype(v)>)
+                ds.write_strings(v);
+            else
+                ds.write(v);
+        },
+        values);
+}
+
+DatasetValues read_values(const h5::Dataset& ds, ElementType type) {
+    DatasetValues out = empty_values(type);
+    std::visit(
+        [&](auto& v) {
+            if constexpr (holds_strings<decltype(v)>)
+                v = ds.read_strings();
+            else
+                v = ds.read<element_of<decltype(v)>>();
+        },
+        out);
     return out;
 }
 
-} // namespace
-
 void read_elements(const h5::Dataset& dataset, DatasetBlock& d, bool values) {
-    d.type = element_type_of(dataset);
+    const ElementType type = element_type_of(dataset);
     d.shape.clear();
     for (auto n : dataset.dims())
         d.shape.push_back(n);
-    if (d.type == ElementType::String) {
-        d.text = dataset.read_strings();
-    } else if (values) {
-        switch (d.type) {
-        case ElementType::Float64:
-            d.f64 = read_values<double>(dataset, H5T_NATIVE_DOUBLE);
-            break;
-        case ElementType::Int64:
-            d.i64 = read_values<std::int64_t>(dataset, H5T_NATIVE_INT64);
-            break;
-        case ElementType::UInt32:
-            d.u32 = read_values<std::uint32_t>(dataset, H5T_NATIVE_UINT32);
-            break;
-        case ElementType::String:
-            break;
-        }
-    }
+    d.values =
+        type == ElementType::String || values ? read_values(dataset, type) : empty_values(type);
 }
 
 } // namespace detail
@@ -165,24 +151,12 @@ namespace {
 
 void write_dataset(const h5::File& file, const DatasetBlock& d) {
     h5::Group parent = detail::require_group(file, parent_path(d.path));
-    std::string name = base_name(d.path);
-    std::vector<hsize_t> dims(d.shape.begin(), d.shape.end());
-    h5::Dataset ds;
-    if (d.type == ElementType::String) {
-        h5::Handle t = h5::vlen_utf8_type();
-        ds = parent.create_dataset(name, t.id(), dims);
-        std::vector<const char*> ptrs;
-        for (const auto& s : d.text)
-            ptrs.push_back(s.c_str());
-        if (!ptrs.empty()) ds.write_raw(t.id(), ptrs.data());
-    } else {
-        hid_t type = detail::file_type(d.type);
-        ds = parent.create_dataset(name, type, dims);
-        const void* data = d.type == ElementType::Float64 ? static_cast<const void*>(d.f64.data())
-                           : d.type == ElementType::Int64 ? static_cast<const void*>(d.i64.data())
-                                                          : static_cast<const void*>(d.u32.data());
-        if (d.elements() > 0) ds.write_raw(type, data);
-    }
+    if (value_count(d.values) != d.elements())
+        throw std::logic_error(d.path + ": " + std::to_string(value_count(d.values)) +
+                               " values for shape of " + std::to_string(d.elements()));
+    const h5::Dataset ds =
+        detail::create_dataset(parent, base_name(d.path), d.type(), d.shape, nullptr);
+    detail::write_values(ds, d.values);
     ds.write_attribute("units", d.units);
     ds.write_attribute("description", d.description);
     detail::write_attributes(ds, d.attributes);

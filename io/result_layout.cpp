@@ -48,7 +48,7 @@ public:
             add_group(parent_path(d.path), {});
             LayoutDataset l;
             l.path = d.path;
-            l.type = d.type;
+            l.type = d.type();
             l.shape = d.shape;
             l.attributes = {{"units", d.units}, {"description", d.description}};
             for (const auto& a : d.attributes)

@@ -3,8 +3,6 @@
 
 #include <stdexcept>
 
-#include <hdf5_hl.h>
-
 #include "io/result_detail.hpp"
 #include "io/result_store.hpp"
 
@@ -18,36 +16,20 @@ bool is_scale_bookkeeping(const std::string& name) {
            name == "DIMENSION_LIST" || name == "REFERENCE_LIST";
 }
 
-herr_t scale_path(hid_t, unsigned, hid_t scale, void* out) {
-    const ssize_t n = H5Iget_name(scale, nullptr, 0);
-    if (n <= 0) return -1;
-    std::string name(static_cast<std::size_t>(n), '\0');
-    H5Iget_name(scale, name.data(), name.size() + 1);
-    *static_cast<std::string*>(out) = std::move(name);
-    return 1; // the first scale of the axis is the one the results file attaches
-}
-
 void read_axes(const h5::Dataset& ds, DatasetBlock& d) {
-    const bool self_scale = H5DSis_scale(ds.id()) > 0;
+    const bool self_scale = ds.is_scale();
     for (unsigned axis = 0; axis < d.shape.size(); ++axis) {
-        const ssize_t n = H5DSget_label(ds.id(), axis, nullptr, 0);
-        std::string label;
-        if (n > 0) {
-            label.assign(static_cast<std::size_t>(n), '\0');
-            H5DSget_label(ds.id(), axis, label.data(), label.size() + 1);
-        }
+        std::string label = ds.axis_label(axis);
         std::string scale;
         if (self_scale) {
             // A scale cannot carry scales; a 1-D one is its own axis's coordinate.
             if (d.shape.size() == 1) scale = base_name(d.path);
-        } else if (H5DSget_num_scales(ds.id(), axis) > 0) {
-            std::string path;
-            h5::check(H5DSiterate_scales(ds.id(), axis, nullptr, scale_path, &path),
-                      "H5DSiterate_scales", d.path);
-            if (parent_path(path) != parent_path(d.path))
+        } else if (const auto path = ds.first_scale_path(axis)) {
+            // The first scale of the axis is the one the results file attaches.
+            if (parent_path(*path) != parent_path(d.path))
                 throw h5::Error("H5DSiterate_scales", d.path,
-                                "dimension scale " + path + " is not in the dataset's group");
-            scale = base_name(path);
+                                "dimension scale " + *path + " is not in the dataset's group");
+            scale = base_name(*path);
         }
         d.dims.push_back(std::move(label));
         d.scales.push_back(std::move(scale));

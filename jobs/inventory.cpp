@@ -7,7 +7,7 @@
 #include <set>
 
 #include "io/errors.hpp"
-#include "io/h5.hpp"
+#include "io/h5_error.hpp"
 #include "io/nwb_reader.hpp"
 #include "jobs/decode_targets.hpp"
 #include "jobs/geometry_checks.hpp"

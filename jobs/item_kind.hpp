@@ -2,7 +2,8 @@
 // The kinds of work item, and the jobs half of the registry of analyses: per kind, the name
 // results files carry (item names, /progress/analysis, the work folder's plan.txt), its stage and
 // the planner that adds its items. The engine half — how an item of each kind runs — is the
-// table in engine/items/executor.cpp. Adding an analysis: docs/CONTRIBUTING.md "Adding an analysis".
+// table in engine/items/executor.cpp. Adding an analysis: docs/CONTRIBUTING.md "Adding an
+// analysis".
 
 #include <array>
 #include <cstddef>
@@ -22,7 +23,8 @@ struct Population;
 enum class Stage : std::uint8_t { Bin = 0, Analyse = 1, Summarise = 2 };
 
 // One enumerator per row of item_kind_rows(), in the same order (checked at compile time in
-// jobs/item_kind.cpp and engine/items/executor.cpp). A new kind goes last, and item_kind_count with it.
+// jobs/item_kind.cpp and engine/items/executor.cpp). A new kind goes last, and item_kind_count with
+// it.
 enum class ItemKind : std::uint8_t {
     Bin,
     Pca,

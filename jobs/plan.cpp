@@ -1,5 +1,7 @@
 #include "jobs/plan.hpp"
 
+#include "kernels/hash.hpp"
+
 namespace neuropop::jobs {
 
 std::string WorkItem::name() const {
@@ -9,14 +11,8 @@ std::string WorkItem::name() const {
 }
 
 std::uint64_t WorkItem::rng_key() const {
-    std::uint64_t h = 14695981039346656037ULL;
-    const std::string key =
-        session_key + "/" + region + "/" + (scope.empty() ? to_string(kind) : scope);
-    for (unsigned char c : key) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return kernels::fnv1a64(session_key + "/" + region + "/" +
+                            (scope.empty() ? to_string(kind) : scope));
 }
 
 } // namespace neuropop::jobs

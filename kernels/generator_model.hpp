@@ -175,7 +175,10 @@ private:
     unsigned pos_ = 4;
 };
 
-// Stable 32-bit FNV-1a hash of a region name: keys the region's latent trajectories.
+// Stable 32-bit FNV-1a hash of a region name: keys the region's latent trajectories. Not the
+// 64-bit kernels::fnv1a64 (kernels/hash.hpp) on purpose: it is a different function by design,
+// and every generated dataset's ground-truth latents (and hence its spikes) are drawn under this
+// key, so switching it would change the data `neuropop generate` writes for a given seed.
 std::uint32_t region_key(const std::string& name);
 
 } // namespace neuropop::kernels

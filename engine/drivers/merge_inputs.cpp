@@ -6,7 +6,6 @@
 
 #include "engine/items/prepare.hpp"
 #include "io/errors.hpp"
-#include "io/h5.hpp"
 #include "io/result_store.hpp"
 #include "jobs/inventory.hpp"
 #include "jobs/job_parser.hpp"
@@ -101,7 +100,7 @@ std::optional<ShardFile> read_shard(const std::string& path, std::vector<std::st
 }
 
 std::vector<std::string> shard_keys(const std::string& path) {
-    return io::read_results_group(path, "/inventory/sessions").at("/inventory/sessions/key").text;
+    return io::read_results_group(path, "/inventory/sessions").at("/inventory/sessions/key").text();
 }
 
 std::string joined(const std::vector<std::string>& v) {
@@ -120,12 +119,12 @@ struct ShardRow {
 void read_progress(const std::string& path, std::size_t shard,
                    std::map<std::string, ShardRow>& rows, std::vector<std::string>& problems) {
     const auto block = io::read_results_group(path, "/progress", true);
-    const auto& names = block.at("/progress/name").text;
-    const auto& analyses = block.at("/progress/analysis").text;
-    const auto& statuses = block.at("/progress/status").text;
-    const auto& ranks = block.at("/progress/rank").i64;
-    const auto& seconds = block.at("/progress/seconds").f64;
-    const auto& errors = block.at("/progress/error").text;
+    const auto& names = block.at("/progress/name").text();
+    const auto& analyses = block.at("/progress/analysis").text();
+    const auto& statuses = block.at("/progress/status").text();
+    const auto& ranks = block.at("/progress/rank").i64();
+    const auto& seconds = block.at("/progress/seconds").f64();
+    const auto& errors = block.at("/progress/error").text();
     for (std::size_t i = 0; i < names.size(); ++i) {
         ShardRow r{
             {0, names[i], analyses.at(i), statuses.at(i), ranks.at(i), seconds.at(i), errors.at(i)},

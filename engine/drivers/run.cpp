@@ -207,9 +207,7 @@ std::uint64_t env_count(const char* name) {
 }
 
 void kill_in_merge_hook() {
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rank == 0 && env_count(kill_in_merge_env) > 0) std::raise(SIGKILL);
+    if (world_rank() == 0 && env_count(kill_in_merge_env) > 0) std::raise(SIGKILL);
 }
 
 } // namespace

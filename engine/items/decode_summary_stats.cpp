@@ -48,11 +48,11 @@ io::ResultBlock decode_summary(const std::vector<const io::ResultBlock*>& blocks
                 continue;
             const auto j = [&](const char* name) { return io::join_path(g.path, name); };
             SessionScores s;
-            s.time = block->at(j("time")).f64;
-            s.time_names = block->at(j("time_names")).text;
+            s.time = block->at(j("time")).f64();
+            s.time_names = block->at(j("time_names")).text();
             const bool ridge = block->find(j("r2")) != nullptr;
-            s.score = block->at(j(ridge ? "r2" : "accuracy")).f64;
-            if (const auto* p = block->find(j("p_value"))) s.p_value = p->f64;
+            s.score = block->at(j(ridge ? "r2" : "accuracy")).f64();
+            if (const auto* p = block->find(j("p_value"))) s.p_value = p->f64();
             auto& r = regions[parts[2]];
             const std::string statistic = ridge ? "r2" : "accuracy";
             if (!r.statistic.empty() && r.statistic != statistic)

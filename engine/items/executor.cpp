@@ -114,8 +114,9 @@ constexpr bool runners_complete() {
     }
     return true;
 }
-static_assert(runners_complete(),
-              "engine/items/executor.cpp: one runner per jobs::ItemKind, in enum order, with one prepare");
+static_assert(
+    runners_complete(),
+    "engine/items/executor.cpp: one runner per jobs::ItemKind, in enum order, with one prepare");
 
 } // namespace
 

@@ -95,7 +95,7 @@ NullScores read_nulls(const ItemEnv& env, const jobs::WorkItem& item, std::size_
         const auto rows = static_cast<std::size_t>(n->last - n->first);
         if (d.shape.size() != 2 || d.shape[0] != rows || d.shape[1] != times)
             throw std::runtime_error(n->name() + ": null block has the wrong shape");
-        out.values.insert(out.values.end(), d.f64.begin(), d.f64.end());
+        out.values.insert(out.values.end(), d.f64().begin(), d.f64().end());
         out.permutations += rows;
     }
     if (out.permutations != env.spec.decode.permutations)

@@ -42,7 +42,7 @@ io::DatasetBlock stacked_shape(const io::DatasetBlock& d, const std::string& pat
                                const std::string& axis) {
     io::DatasetBlock s;
     s.path = path;
-    s.type = d.type;
+    s.values = io::empty_values(d.type());
     s.shape = d.shape;
     s.shape.insert(s.shape.begin(), n);
     s.units = d.units;
@@ -68,7 +68,7 @@ void keep_null_statistics(const io::ResultBlock& null, const std::string& inner_
                           std::uint64_t b, io::ResultBlock& out) {
     for (const auto& d : null.datasets)
         if (under(d.path, inner_group) && is_statistic(io::base_name(d.path)) &&
-            d.type == io::ElementType::Float64) {
+            d.type() == io::ElementType::Float64) {
             io::DatasetBlock copy = d;
             copy.path = "/null/" + std::to_string(b) + d.path.substr(inner_group.size());
             out.group(io::parent_path(copy.path));
@@ -90,7 +90,7 @@ std::vector<double> null_statistic(const std::vector<io::ResultBlock>& nulls,
         }
     std::vector<double> values;
     for (const auto& [b, x] : by_b)
-        values.insert(values.end(), x->f64.begin(), x->f64.end());
+        values.insert(values.end(), x->f64().begin(), x->f64().end());
     count = by_b.size();
     return values;
 }
@@ -165,7 +165,7 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
             const std::string group = io::parent_path(d.path);
             const auto coords = coordinates_of(first, group);
             const std::string name = io::base_name(d.path);
-            if (d.type == io::ElementType::String || coords.count(name) != 0) {
+            if (d.type() == io::ElementType::String || coords.count(name) != 0) {
                 io::DatasetBlock copy = d;
                 copy.path = map_path(d.path);
                 out.datasets.push_back(std::move(copy));
@@ -177,31 +177,29 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
                 const auto& x = r.at(d.path);
                 if (x.shape != d.shape)
                     throw std::runtime_error(d.path + ": resamples differ in shape");
-                s.f64.insert(s.f64.end(), x.f64.begin(), x.f64.end());
-                s.i64.insert(s.i64.end(), x.i64.begin(), x.i64.end());
-                s.u32.insert(s.u32.end(), x.u32.begin(), x.u32.end());
+                io::append_values(s.values, x.values);
             }
             s.description = "per resample: " + d.description;
             out.datasets.push_back(s);
-            if (d.type != io::ElementType::Float64) continue;
-            const std::size_t n = d.f64.size();
+            if (d.type() != io::ElementType::Float64) continue;
+            const std::size_t n = d.f64().size();
             std::vector<double> mean(n, 0.0), sd(n, 0.0);
             for (std::size_t r = 0; r < R; ++r)
                 for (std::size_t i = 0; i < n; ++i)
-                    mean[i] += s.f64[r * n + i] / static_cast<double>(R);
+                    mean[i] += s.f64()[r * n + i] / static_cast<double>(R);
             for (std::size_t r = 0; r < R; ++r)
                 for (std::size_t i = 0; i < n; ++i)
-                    sd[i] += std::pow(s.f64[r * n + i] - mean[i], 2);
+                    sd[i] += std::pow(s.f64()[r * n + i] - mean[i], 2);
             for (auto& v : sd)
                 v = R > 1 ? std::sqrt(v / static_cast<double>(R - 1))
                           : std::numeric_limits<double>::quiet_NaN();
             io::DatasetBlock m = d;
             m.path = map_path(d.path) + "_mean";
-            m.f64 = mean;
+            m.f64() = mean;
             m.description = "mean over resamples: " + d.description;
             io::DatasetBlock v = d;
             v.path = map_path(d.path) + "_sd";
-            v.f64 = sd;
+            v.f64() = sd;
             v.description = "standard deviation over resamples (ddof 1): " + d.description;
             out.datasets.push_back(std::move(m));
             out.datasets.push_back(std::move(v));
@@ -213,12 +211,12 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
             new_axes.insert({group, "null"});
             auto nd = stacked_shape(
                 d, io::join_path(io::parent_path(map_path(d.path)), "null_" + name), B, "null");
-            nd.f64 = null_values;
+            nd.f64() = null_values;
             nd.description = "pseudo null (labels shuffled within sessions): " + d.description;
             out.datasets.push_back(nd);
             io::DatasetBlock p = d;
             p.path = io::join_path(io::parent_path(map_path(d.path)), "p_" + name);
-            p.f64 = kernels::permutation_p_values(mean, null_values);
+            p.f64() = kernels::permutation_p_values(mean, null_values);
             p.units = "1";
             p.description = "(1 + #{null >= mean over resamples}) / (1 + nulls) for " + name;
             out.datasets.push_back(std::move(p));

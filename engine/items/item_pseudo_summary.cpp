@@ -58,7 +58,7 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
                 const auto name = io::base_name(d.path);
                 if (name.rfind("p_", 0) != 0) continue;
                 where.push_back({region, d.path, all_p.size()});
-                for (double p : d.f64)
+                for (double p : d.f64())
                     all_p.push_back(std::isfinite(p) ? p : 1.0);
             }
         const auto q = all_p.empty() ? std::vector<double>{} : kernels::benjamini_hochberg(all_p);
@@ -98,8 +98,8 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
             out.datasets.push_back(pp);
             io::DatasetBlock qq = p;
             qq.path = io::join_path(group, "q_" + stat);
-            qq.f64.assign(q.begin() + static_cast<std::ptrdiff_t>(e.offset),
-                          q.begin() + static_cast<std::ptrdiff_t>(e.offset + p.f64.size()));
+            qq.f64().assign(q.begin() + static_cast<std::ptrdiff_t>(e.offset),
+                            q.begin() + static_cast<std::ptrdiff_t>(e.offset + p.f64().size()));
             qq.description = "Benjamini-Hochberg adjusted p of pooled_p_" + stat +
                              " across every region and element";
             out.datasets.push_back(qq);
@@ -119,7 +119,7 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
             for (const auto& [a, runs] : by_animal)
                 names.push_back(a);
             for (const auto& d : first.datasets) {
-                if (d.type != io::ElementType::Float64 || d.path.rfind(any.inner + "/", 0) != 0)
+                if (d.type() != io::ElementType::Float64 || d.path.rfind(any.inner + "/", 0) != 0)
                     continue;
                 const auto stat = io::base_name(d.path);
                 const auto& stats = pseudo_statistics();
@@ -127,12 +127,12 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
                 const std::string rel = d.path.substr(any.inner.size());
                 const std::string group =
                     "/summary/" + io::path_safe(region) + "/pseudo" + io::parent_path(rel);
-                const std::size_t n = d.f64.size();
+                const std::size_t n = d.f64().size();
                 std::vector<std::vector<double>> per_animal, p_animal;
                 for (const auto& [a, runs] : by_animal) {
                     std::vector<std::vector<double>> values;
                     for (const auto& r : runs.resamples)
-                        values.push_back(r.at(runs.inner + rel).f64);
+                        values.push_back(r.at(runs.inner + rel).f64());
                     per_animal.push_back(kernels::mean_over(values));
                     std::size_t nulls = 0;
                     const auto null = null_statistic(runs.nulls, rel, nulls);

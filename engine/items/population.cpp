@@ -34,12 +34,12 @@ Population Population::from_block(const io::ResultBlock& block, const std::strin
     p.trials = static_cast<std::size_t>(counts.shape[0]);
     p.units = static_cast<std::size_t>(counts.shape[1]);
     p.bins = static_cast<std::size_t>(counts.shape[2]);
-    p.counts = counts.u32;
-    p.unit_ids = block.at(io::join_path(group, "unit_ids")).i64;
-    p.trial_conditions = block.at(io::join_path(group, "conditions")).text;
-    p.bin_edges = block.at(io::join_path(group, "bin_edges")).f64;
+    p.counts = counts.u32();
+    p.unit_ids = block.at(io::join_path(group, "unit_ids")).i64();
+    p.trial_conditions = block.at(io::join_path(group, "conditions")).text();
+    p.bin_edges = block.at(io::join_path(group, "bin_edges")).f64();
     if (const auto* ids = block.find(io::join_path(group, "trial_ids")); ids != nullptr)
-        p.trial_ids = ids->i64;
+        p.trial_ids = ids->i64();
     if (p.unit_ids.size() != p.units || p.trial_conditions.size() != p.trials ||
         p.bin_edges.size() != p.bins + 1)
         throw std::runtime_error(group + ": coordinates do not match the counts");
@@ -47,11 +47,11 @@ Population Population::from_block(const io::ResultBlock& block, const std::strin
     for (const auto& d : block.datasets) {
         if (d.path.rfind(prefix, 0) != 0) continue;
         TrialColumn c;
-        c.is_string = d.type == io::ElementType::String;
+        c.is_string = d.type() == io::ElementType::String;
         if (c.is_string)
-            c.strings = d.text;
+            c.strings = d.text();
         else
-            c.numbers = d.f64;
+            c.numbers = d.f64();
         if ((c.is_string ? c.strings.size() : c.numbers.size()) != p.trials)
             throw std::runtime_error(d.path + ": not one value per trial");
         p.columns[d.path.substr(prefix.size())] = std::move(c);

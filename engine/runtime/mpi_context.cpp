@@ -19,16 +19,16 @@ std::string error_text(int code) {
     return std::string(text, static_cast<std::size_t>(len));
 }
 
-bool mpi_initialized() {
+// Both may be asked on the way out (destructors, exit handlers, aborts), where nothing can be
+// thrown: a failing query answers "no", so nothing more is asked of MPI.
+bool mpi_initialized() noexcept {
     int flag = 0;
-    MPI_Initialized(&flag);
-    return flag != 0;
+    return MPI_Initialized(&flag) == MPI_SUCCESS && flag != 0;
 }
 
-bool mpi_finalized() {
+bool mpi_finalized() noexcept {
     int flag = 0;
-    MPI_Finalized(&flag);
-    return flag != 0;
+    return MPI_Finalized(&flag) == MPI_SUCCESS && flag != 0;
 }
 
 void initialise() {
@@ -38,7 +38,7 @@ void initialise() {
     int provided = 0;
     NEUROPOP_MPI_OR_THROW(MPI_Init_thread, nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     // Errors come back as codes (turned into MpiError) instead of killing the job silently.
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    NEUROPOP_MPI_OR_THROW(MPI_Comm_set_errhandler, MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     if (provided < MPI_THREAD_FUNNELED)
         abort_all("neuropop: the MPI library does not support MPI_THREAD_FUNNELED");
 }
@@ -54,8 +54,9 @@ void polite_wait(MPI_Request& request) {
     }
 }
 
+// An exit handler cannot report a failure: the process ends either way.
 void finalize_at_exit() {
-    if (mpi_initialized() && !mpi_finalized()) MPI_Finalize();
+    if (mpi_initialized() && !mpi_finalized()) (void)MPI_Finalize();
 }
 
 } // namespace
@@ -72,7 +73,7 @@ MpiSession::MpiSession() : uncaught_(std::uncaught_exceptions()) {
 MpiSession::~MpiSession() {
     if (!owner_ || mpi_finalized()) return;
     if (std::uncaught_exceptions() > uncaught_) return; // unwinding: finalising could hang
-    MPI_Finalize();
+    (void)MPI_Finalize(); // a destructor cannot throw; the process is ending
 }
 
 void ensure_mpi() {
@@ -83,8 +84,25 @@ void ensure_mpi() {
 
 void abort_all(const std::string& message, int code) {
     std::cerr << message << std::endl;
-    if (mpi_initialized() && !mpi_finalized()) MPI_Abort(MPI_COMM_WORLD, code);
+    // MPI_Abort does not return when it works; when it does not, _Exit still ends this rank.
+    if (mpi_initialized() && !mpi_finalized()) (void)MPI_Abort(MPI_COMM_WORLD, code);
     std::_Exit(code);
+}
+
+void abort_command(const std::string& command, const std::string& what, int code) {
+    int rank = -1;
+    if (mpi_initialized() && !mpi_finalized() &&
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS)
+        rank = -1; // still abort: the message matters more than the rank
+    abort_all("neuropop " + command + ": rank " + std::to_string(rank) + ": fatal: " + what +
+                  " (aborting every rank)",
+              code);
+}
+
+int world_rank() {
+    int rank = 0;
+    NEUROPOP_MPI_OR_THROW(MPI_Comm_rank, MPI_COMM_WORLD, &rank);
+    return rank;
 }
 
 Context::Context(MPI_Comm comm) : comm_(comm) {

@@ -50,6 +50,14 @@ void ensure_mpi();
 // leave the others waiting until the job's wall time.
 [[noreturn]] void abort_all(const std::string& message, int code = 1);
 
+// The commands' handler of a fatal error (engine/cmd_*.cpp): other ranks may be inside a
+// collective call waiting for this one, so print "neuropop <command>: rank R: fatal: <what>
+// (aborting every rank)" and take them all down (abort_all). R is -1 when MPI is not running.
+[[noreturn]] void abort_command(const std::string& command, const std::string& what, int code);
+
+// This process's rank in MPI_COMM_WORLD (MpiError when MPI fails).
+int world_rank();
+
 struct Message {
     int source = -1;
     int tag = -1;

@@ -9,8 +9,7 @@
 #include <random>
 #include <span>
 
-#include <hdf5.h>
-
+#include "io/h5_error.hpp"
 #include "tests/fuzz/hdf5_mutator.hpp"
 #include "tests/fuzz/nwb_reader_harness.hpp"
 
@@ -25,10 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // HDF5 prints its error stack (HDF5-DIAG) only through the automatic handler, which the
     // reader turns off; if anything turned it back on, stop at the input that shows it.
-    H5E_auto2_t handler = nullptr;
-    void* client = nullptr;
-    H5Eget_auto2(H5E_DEFAULT, &handler, &client);
-    if (handler != nullptr) {
+    if (neuropop::h5::error_printing_on()) {
         std::fprintf(stderr, "neuropop fuzz: HDF5's automatic error printing is on\n");
         std::abort();
     }

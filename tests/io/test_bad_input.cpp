@@ -76,8 +76,7 @@ struct MiniNwb {
                 s.push_back(std::to_string(t));
             u.write_strings("spike_times", s);
         } else if (spike_times_2d) {
-            auto d = u.create_dataset("spike_times", H5T_NATIVE_DOUBLE, {3, 3});
-            d.write_raw(H5T_NATIVE_DOUBLE, spike_times.data());
+            u.create_dataset<double>("spike_times", {3, 3}).write(spike_times);
         } else {
             u.write_dataset("spike_times", spike_times);
         }

@@ -169,7 +169,7 @@ TEST_CASE("a dataset declaring far more elements than the file stores is refused
         f.write_attribute("nwb_version", std::string_view("2.6.0"));
         f.write_strings("identifier", {"declared"}, true);
         // Never written: contiguous storage stays unallocated, so the file holds 0 bytes of it.
-        f.create_group("units").create_dataset("id", H5T_NATIVE_INT64, {hsize_t{1} << 45});
+        f.create_group("units").create_dataset<std::int64_t>("id", {hsize_t{1} << 45});
     }
     try {
         neuropop::io::NwbReader reader(file);

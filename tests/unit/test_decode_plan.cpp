@@ -156,8 +156,8 @@ TEST_CASE("decode plan: costs grow with permutations, units and classes, and the
     CHECK(cost("decode_null", "A", "speed", 0) ==
           Approx(5 * cost("decode_null", "A", "stim", 0)).epsilon(1e-15));
 
-    // The scheduler (engine/runtime/scheduler.hpp) orders by these costs: once the bin items are done,
-    // the null blocks come out in non-increasing cost, the largest (speed on A) first.
+    // The scheduler (engine/runtime/scheduler.hpp) orders by these costs: once the bin items are
+    // done, the null blocks come out in non-increasing cost, the largest (speed on A) first.
     std::vector<neuropop::engine::SchedItem> items;
     for (const auto& i : plan.items)
         items.push_back({i.id, i.name(), i.needs, i.cost});

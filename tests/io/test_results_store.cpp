@@ -1,0 +1,219 @@
+// The results store below the engine (io/result_store.hpp, io/result_block.hpp): item files
+// round-trip every element type and attribute, the checksum catches damage, the merge plan
+// orders, scales and spreads datasets as documented, and the layout survives its byte encoding.
+// The collective write of such a plan is in tests/mpi/test_results_store_collective.cpp, where
+// MPI is initialised.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "io/result_store.hpp"
+#include "tests/io/results_store_fixtures.hpp"
+#include "tests/support/support.hpp"
+
+namespace io = neuropop::io;
+namespace results = neuropop::test::results;
+using neuropop::test::TempDir;
+
+namespace {
+
+const io::LayoutDataset& layout_dataset(const io::MergeLayout& layout, const std::string& path) {
+    for (const auto& d : layout.datasets)
+        if (d.path == path) return d;
+    FAIL("the layout has no dataset " << path);
+    throw std::logic_error("unreachable");
+}
+
+const io::GroupBlock* find_group(const io::ResultBlock& block, const std::string& path) {
+    for (const auto& g : block.groups)
+        if (g.path == path) return &g;
+    return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("DatasetBlock values carry their element type and must match the shape",
+          "[results_store]") {
+    io::ResultBlock b;
+    CHECK(b.add_f64("/a", {2}, {1, 2}, "1", "", {{"x", ""}}).type() == io::ElementType::Float64);
+    CHECK(b.add_i64("/b", {1}, {3}, "1", "", {{"x", ""}}).type() == io::ElementType::Int64);
+    CHECK(b.add_u32("/c", {}, {4}, "1", "").type() == io::ElementType::UInt32);
+    CHECK(b.add_strings("/d", {"x"}, "", {{"x", ""}}).type() == io::ElementType::String);
+    CHECK(b.at("/c").u32() == std::vector<std::uint32_t>{4});
+    CHECK_THROWS_AS(b.at("/c").f64(), std::bad_variant_access);
+    CHECK_THROWS_WITH(b.add_f64("/e", {2, 2}, {1, 2, 3}, "1", "", {{"x", ""}, {"y", ""}}),
+                      Catch::Contains("/e: 3 values for shape of 4"));
+    CHECK_THROWS_WITH(b.add_i64("/f", {2}, {1, 2}, "1", "", {{"x", ""}, {"y", ""}}),
+                      Catch::Contains("/f: 2 axis names for 1 axes"));
+    io::DatasetValues v = io::empty_values(io::ElementType::UInt32);
+    io::append_values(v, std::vector<std::uint32_t>{1, 2});
+    io::append_values(v, std::vector<std::uint32_t>{3});
+    CHECK(std::get<std::vector<std::uint32_t>>(v) == std::vector<std::uint32_t>{1, 2, 3});
+    CHECK(io::value_count(v) == 3);
+    CHECK_THROWS_AS(io::append_values(v, std::vector<double>{1.0}), std::invalid_argument);
+    for (auto t : {io::ElementType::Float64, io::ElementType::Int64, io::ElementType::UInt32,
+                   io::ElementType::String})
+        CHECK(static_cast<io::ElementType>(io::empty_values(t).index()) == t);
+}
+
+TEST_CASE("an item file gives back every dataset, attribute and group it was written with",
+          "[results_store]") {
+    TempDir tmp("item-file");
+    const auto path = (tmp / "7.h5").string();
+    const io::ResultBlock block = results::item_a();
+    io::write_item_file(path, {7, "pca/s1/VISp/0", 1, 2.5}, block);
+
+    CHECK_FALSE(io::check_item_file(path).has_value());
+    const auto header = io::read_item_header(path);
+    REQUIRE(header.has_value());
+    CHECK(header->id == 7);
+    CHECK(header->name == "pca/s1/VISp/0");
+    CHECK(header->rank == 1);
+    CHECK(header->seconds == 2.5);
+
+    const io::ResultBlock back = io::read_item_file(path);
+    REQUIRE(back.datasets.size() == block.datasets.size());
+    for (const auto& want : block.datasets)
+        results::require_same_dataset(want, back.at(want.path), want.scales);
+    const auto* g = find_group(back, "/sessions/s1/VISp");
+    REQUIRE(g != nullptr);
+    CHECK(results::sorted(g->attributes) == results::sorted(block.groups.front().attributes));
+    // Parents are created on the way, without attributes.
+    REQUIRE(find_group(back, "/sessions/s1") != nullptr);
+    CHECK(find_group(back, "/sessions/s1")->attributes.empty());
+
+    // Without values: numbers keep their type and shape only, strings are read anyway.
+    const io::ResultBlock shapes = io::read_item_file(path, false);
+    CHECK(shapes.at("/sessions/s1/VISp/counts").type() == io::ElementType::UInt32);
+    CHECK(shapes.at("/sessions/s1/VISp/counts").shape == std::vector<std::uint64_t>{2, 4, 3});
+    CHECK(shapes.at("/sessions/s1/VISp/counts").u32().empty());
+    CHECK(shapes.at("/sessions/s1/VISp/conditions").text() ==
+          block.at("/sessions/s1/VISp/conditions").text());
+}
+
+TEST_CASE("a damaged item file is reported, a missing one has no header", "[results_store]") {
+    TempDir tmp("item-damage");
+    const auto path = (tmp / "1.h5").string();
+    io::write_item_file(path, {1, "fa/s2/CA1/0", 0, 0.1}, results::item_b());
+    REQUIRE_FALSE(io::check_item_file(path).has_value());
+    const auto size = std::filesystem::file_size(path);
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<std::streamoff>(size - 100));
+        char c = 0;
+        f.read(&c, 1);
+        f.seekp(static_cast<std::streamoff>(size - 100));
+        c = static_cast<char>(c ^ 0x5a);
+        f.write(&c, 1);
+    }
+    CHECK_THAT(io::check_item_file(path).value_or(""), Catch::Contains("CRC-32"));
+    std::filesystem::resize_file(path, size - 10);
+    CHECK_THAT(io::check_item_file(path).value_or(""), Catch::Contains("truncated"));
+    CHECK_FALSE(io::read_item_header((tmp / "none.h5").string()).has_value());
+}
+
+TEST_CASE("the merge plan keeps item order, adds index scales, spreads large datasets and "
+          "survives its encoding",
+          "[results_store]") {
+    TempDir tmp("merge-plan");
+    const auto a = (tmp / "0.h5").string();
+    const auto b = (tmp / "1.h5").string();
+    io::write_item_file(a, {0, "a", 0, 0}, results::item_a());
+    io::write_item_file(b, {1, "b", 0, 0}, results::item_b());
+    std::vector<io::ResultBlock> inline_blocks{results::inline_block()};
+    const io::Attributes root{{"description", std::string("test")}, {"seed", std::int64_t{7}}};
+    // 64 bytes: the 2 x 4 rates (64 B) and the counts (96 B) are written collectively, the
+    // 4-element time axis (32 B) is not.
+    const io::MergeLayout layout = io::plan_merge({a, b}, inline_blocks, root, 2, 64);
+
+    CHECK(layout.sources == std::vector<std::string>{a, b});
+    CHECK(layout.root == root);
+    // Item a's datasets, then item b's, then the inline block's, then the index scales.
+    std::vector<std::string> order;
+    for (const auto& d : layout.datasets)
+        order.push_back(d.path);
+    const auto at = [&](const std::string& p) {
+        return std::find(order.begin(), order.end(), p) - order.begin();
+    };
+    CHECK(at("/sessions/s1/VISp/r2") < at("/sessions/s2/CA1/loadings"));
+    CHECK(at("/sessions/s2/CA1/names") < at("/inventory/sessions/key"));
+    for (std::size_t i = 1; i < layout.groups.size(); ++i)
+        CHECK(layout.groups[i - 1].path < layout.groups[i].path); // parents before children
+
+    const auto& rates = layout_dataset(layout, "/sessions/s1/VISp/rates");
+    CHECK(rates.type == io::ElementType::Float64);
+    CHECK(rates.source == 0);
+    CHECK(rates.collective);
+    // An item file lists its datasets in name order, so the counts came first and took rank 0.
+    CHECK(rates.owner == 1);
+    CHECK(rates.attributes.at(0) == io::Attribute{"units", std::string("Hz")});
+    CHECK(rates.attributes.at(1).name == "description");
+    // The unnamed unit axis got an index dataset in the same group; the time axis kept its own.
+    CHECK(rates.scales ==
+          std::vector<std::string>{"/sessions/s1/VISp/unit", "/sessions/s1/VISp/time"});
+    const auto& unit = layout_dataset(layout, "/sessions/s1/VISp/unit");
+    CHECK(unit.type == io::ElementType::Int64);
+    CHECK(unit.shape == std::vector<std::uint64_t>{2});
+    CHECK(unit.is_scale);
+    CHECK(unit.source == -1);
+    REQUIRE(inline_blocks.size() == 2); // the index scales' block was added
+    CHECK(inline_blocks[1].at("/sessions/s1/VISp/unit").i64() == std::vector<std::int64_t>{0, 1});
+    CHECK(layout_dataset(layout, "/sessions/s1/VISp/time").is_scale);
+    CHECK_FALSE(layout_dataset(layout, "/sessions/s1/VISp/time").collective);
+    // The next large dataset goes to the less loaded rank; strings never go collectively.
+    const auto& counts = layout_dataset(layout, "/sessions/s1/VISp/counts");
+    CHECK(counts.collective);
+    CHECK(counts.owner == 0);
+    CHECK(at("/sessions/s1/VISp/counts") < at("/sessions/s1/VISp/rates"));
+    CHECK(counts.type == io::ElementType::UInt32);
+    CHECK(counts.bytes() == 96);
+    CHECK_FALSE(layout_dataset(layout, "/sessions/s1/VISp/conditions").collective);
+    CHECK(layout_dataset(layout, "/sessions/s2/CA1/names").source == 1);
+
+    const auto bytes = io::encode(layout);
+    const io::MergeLayout decoded = io::decode(bytes);
+    CHECK(io::encode(decoded) == bytes);
+    CHECK(decoded.root == layout.root);
+    CHECK(decoded.sources == layout.sources);
+    REQUIRE(decoded.groups.size() == layout.groups.size());
+    for (std::size_t i = 0; i < layout.groups.size(); ++i) {
+        CHECK(decoded.groups[i].path == layout.groups[i].path);
+        CHECK(decoded.groups[i].attributes == layout.groups[i].attributes);
+    }
+    REQUIRE(decoded.datasets.size() == layout.datasets.size());
+    for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
+        const auto& x = layout.datasets[i];
+        const auto& y = decoded.datasets[i];
+        INFO(x.path);
+        CHECK(y.path == x.path);
+        CHECK(y.type == x.type);
+        CHECK(y.shape == x.shape);
+        CHECK(y.attributes == x.attributes);
+        CHECK(y.dims == x.dims);
+        CHECK(y.scales == x.scales);
+        CHECK(y.is_scale == x.is_scale);
+        CHECK(y.collective == x.collective);
+        CHECK(y.source == x.source);
+        CHECK(y.inline_block == x.inline_block);
+        CHECK(y.owner == x.owner);
+    }
+    // A truncated encoding is refused, not read past its end.
+    CHECK_THROWS(io::decode(std::vector<std::uint8_t>(bytes.begin(), bytes.end() - 3)));
+}
+
+TEST_CASE("two items writing the same results dataset are refused naming both", "[results_store]") {
+    TempDir tmp("merge-clash");
+    const auto a = (tmp / "0.h5").string();
+    const auto b = (tmp / "1.h5").string();
+    io::write_item_file(a, {0, "a", 0, 0}, results::item_b());
+    io::write_item_file(b, {1, "b", 0, 0}, results::item_b());
+    std::vector<io::ResultBlock> inline_blocks;
+    CHECK_THROWS_WITH(io::plan_merge({a, b}, inline_blocks, {}, 1),
+                      Catch::Contains("/sessions/s2/CA1/loadings") && Catch::Contains(a) &&
+                          Catch::Contains(b));
+}

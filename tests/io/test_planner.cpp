@@ -130,7 +130,8 @@ TEST_CASE("the IT job plans one bin item per session and analyses that need it",
     // the pca items rank as their sessions' unit counts do.
     std::vector<std::pair<std::size_t, double>> pca; // (units, cost)
     for (const auto& item : plan.items)
-        if (item.analysis == "pca") pca.emplace_back(units.at(item.session_key), item.cost);
+        if (item.kind == neuropop::jobs::ItemKind::Pca)
+            pca.emplace_back(units.at(item.session_key), item.cost);
     std::sort(pca.begin(), pca.end());
     REQUIRE(pca.size() == 21);
     REQUIRE(pca.front().first < pca.back().first);
@@ -155,9 +156,9 @@ TEST_CASE("the IT job plans one bin item per session and analyses that need it",
         const auto& b = changed.items[i];
         INFO(a.name());
         REQUIRE(b.name() == a.name());
-        if (a.analysis == "cvpca")
+        if (a.kind == neuropop::jobs::ItemKind::CvPca)
             CHECK(b.cost > a.cost);
-        else if (a.analysis == "fa")
+        else if (a.kind == neuropop::jobs::ItemKind::Fa)
             CHECK(b.cost < a.cost);
         else
             CHECK(b.cost == a.cost);

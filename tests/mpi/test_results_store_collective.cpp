@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/mpi_context.hpp"
+#include "engine/runtime/mpi_context.hpp"
 #include "io/result_store.hpp"
 #include "tests/io/results_store_fixtures.hpp"
 #include "tests/support/support.hpp"

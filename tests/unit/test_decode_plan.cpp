@@ -129,32 +129,35 @@ TEST_CASE("decode plan: costs grow with permutations, units and classes, and the
     // One session: region A has 3 units, B 2, the same 20 trials; `stim` has 4 classes, `speed`
     // 20 distinct values (20 classes to the cost model). Null blocks [0,4) [4,8) [8,10).
     const auto plan = make_plan(decode_spec(10, 4), {session("s1")});
-    const auto cost = [&](const std::string& analysis, const std::string& region,
+    const auto cost = [&](neuropop::jobs::ItemKind kind, const std::string& region,
                           const std::string& target, std::uint64_t first) {
         for (const auto& i : plan.items)
-            if (i.analysis == analysis && i.region == region && i.target == target &&
-                (analysis != "decode_null" || i.first == first))
+            if (i.kind == kind && i.region == region && i.target == target &&
+                (kind != neuropop::jobs::ItemKind::DecodeNull || i.first == first))
                 return i.cost;
-        FAIL("no " << analysis << " item " << region << " " << target << " " << first);
+        FAIL("no " << neuropop::jobs::to_string(kind) << " item " << region << " " << target << " "
+                   << first);
         return 0.0;
     };
     for (const std::string target : {"stim", "speed"}) {
         for (const std::string region : {"A", "B"}) {
             // Cost is proportional to the permutations a block fits: the last block has 2 of 4.
-            const double full = cost("decode_null", region, target, 0);
+            const double full = cost(neuropop::jobs::ItemKind::DecodeNull, region, target, 0);
             CHECK(full > 0);
-            CHECK(cost("decode_null", region, target, 4) == full);
-            CHECK(cost("decode_null", region, target, 8) == Approx(full / 2).epsilon(1e-15));
+            CHECK(cost(neuropop::jobs::ItemKind::DecodeNull, region, target, 4) == full);
+            CHECK(cost(neuropop::jobs::ItemKind::DecodeNull, region, target, 8) ==
+                  Approx(full / 2).epsilon(1e-15));
         }
         // The same fits on 3 units cost 3/2 of those on 2 units.
-        CHECK(cost("decode", "A", target, 0) ==
-              Approx(1.5 * cost("decode", "B", target, 0)).epsilon(1e-15));
-        CHECK(cost("decode_null", "A", target, 0) ==
-              Approx(1.5 * cost("decode_null", "B", target, 0)).epsilon(1e-15));
+        CHECK(cost(neuropop::jobs::ItemKind::Decode, "A", target, 0) ==
+              Approx(1.5 * cost(neuropop::jobs::ItemKind::Decode, "B", target, 0)).epsilon(1e-15));
+        CHECK(cost(neuropop::jobs::ItemKind::DecodeNull, "A", target, 0) ==
+              Approx(1.5 * cost(neuropop::jobs::ItemKind::DecodeNull, "B", target, 0))
+                  .epsilon(1e-15));
     }
     // More classes, more cost: 20 against 4.
-    CHECK(cost("decode_null", "A", "speed", 0) ==
-          Approx(5 * cost("decode_null", "A", "stim", 0)).epsilon(1e-15));
+    CHECK(cost(neuropop::jobs::ItemKind::DecodeNull, "A", "speed", 0) ==
+          Approx(5 * cost(neuropop::jobs::ItemKind::DecodeNull, "A", "stim", 0)).epsilon(1e-15));
 
     // The scheduler (engine/runtime/scheduler.hpp) orders by these costs: once the bin items are
     // done, the null blocks come out in non-increasing cost, the largest (speed on A) first.
@@ -167,14 +170,15 @@ TEST_CASE("decode plan: costs grow with permutations, units and classes, and the
         bins.push_back(*id);
     REQUIRE(bins.size() == 2);
     for (auto id : bins) {
-        REQUIRE(plan.items.at(id).analysis == "bin");
+        REQUIRE(plan.items.at(id).kind == neuropop::jobs::ItemKind::Bin);
         master.finish({id, true, false, 0, 0.0, ""});
     }
     std::vector<double> handed;
     std::optional<std::uint64_t> first;
     while (const auto id = master.next(0)) {
         if (!first) first = *id;
-        CHECK(plan.items.at(*id).analysis == "decode_null"); // decode items need their nulls
+        CHECK(plan.items.at(*id).kind ==
+              neuropop::jobs::ItemKind::DecodeNull); // decode items need their nulls
         handed.push_back(plan.items.at(*id).cost);
     }
     CHECK(handed.size() == 2 * 2 * 3);

@@ -182,8 +182,8 @@ Eigen::MatrixXd normal_matrix(CounterRng& rng, std::size_t rows, std::size_t col
 
 std::uint32_t region_key(const std::string& name) {
     std::uint32_t h = 2166136261u;
-    for (unsigned char c : name) {
-        h ^= c;
+    for (char c : name) {
+        h ^= static_cast<unsigned char>(c); // the byte's value: char may be signed
         h *= 16777619u;
     }
     return h;

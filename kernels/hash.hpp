@@ -12,8 +12,8 @@ namespace neuropop::kernels {
 
 constexpr std::uint64_t fnv1a64(std::string_view text) {
     std::uint64_t h = 14695981039346656037ULL;
-    for (unsigned char c : text) {
-        h ^= c;
+    for (char c : text) {
+        h ^= static_cast<unsigned char>(c); // the byte's value: char may be signed
         h *= 1099511628211ULL;
     }
     return h;

@@ -75,6 +75,9 @@ TEST_CASE("every item kind has one way to run and only summaries merge from shar
         const auto& runner = engine::detail::runner_of(kind);
         CHECK(runner.kind == kind);
         CHECK((runner.prepare == nullptr) != (runner.prepare_population == nullptr));
+        const auto& row = jobs::row_of(kind);
+        CHECK(row.kind == kind);
+        CHECK_FALSE((row.per_population != nullptr && row.whole_plan != nullptr));
         // A population's analyses get its counts from the bin item, so they are stage 2.
         if (runner.prepare_population != nullptr) CHECK(jobs::row_of(kind).stage == Stage::Analyse);
         if (runner.from_shards != nullptr) CHECK(jobs::row_of(kind).stage == Stage::Summarise);

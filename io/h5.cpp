@@ -306,7 +306,9 @@ Attribute Object::attribute(const std::string& name) const {
 }
 
 namespace {
-herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* out) {
+// One callback for H5Aiterate2 (Info = H5A_info_t) and H5Literate (H5L_info_t): collects names.
+template <typename Info>
+herr_t collect_name(hid_t, const char* name, const Info*, void* out) {
     static_cast<std::vector<std::string>*>(out)->emplace_back(name);
     return 0;
 }
@@ -315,7 +317,7 @@ herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* 
 std::vector<std::string> Object::attribute_names() const {
     std::vector<std::string> names;
     hsize_t idx = 0;
-    check(H5Aiterate2(id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute_name, &names),
+    check(H5Aiterate2(id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name<H5A_info_t>, &names),
           "H5Aiterate2", path_);
     return names;
 }
@@ -671,18 +673,11 @@ Dataset Group::open_dataset(const std::string& relative) const {
         Handle(check(H5Dopen2(id(), relative.c_str(), H5P_DEFAULT), "H5Dopen2", p), H5Dclose), p);
 }
 
-namespace {
-herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
-    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-    return 0;
-}
-} // namespace
-
 std::vector<std::string> Group::children() const {
     std::vector<std::string> names;
     hsize_t idx = 0;
-    check(H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &names), "H5Literate",
-          path_);
+    check(H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name<H5L_info_t>, &names),
+          "H5Literate", path_);
     return names;
 }
 

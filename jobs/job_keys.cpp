@@ -201,7 +201,7 @@ void add_coupling_keys(std::vector<KeySpec>& k) {
     k.push_back(uint_key(
         "coupling.max_units",
         "populations with more units are skipped (listed with the reason): the coupled fit "
-        "grows as units^3 per unit",
+        "costs units^3 (units fits of units x history_basis columns)",
         2, 10000, [](const JobSpec& s) { return s.coupling.max_units; },
         [](JobSpec& s, std::uint64_t v) { s.coupling.max_units = static_cast<std::size_t>(v); }));
 }

@@ -42,7 +42,7 @@ void add_coupling_items(const PlanContext& ctx, const Population& p, Plan& plan)
         skip(plan, p,
              std::to_string(units) + " units, more than coupling.max_units = " +
                  std::to_string(spec.coupling.max_units) +
-                 " (the coupled fit costs units^3 per unit)");
+                 " (the coupled fit's cost grows as units^3)");
         return;
     }
     if (p.trials < static_cast<double>(spec.coupling.folds)) {

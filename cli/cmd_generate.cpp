@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "io/nwb_writer.hpp"
+#include "kernels/coupling_generator.hpp"
 #include "kernels/generator_model.hpp"
 
 namespace neuropop::cli {
@@ -68,6 +69,8 @@ int usage_error(const std::string& message) {
 int generate(const Args& args) {
     kernels::GeneratorConfig cfg;
     std::string out_dir, regions = join(cfg.regions), encoding = "default", latent = "3";
+    kernels::CouplingConfig coupling;
+    std::string coupled_regions;
     std::size_t threads = 0;
     bool force = false, quiet = false;
 
@@ -123,6 +126,20 @@ int generate(const Args& args) {
          "sd of the log-rate modulation at a basis peak, in [0, 3]")
         ("latent-noise", po::value(&cfg.latent_noise)->default_value(cfg.latent_noise, text(cfg.latent_noise)),
          "sd of the per-trial latent noise (shared by a region's units), in [0, 3]")
+        ("coupling", po::value(&coupling.weight)->default_value(coupling.weight, text(coupling.weight)),
+         "coupled units: > 0 redraws the spikes of --coupled-regions from a discrete-time Poisson "
+         "GLM with own history and sparse coupling of integrated weight +-W (0.5 + U(0,1)) "
+         "(kernels/coupling_generator.hpp; truth in /scratch/ground_truth/coupling); 0: off")
+        ("coupling-density", po::value(&coupling.density)->default_value(coupling.density, text(coupling.density)),
+         "probability that an ordered pair of units is coupled")
+        ("coupling-bin", po::value(&coupling.bin)->default_value(coupling.bin, text(coupling.bin)),
+         "GLM bin (s) of the coupled units")
+        ("coupling-history", po::value(&coupling.history)->default_value(coupling.history, text(coupling.history)),
+         "history the coupling filters span (s)")
+        ("coupling-basis", po::value(&coupling.basis)->default_value(coupling.basis),
+         "post-spike basis functions of the filters")
+        ("coupled-regions", po::value(&coupled_regions)->default_value(""),
+         "comma-separated coupled regions (empty: every region)")
         ("threads", po::value(&threads)->default_value(threads),
          "TBB threads (0: all cores); does not change the output")
         ("force", po::bool_switch(&force), "overwrite existing files")
@@ -151,6 +168,10 @@ int generate(const Args& args) {
     if (!dims) return usage_error("--latent-dim: '" + latent + "' is not a list of integers");
     cfg.latent_dims = *dims;
     if (auto problems = cfg.validate(); !problems.empty()) return usage_error(problems);
+    coupling.regions =
+        coupled_regions.empty() ? std::vector<std::string>{} : split_list(coupled_regions);
+    if (coupling.enabled())
+        if (auto problems = coupling.validate(cfg); !problems.empty()) return usage_error(problems);
 
     std::error_code ec;
     fs::create_directories(out_dir, ec);
@@ -170,7 +191,7 @@ int generate(const Args& args) {
     std::uint64_t spikes = 0;
     double model_seconds = 0.0;
     for (std::size_t k = 0; k < cfg.sessions; ++k) {
-        io::GeneratedFile f = io::generate_session_file(cfg, k, out_dir, force);
+        io::GeneratedFile f = io::generate_session_file(cfg, k, out_dir, force, coupling);
         spikes += f.spikes;
         model_seconds += f.model_seconds;
         if (!quiet)

@@ -595,7 +595,8 @@ void write_generated_session(const std::string& filename, const kernels::Session
 }
 
 GeneratedFile generate_session_file(const kernels::GeneratorConfig& config, std::size_t session,
-                                    const std::string& dir, bool overwrite) {
+                                    const std::string& dir, bool overwrite,
+                                    const kernels::CouplingConfig& coupling) {
     using clock = std::chrono::steady_clock;
     GeneratedFile out;
     out.path = (fs::path(dir) / generated_file_name(config, session)).string();
@@ -603,8 +604,16 @@ GeneratedFile generate_session_file(const kernels::GeneratorConfig& config, std:
     auto t0 = clock::now();
     kernels::SessionModel model(config, session);
     kernels::SpikeTrains spikes = model.simulate();
+    std::vector<kernels::CoupledRegionTruth> truths;
+    if (coupling.enabled()) truths = kernels::simulate_coupling(model, coupling, spikes);
     auto t1 = clock::now();
-    write_generated_session(out.path, model, spikes, overwrite);
+    if (coupling.enabled()) {
+        NwbSession s = describe_generated(model);
+        add_coupling_truth(s, model, coupling, truths);
+        write_nwb(out.path, s, spikes, overwrite);
+    } else {
+        write_generated_session(out.path, model, spikes, overwrite);
+    }
     out.write_seconds = std::chrono::duration<double>(clock::now() - t1).count();
     out.model_seconds = std::chrono::duration<double>(t1 - t0).count();
     out.units = model.units();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kernels/binning.hpp"
+#include "kernels/coupling_generator.hpp"
 #include "kernels/generator_model.hpp"
 
 namespace neuropop::io {
@@ -90,8 +91,18 @@ struct GeneratedFile {
     double model_seconds = 0.0, write_seconds = 0.0;
 };
 
-// Draws, simulates and writes session `session` of `config` into `dir` (which must exist).
+// Draws, simulates and writes session `session` of `config` into `dir` (which must exist). With
+// `coupling` enabled, the coupled regions' spikes are redrawn by kernels::simulate_coupling and
+// their truth goes under /scratch/ground_truth/coupling (add_coupling_truth); without it the file
+// is exactly what it was before coupling existed.
 GeneratedFile generate_session_file(const kernels::GeneratorConfig& config, std::size_t session,
-                                    const std::string& dir, bool overwrite);
+                                    const std::string& dir, bool overwrite,
+                                    const kernels::CouplingConfig& coupling = {});
+
+// The truth of kernels::simulate_coupling under /scratch/ground_truth/coupling/<region group>
+// (io/nwb_coupling_truth.cpp).
+void add_coupling_truth(NwbSession& session, const kernels::SessionModel& model,
+                        const kernels::CouplingConfig& coupling,
+                        const std::vector<kernels::CoupledRegionTruth>& truths);
 
 } // namespace neuropop::io

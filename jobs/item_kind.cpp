@@ -6,6 +6,7 @@ namespace neuropop::jobs {
 
 namespace {
 
+using detail::add_coupling_items;
 using detail::add_cvpca_items;
 using detail::add_decode_items;
 using detail::add_fa_items;
@@ -42,6 +43,10 @@ constexpr std::array<ItemKindRow, item_kind_count> rows{{
      .stage = Stage::Summarise,
      .whole_plan = add_pseudo_items},
     {.kind = ItemKind::PseudoSummary, .name = "pseudo_summary", .stage = Stage::Summarise},
+    {.kind = ItemKind::Coupling,
+     .name = "coupling",
+     .stage = Stage::Analyse,
+     .per_population = add_coupling_items},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, empty name): every

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 
+#include "jobs/coupling_shape.hpp"
 #include "jobs/geometry_sets.hpp"
 #include "jobs/text_values.hpp"
 #include "jobs/trial_selection.hpp"
@@ -126,6 +127,9 @@ public:
                   windows * p.trials * p.units * 8);
             break;
         }
+        case ItemKind::Coupling:
+            coupling(e, p);
+            break;
         // Summaries and pseudo-populations are not estimated (sized_kind).
         case ItemKind::DecodeSummary:
         case ItemKind::PseudoResample:
@@ -144,6 +148,22 @@ private:
             if (const auto r = window_bins(spec_.align, w))
                 largest = std::max(largest, static_cast<double>(r->size()));
         return largest;
+    }
+
+    // The design (trials x GLM bins rows, conditions x stimulus basis + units x history basis
+    // columns) and its training and test rows of one fold; each unit's Newton fit, one per
+    // thread, holds a weighted copy of its training design and its own-history design.
+    void coupling(Estimate& e, const Shape& p) const {
+        const auto shape = coupling_shape(spec_);
+        if (!shape) return;
+        const double n = p.trials * static_cast<double>(shape->bins);
+        const double d =
+            std::max(p.conditions, 1.0) * static_cast<double>(spec_.coupling.stimulus_basis) +
+            p.units * static_cast<double>(spec_.coupling.history_basis);
+        const std::string nd = count_text(n) + " rows x " + count_text(d) + " columns x 8 bytes";
+        e.add("design", "3 x " + nd, 3 * n * d * 8);
+        const double threads = spec_.run.threads != 0 ? spec_.run.threads : 1.0;
+        e.add("Newton work", count_text(threads) + " threads x 3 x " + nd, threads * 3 * n * d * 8);
     }
 
     void decode(Estimate& e, const WorkItem& w, const Shape& p) const {
@@ -224,6 +244,7 @@ bool sized_kind(ItemKind kind) {
     case ItemKind::DecodeNull:
     case ItemKind::Decode:
     case ItemKind::Geometry:
+    case ItemKind::Coupling:
         return true;
     case ItemKind::DecodeSummary:
     case ItemKind::PseudoResample:

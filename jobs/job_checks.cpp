@@ -1,6 +1,7 @@
 #include "jobs/job_checks.hpp"
 
 #include "io/result_block.hpp"
+#include "jobs/coupling_shape.hpp"
 #include "jobs/job_keys.hpp"
 #include "jobs/text_values.hpp"
 #include "jobs/windows.hpp"
@@ -111,6 +112,17 @@ void check_spec(const JobSpec& spec, const std::set<std::string>& bad,
     if (spec.geometry.enabled && spec.geometry.rdms.empty() && bad.count("geometry.rdms") == 0)
         problems.push_back("geometry.rdms: empty, but geometry.enabled = true" +
                            allowed("geometry.rdms"));
+    // Only checked when the GLM runs: its default window need not fit every aligned window.
+    if (spec.coupling.enabled &&
+        !any_bad(bad, {"coupling.window", "coupling.bin", "coupling.history",
+                       "coupling.history_basis", "coupling.stimulus_basis"}) &&
+        !any_bad(bad, {"align.start", "align.stop", "align.bin_width"})) {
+        std::string why;
+        if (!coupling_shape(spec, &why)) {
+            const std::string key = why.substr(0, why.find(':'));
+            problems.push_back(why + allowed(key));
+        }
+    }
     if (spec.run.force && spec.run.resume)
         problems.push_back("run.force and run.resume: both true; choose one (force starts "
                            "afresh over an existing results file, resume continues it)");

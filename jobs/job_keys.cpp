@@ -1,5 +1,6 @@
 #include "jobs/job_keys.hpp"
 
+#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -123,6 +124,86 @@ KeySpec choices_key(std::string name, std::string help,
                 }
                 return problems;
             }};
+}
+
+// [coupling] (docs/ANALYSES.md §7).
+void add_coupling_keys(std::vector<KeySpec>& k) {
+    k.push_back(bool_key(
+        "coupling.enabled",
+        "fit coupled Poisson GLMs (stimulus, own history, coupling) per population",
+        [](const JobSpec& s) { return s.coupling.enabled; },
+        [](JobSpec& s, bool v) { s.coupling.enabled = v; }));
+    k.push_back({"coupling.window",
+                 "[name:]start:stop, seconds relative to the event, inside [align.start, "
+                 "align.stop] on bin edges",
+                 "the bins of each trial the GLM models (history does not reach before it)",
+                 [](const JobSpec& s) { return text::format_window(s.coupling.window); },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     std::string why;
+                     if (auto w = text::to_window(t, why, "coupling")) s.coupling.window = *w;
+                     return why;
+                 }});
+    k.push_back(double_key(
+        "coupling.bin", "GLM bin (s): align.bin_width bins are summed into it; 0: align.bin_width",
+        "number >= 0, a whole number of align.bin_width", false,
+        [](const JobSpec& s) { return s.coupling.bin; },
+        [](JobSpec& s, double v) { s.coupling.bin = v; }));
+    k.push_back(double_key(
+        "coupling.history", "seconds of past counts the history and coupling filters span",
+        "number > 0, a whole number (>= 2) of GLM bins", true,
+        [](const JobSpec& s) { return s.coupling.history; },
+        [](JobSpec& s, double v) { s.coupling.history = v; }));
+    k.push_back(uint_key(
+        "coupling.history_basis",
+        "log-stretched raised-cosine functions spanning the history (GLMspiketools' "
+        "makeBasis_PostSpike)",
+        2, 20, [](const JobSpec& s) { return s.coupling.history_basis; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.coupling.history_basis = static_cast<std::size_t>(v);
+        }));
+    k.push_back(uint_key(
+        "coupling.stimulus_basis",
+        "raised-cosine functions tiling the window, one set per condition (the stimulus drive)", 1,
+        50, [](const JobSpec& s) { return s.coupling.stimulus_basis; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.coupling.stimulus_basis = static_cast<std::size_t>(v);
+        }));
+    k.push_back({"coupling.lambdas", "comma-separated numbers >= 0",
+                 "L2 penalties on the SUMMED log-likelihood (scikit-learn's PoissonRegressor "
+                 "alpha = lambda / bins); one is chosen per unit and model by cross-validation",
+                 [](const JobSpec& s) {
+                     std::vector<std::string> items;
+                     for (double v : s.coupling.lambdas)
+                         items.push_back(text::format_double(v));
+                     return text::join(items);
+                 },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     std::vector<double> out;
+                     std::string problems;
+                     for (const auto& item : text::split_list(t)) {
+                         std::string why;
+                         const auto v = text::to_double(item, why);
+                         if (!v)
+                             problems += (problems.empty() ? "" : "; ") + why;
+                         else if (!(*v >= 0) || !std::isfinite(*v))
+                             problems += (problems.empty() ? "" : "; ") + item + " is not >= 0";
+                         else
+                             out.push_back(*v);
+                     }
+                     if (problems.empty() && out.empty()) problems = "give at least one value";
+                     if (problems.empty()) s.coupling.lambdas = std::move(out);
+                     return problems;
+                 }});
+    k.push_back(uint_key(
+        "coupling.folds", "cross-validation folds over whole trials", 2, 100,
+        [](const JobSpec& s) { return s.coupling.folds; },
+        [](JobSpec& s, std::uint64_t v) { s.coupling.folds = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "coupling.max_units",
+        "populations with more units are skipped (listed with the reason): the coupled fit "
+        "costs units^3 (units fits of units x history_basis columns)",
+        2, 10000, [](const JobSpec& s) { return s.coupling.max_units; },
+        [](JobSpec& s, std::uint64_t v) { s.coupling.max_units = static_cast<std::size_t>(v); }));
 }
 
 std::vector<KeySpec> make_keys() {
@@ -569,6 +650,7 @@ std::vector<KeySpec> make_keys() {
         "pseudo.bootstrap", "bootstrap resamples of animals for the confidence interval", 1,
         max_count, [](const JobSpec& s) { return s.pseudo.bootstrap; },
         [](JobSpec& s, std::uint64_t v) { s.pseudo.bootstrap = static_cast<std::size_t>(v); }));
+    add_coupling_keys(k);
     return k;
 }
 
@@ -593,6 +675,7 @@ const std::vector<SectionSpec>& job_sections() {
         {"decode", "time-resolved cross-validated decoding"},
         {"geometry", "representational geometry and few-shot manifold geometry"},
         {"pseudo", "pseudo-populations pooled across sessions and animals"},
+        {"coupling", "coupled Poisson GLM of each population"},
     };
     return sections;
 }

@@ -162,6 +162,23 @@ struct PseudoSection {
     std::size_t bootstrap = 1000; // resamples of animals for the confidence interval
 };
 
+// Coupled Poisson GLM (docs/ANALYSES.md §7, kernels/poisson_glm.hpp): one item per population,
+// each unit's counts in `bin`-wide bins of `window` fitted from the condition × trial basis, its
+// own history and the other units' history.
+struct CouplingSection {
+    bool enabled = false;
+    Window window{"coupling", 0.0, 0.5}; // bins of the aligned window the GLM models
+    double bin = 0.0;               // GLM bin (s), whole align.bin_width bins; 0: align.bin_width
+    double history = 0.1;           // s of past counts the filters span, whole GLM bins
+    std::size_t history_basis = 4;  // log-stretched raised cosines over the history
+    std::size_t stimulus_basis = 5; // linear raised cosines over the window, per condition
+    // L2 penalties on the summed log-likelihood (kernels/poisson_glm.hpp), one picked per unit
+    // and model by cross-validation.
+    std::vector<double> lambdas{1000, 316.2, 100, 31.62, 10, 3.162, 1};
+    std::size_t folds = 5;      // cross-validation folds over whole trials
+    std::size_t max_units = 60; // larger populations are skipped (listed with the reason)
+};
+
 struct JobSpec {
     std::string job_file; // path of the INI file ("" when built in code)
     std::string job_text; // full effective job (INI text after flags), stored in the results
@@ -177,6 +194,7 @@ struct JobSpec {
     DecodeSection decode;
     GeometrySection geometry;
     PseudoSection pseudo;
+    CouplingSection coupling;
 };
 
 } // namespace neuropop::jobs

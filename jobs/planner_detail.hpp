@@ -42,6 +42,9 @@ inline std::uint64_t add_item(Plan& plan, WorkItem item) {
 void add_pca_items(const PlanContext& ctx, const Population& p, Plan& plan);
 void add_cvpca_items(const PlanContext& ctx, const Population& p, Plan& plan);
 void add_fa_items(const PlanContext& ctx, const Population& p, Plan& plan);
+// Coupled Poisson GLM (jobs/planner_coupling.cpp): one item per population with 2 to
+// coupling.max_units units and at least coupling.folds trials.
+void add_coupling_items(const PlanContext& ctx, const Population& p, Plan& plan);
 
 // Stage 2 Decode and DecodeNull items per population and target, then stage 3 DecodeSummary
 // items per target across regions (jobs/planner_decode.cpp).

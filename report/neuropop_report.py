@@ -96,6 +96,7 @@ def draw_population_set(report, regions, prefix):
     from report_decoding import decoding
     from report_dimensionality import cvpca, participation_ratio, scree
     from report_geometry import geometry
+    from report_coupling import coupling
     participation_ratio(report, regions, prefix)
     for region, pops in regions.items():
         scree(report, region, pops, prefix)
@@ -104,6 +105,8 @@ def draw_population_set(report, regions, prefix):
         decoding(report, region, pops, prefix)
     for region, pops in regions.items():
         geometry(report, region, pops, prefix)
+    for region, pops in regions.items():
+        coupling(report, region, pops, prefix)
 
 
 def pseudo_populations(f, wanted):

@@ -66,6 +66,11 @@ BENCHES = [
            "data={data}"],
           peer="geometry.py", peer_args=["{data}", "repeats=2"],
           peer_quick_args=["{data}", "repeats=1"]),
+    # The coupling analysis's stimulus-only (uncoupled) fit, 1 thread, against scikit-learn.
+    Bench("poisson_glm", ["repeats=3", "data={data}"],
+          ["trials=200", "units=10", "repeats=2", "data={data}"],
+          peer="poisson_glm.py", peer_args=["{data}", "repeats=3"],
+          peer_quick_args=["{data}", "repeats=1"]),
     # end_to_end and pseudo_decoding are in runners.py; looked up by name when the run starts.
     Bench("end_to_end", [], [], runner="end_to_end", target="neuropop"),
     Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
@@ -128,6 +133,16 @@ for _threads in ("1", "max"):
                     goal_text=">= 5x numpy",
                     limit_text="without episodes: {geometry_seconds} s; peak memory "
                                "{extra_rss_mb} MB beyond the input"))
+
+# Penalty matched: PoissonRegressor(alpha = lambda / rows) minimises the same objective
+# (benchmarks/peers/poisson_glm.py).
+ROWS.append(Row("Poisson GLM (coupling's uncoupled model): {fits} fits of {rows} bins x {cols} "
+                "stimulus columns, L2 lambda {lambda} on the summed log-likelihood, "
+                "{threads} thread", "poisson_glm", {"bench": "poisson_glm", "threads": "1"},
+                peer={"peer": "poisson_glm", "tool": "sklearn-newton-cholesky"},
+                ratio_at_least=5.0, check_keys=("max_abs_coef_diff",),
+                goal_text=">= 5x sklearn PoissonRegressor(newton-cholesky, alpha = lambda / n, "
+                          "tol 1e-8)"))
 
 # End to end: the peer line is the same job on 1 rank, ours on 2 ranks, so the ratio is the
 # speed-up from the second rank.

@@ -102,6 +102,7 @@ constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
     {.kind = ItemKind::PseudoNull, .prepare = prepare_pseudo},
     {.kind = ItemKind::Pseudo, .prepare = prepare_pseudo_assemble},
     {.kind = ItemKind::PseudoSummary, .prepare = prepare_pseudo_summary},
+    {.kind = ItemKind::Coupling, .prepare_population = prepare_coupling},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, no function): every

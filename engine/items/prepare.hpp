@@ -66,6 +66,9 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item);
 Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item);
 // Representational geometry (engine/items/item_geometry.cpp, geometry_window.cpp).
 Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+// Coupled Poisson GLM (engine/items/item_coupling.cpp); its folds over trials use this stream.
+inline constexpr std::uint64_t stream_coupling_folds = 40;
+Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 
 // The attributes every /sessions/<session>/<region> group carries.
 io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item);

@@ -125,6 +125,8 @@ def draw(regions, prefix):
                 names.append(base + "models")
             if any("manifold/predicted_error" in d and "manifold/empirical_error" in d for d in have):
                 names.append(base + "fewshot")
+        if any("coupling/integrated_weights" in g for g in pops):
+            names.append("%scoupling_%s" % (prefix, region))
 draw(pops_of("sessions"), "")
 draw(pops_of("pseudo"), "pseudo_")
 for region, rg in (f["summary"].items() if "summary" in f else []):

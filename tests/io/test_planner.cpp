@@ -286,3 +286,80 @@ TEST_CASE("sessions without trials, unmatched regions and unreachable min_units 
         CHECK(inventory.size() == units.size());
     }
 }
+
+TEST_CASE("coupling plans one item per population up to coupling.max_units, costs growing with "
+          "units",
+          "[planner]") {
+    const auto units = readme_units();
+    const Lines base = {"--geometry.enabled",
+                        "false",
+                        "--decode.enabled",
+                        "false",
+                        "--pseudo.enabled",
+                        "false",
+                        "--pca.enabled",
+                        "false",
+                        "--cvpca.enabled",
+                        "false",
+                        "--fa.enabled",
+                        "false",
+                        "--coupling.enabled",
+                        "true",
+                        "--coupling.window",
+                        "0:0.5",
+                        "--coupling.history",
+                        "0.15",
+                        "--coupling.history_basis",
+                        "3",
+                        "--coupling.stimulus_basis",
+                        "4",
+                        "--coupling.max_units",
+                        "6"};
+    const auto spec = parse_job(it_job(), base);
+    const auto plan = make_plan(spec, take_inventory(spec));
+    std::size_t planned = 0, too_many = 0;
+    for (const auto& [key, n] : units)
+        (n <= 6 ? planned : too_many) += 1;
+    REQUIRE(planned > 0);
+    REQUIRE(too_many > 0);
+    // One line per skipped population, naming the count and the key.
+    INFO(joined(plan.skipped));
+    CHECK(plan.skipped.size() == too_many);
+    CHECK(count_with(plan.skipped, {": coupling: ", "units, more than coupling.max_units = 6"}) ==
+          too_many);
+    std::vector<std::pair<std::size_t, double>> costs; // (units, cost)
+    for (const auto& item : plan.items) {
+        if (item.kind != ItemKind::Coupling) continue;
+        CHECK(item.stage() == Stage::Analyse);
+        REQUIRE(item.needs.size() == 1);
+        CHECK(plan.items.at(item.needs[0]).kind == ItemKind::Bin);
+        CHECK(plan.items.at(item.needs[0]).session == item.session);
+        CHECK(units.at(item.session_key) <= 6);
+        costs.emplace_back(units.at(item.session_key), item.cost);
+    }
+    CHECK(costs.size() == planned);
+    CHECK(plan.items.size() == 21 + planned);
+    // Sessions differ in trials and conditions as well as units, so compare the mean cost of the
+    // smallest and the largest populations, and check that a longer lambda grid (9 values, the
+    // default has 7) raises the cost of every item.
+    std::sort(costs.begin(), costs.end());
+    double low = 0, high = 0;
+    std::size_t n_low = 0, n_high = 0;
+    for (const auto& [u, c] : costs)
+        if (u == costs.front().first) {
+            low += c;
+            ++n_low;
+        } else if (u == costs.back().first) {
+            high += c;
+            ++n_high;
+        }
+    REQUIRE(costs.front().first < costs.back().first);
+    CHECK(high / static_cast<double>(n_high) > low / static_cast<double>(n_low));
+    Lines more = base;
+    more.insert(more.end(), {"--coupling.lambdas", "1000,316,100,31.6,10,3.16,1,0.316,0.1"});
+    const auto bigger = make_plan(parse_job(it_job(), more), take_inventory(spec));
+    REQUIRE(bigger.items.size() == plan.items.size());
+    for (std::size_t i = 0; i < plan.items.size(); ++i)
+        if (plan.items[i].kind == ItemKind::Coupling)
+            CHECK(bigger.items[i].cost > plan.items[i].cost);
+}

@@ -42,7 +42,8 @@ TEST_CASE("item kinds keep the names results files already carry", "[registry]")
                                          "pseudo_resample",
                                          "pseudo_null",
                                          "pseudo",
-                                         "pseudo_summary"};
+                                         "pseudo_summary",
+                                         "coupling"};
     REQUIRE(names.size() == jobs::item_kind_count);
     for (const auto kind : every_kind()) {
         const auto i = static_cast<std::size_t>(kind);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "jobs/coupling_shape.hpp"
 #include "jobs/inventory.hpp"
 #include "jobs/job_keys.hpp"
 #include "jobs/job_parser.hpp"
@@ -375,4 +376,94 @@ TEST_CASE("the example jobs parse", "[jobs]") {
     REQUIRE(it.spec.pca.windows.size() == 2);
     CHECK(it.spec.pca.windows[0].name == "baseline");
     CHECK(it.spec.fa.window.start == 0.1);
+
+    const auto coupling = check_job((jobs / "demo-coupling.ini").string(), {});
+    INFO(joined(coupling.problems));
+    CHECK(coupling.problems.empty());
+    CHECK(coupling.spec.coupling.enabled);
+    const auto shape = coupling_shape(coupling.spec);
+    REQUIRE(shape);
+    CHECK(shape->lags == 10); // the generator's 0.1 s of history in 10 ms bins
+}
+
+TEST_CASE("the coupling section has its defaults, parses its keys and names bad combinations",
+          "[jobs]") {
+    TempDir dir("jobs-coupling");
+    const CouplingSection d;
+    SECTION("defaults: off, the kernel's lambda grid, the align bin") {
+        const auto r = check_job_text(minimal_job, (dir / "j.ini").string(), {});
+        REQUIRE(r.problems.empty());
+        CHECK_FALSE(r.spec.coupling.enabled);
+        CHECK(r.spec.coupling.bin == 0.0);
+        CHECK(r.spec.coupling.history == 0.1);
+        CHECK(r.spec.coupling.history_basis == 4);
+        CHECK(r.spec.coupling.stimulus_basis == 5);
+        CHECK(r.spec.coupling.folds == 5);
+        CHECK(r.spec.coupling.max_units == 60);
+        CHECK(r.spec.coupling.lambdas == d.lambdas);
+        CHECK(r.spec.coupling.window.name == "coupling");
+    }
+    SECTION("every key parses") {
+        const auto r = check_job_text(std::string(minimal_job) +
+                                          "[align]\nstart = 0\nstop = 0.8\nbin_width = 0.01\n"
+                                          "[coupling]\nenabled = true\nwindow = r:0:0.8\n"
+                                          "bin = 0.02\nhistory = 0.1\nhistory_basis = 3\n"
+                                          "stimulus_basis = 6\nlambdas = 100, 10, 0\n"
+                                          "folds = 4\nmax_units = 12\n",
+                                      (dir / "j.ini").string(), {});
+        INFO(joined(r.problems));
+        REQUIRE(r.problems.empty());
+        const auto& c = r.spec.coupling;
+        CHECK(c.enabled);
+        CHECK(c.window.name == "r");
+        CHECK(c.bin == 0.02);
+        CHECK(c.history_basis == 3);
+        CHECK(c.stimulus_basis == 6);
+        CHECK(c.lambdas == std::vector<double>{100, 10, 0});
+        CHECK(c.folds == 4);
+        CHECK(c.max_units == 12);
+        const auto shape = coupling_shape(r.spec);
+        REQUIRE(shape);
+        CHECK(shape->merge == 2);
+        CHECK(shape->bins == 40);
+        CHECK(shape->lags == 5);
+    }
+    SECTION("bad values, one line each") {
+        const auto r =
+            check_job_text(std::string(minimal_job) + "[coupling]\nlambdas = 10, -1, x\nfolds = 1\n"
+                                                      "history_basis = 1\nmax_units = 1\n",
+                           (dir / "j.ini").string(), {});
+        INFO(joined(r.problems));
+        CHECK(count_with(r.problems, {"coupling.lambdas = '10, -1, x'", "-1 is not >= 0"}) == 1);
+        CHECK(count_with(r.problems, {"coupling.folds = '1'"}) == 1);
+        CHECK(count_with(r.problems, {"coupling.history_basis = '1'"}) == 1);
+        CHECK(count_with(r.problems, {"coupling.max_units = '1'"}) == 1);
+        CHECK(r.problems.size() == 4);
+    }
+    SECTION("keys that do not fit the alignment, only when enabled") {
+        const std::string keys = "[coupling]\nwindow = 0:0.5\nbin = 0.07\n";
+        const auto off =
+            check_job_text(std::string(minimal_job) + keys, (dir / "j.ini").string(), {});
+        CHECK(off.problems.empty());
+        const auto bin = check_job_text(std::string(minimal_job) + keys + "enabled = true\n",
+                                        (dir / "j.ini").string(), {});
+        INFO(joined(bin.problems));
+        CHECK(count_with(bin.problems, {"coupling.bin: 0.07 s", "align.bin_width = 0.05"}) == 1);
+        CHECK(bin.problems.size() == 1);
+        const auto history = check_job_text(std::string(minimal_job) +
+                                                "[coupling]\nenabled = true\nhistory = 0.05\n",
+                                            (dir / "j.ini").string(), {});
+        CHECK(count_with(history.problems, {"coupling.history: 0.05 s", ">= 2"}) == 1);
+        const auto basis =
+            check_job_text(std::string(minimal_job) + "[coupling]\nenabled = true\nhistory = 0.1\n"
+                                                      "history_basis = 3\n",
+                           (dir / "j.ini").string(), {});
+        CHECK(count_with(basis.problems, {"coupling.history_basis: 3 functions over 2"}) == 1);
+        const auto stim = check_job_text(std::string(minimal_job) +
+                                             "[coupling]\nenabled = true\nhistory_basis = 2\n"
+                                             "window = 0:0.2\nstimulus_basis = 5\n",
+                                         (dir / "j.ini").string(), {});
+        CHECK(count_with(stim.problems, {"coupling.stimulus_basis: 5 functions", "4 GLM bins"}) ==
+              1);
+    }
 }

@@ -1,0 +1,253 @@
+// Stage 2: coupled Poisson GLM of one population (docs/ANALYSES.md §7, kernels/poisson_glm.hpp):
+// per unit, counts in GLM bins of coupling.window from the condition × trial basis, its own
+// history and every other unit's history, with λ chosen by cross-validation over whole trials.
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "engine/items/prepare.hpp"
+#include "jobs/coupling_shape.hpp"
+#include "kernels/coupling_generator.hpp"
+#include "kernels/folds.hpp"
+#include "kernels/poisson_glm.hpp"
+#include "kernels/raised_cosine.hpp"
+
+namespace neuropop::engine::detail {
+
+namespace {
+
+using Eigen::Index;
+using Eigen::MatrixXd;
+
+// |integrated weight| above which a coupling counts as strong in the network summary: a filter
+// summing to 0.2 changes the target's rate by a factor e^0.2 ≈ 1.22 per source spike, spread
+// over the history.
+constexpr double strong_coupling = 0.2;
+
+const char* const model_names[] = {"stimulus", "uncoupled", "coupled"};
+
+} // namespace
+
+Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population pop) {
+    return [&spec = env.spec, seed = env.spec.run.seed, key = item.rng_key(),
+            group = analysis_group(item.session_key, item.region),
+            attrs = population_attributes(env, item), pop = std::move(pop)]() {
+        std::string why;
+        const auto shape = jobs::coupling_shape(spec, &why);
+        if (!shape) throw std::runtime_error("coupling: " + why);
+        const auto& c = spec.coupling;
+        const std::size_t T = pop.trials, B = shape->bins;
+
+        // Folds over whole trials, then the units that spike outside every test fold (the fit
+        // of a unit silent in a training set has an intercept of −∞).
+        kernels::CounterRng rng(seed, key, stream_coupling_folds);
+        const auto folds = kernels::shuffled_folds(T, static_cast<int>(c.folds), rng);
+        std::vector<std::size_t> used;
+        std::vector<std::int64_t> excluded;
+        for (std::size_t u = 0; u < pop.units; ++u) {
+            std::vector<double> per_fold(c.folds, 0.0);
+            double total = 0;
+            for (std::size_t t = 0; t < T; ++t)
+                for (std::size_t b = shape->range.first; b < shape->range.last; ++b) {
+                    per_fold[static_cast<std::size_t>(folds[t])] += pop.at(t, u, b);
+                    total += pop.at(t, u, b);
+                }
+            const bool ok = std::all_of(per_fold.begin(), per_fold.end(),
+                                        [&](double f) { return total - f > 0; });
+            if (ok)
+                used.push_back(u);
+            else
+                excluded.push_back(pop.unit_ids[u]);
+        }
+        const std::size_t U = used.size();
+
+        std::string excluded_text;
+        for (auto id : excluded)
+            excluded_text += (excluded_text.empty() ? "" : ",") + std::to_string(id);
+        const std::string g = group + "/coupling";
+        const auto& w = c.window;
+        io::ResultBlock block;
+        add_population_groups(block, group, attrs);
+        io::Attributes ga{
+            {"description",
+             std::string("coupled Poisson GLM (Pillow et al. 2008): log rate = condition x "
+                         "trial raised-cosine basis + own-history filter + coupling filters "
+                         "from the other units' past counts; Newton / IRLS, L2 penalty chosen "
+                         "per unit and model by cross-validated log-likelihood over whole "
+                         "trials, refitted on all trials")},
+            {"penalty",
+             std::string("L2 on the SUMMED log-likelihood: sum_i [exp(eta_i) - y_i eta_i] + "
+                         "(lambda / 2) ||w||^2, intercept unpenalised; scikit-learn's "
+                         "PoissonRegressor(alpha) penalises the MEAN, alpha = lambda / bins")},
+            {"window", w.name},
+            {"window_start", w.start},
+            {"window_stop", w.stop},
+            {"first_bin", static_cast<std::int64_t>(shape->range.first)},
+            {"bin", shape->bin},
+            {"n_bins", static_cast<std::int64_t>(B)},
+            {"history", c.history},
+            {"lags", static_cast<std::int64_t>(shape->lags)},
+            {"history_basis", static_cast<std::int64_t>(c.history_basis)},
+            {"stimulus_basis", static_cast<std::int64_t>(c.stimulus_basis)},
+            {"folds", static_cast<std::int64_t>(c.folds)},
+            {"fold_rng",
+             std::string("shuffled folds over trials, CounterRng(seed, item key, stream " +
+                         std::to_string(stream_coupling_folds) + ")")},
+            {"n_trials", static_cast<std::int64_t>(T)},
+            {"n_units", static_cast<std::int64_t>(pop.units)},
+            {"n_fitted_units", static_cast<std::int64_t>(U)},
+            {"excluded_units", std::string(excluded_text.empty() ? "none" : excluded_text) +
+                                   " (unit ids without spikes outside some test fold)"}};
+        if (U == 0) {
+            ga.push_back({"not_fitted", std::string("no unit spikes outside every test fold")});
+            block.group(g, ga);
+            return block;
+        }
+
+        // Rows trial-major (trial t, GLM bin k), columns the used units.
+        MatrixXd counts(static_cast<Index>(T * B), static_cast<Index>(U));
+        for (std::size_t t = 0; t < T; ++t)
+            for (std::size_t k = 0; k < B; ++k)
+                for (std::size_t i = 0; i < U; ++i) {
+                    double sum = 0;
+                    const std::size_t first = shape->range.first + k * shape->merge;
+                    for (std::size_t b = first; b < first + shape->merge; ++b)
+                        sum += pop.at(t, used[i], b);
+                    counts(static_cast<Index>(t * B + k), static_cast<Index>(i)) = sum;
+                }
+        std::vector<int> conditions(T);
+        for (std::size_t t = 0; t < T; ++t)
+            conditions[t] =
+                static_cast<int>(std::lower_bound(pop.conditions.begin(), pop.conditions.end(),
+                                                  pop.trial_conditions[t]) -
+                                 pop.conditions.begin());
+        kernels::CoupledGlmSpec glm;
+        glm.n_conditions = static_cast<int>(pop.conditions.size());
+        glm.trial_basis =
+            kernels::trial_basis(static_cast<int>(B), static_cast<int>(c.stimulus_basis));
+        glm.history_basis = kernels::post_spike_basis(
+            kernels::coupling_history_basis(c.history_basis, c.history, shape->bin));
+        glm.l2 = c.lambdas;
+        const auto fit = kernels::fit_coupled_glm(counts, conditions, folds, glm);
+
+        std::vector<double> grid = c.lambdas;
+        std::sort(grid.begin(), grid.end(), std::greater<>());
+        const auto nb = static_cast<std::size_t>(fit.n_basis);
+        const auto lags = static_cast<std::size_t>(fit.lags);
+        const auto C = pop.conditions.size(), Bs = c.stimulus_basis;
+
+        // Network summary over the off-diagonal (between-unit) integrated weights.
+        double sum_abs = 0;
+        std::size_t positive = 0, strong_positive = 0, strong_negative = 0, pairs = 0;
+        for (Index t = 0; t < fit.integrated.rows(); ++t)
+            for (Index s = 0; s < fit.integrated.cols(); ++s) {
+                if (s == t) continue;
+                const double v = fit.integrated(t, s);
+                ++pairs;
+                sum_abs += std::abs(v);
+                positive += v > 0 ? 1 : 0;
+                strong_positive += v > strong_coupling ? 1 : 0;
+                strong_negative += v < -strong_coupling ? 1 : 0;
+            }
+        block.group(g, ga);
+        const io::ResultBlock::Axis unit{"unit", "unit_ids"}, target{"target unit", "unit_ids"},
+            source{"source unit", "unit_ids"}, basis{"basis function", "basis_index"},
+            lag{"lag", "lag"}, model{"model", "model"}, lambda{"lambda", "lambdas"},
+            condition{"condition", "conditions"},
+            stim_basis{"stimulus basis function", "stimulus_basis_index"};
+        std::vector<std::int64_t> ids;
+        for (auto u : used)
+            ids.push_back(pop.unit_ids[u]);
+        block.add_i64(g + "/unit_ids", {U}, ids, "1", "/units/id of each fitted unit", {unit});
+        block.add_i64(g + "/basis_index", {nb}, one_based(nb), "1",
+                      "history basis function number (1-based)", {basis});
+        std::vector<double> lag_s(lags);
+        for (std::size_t l = 0; l < lags; ++l)
+            lag_s[l] = static_cast<double>(l + 1) * shape->bin;
+        block.add_f64(g + "/lag", {lags}, lag_s, "s",
+                      "time in the past of the count each filter entry weighs ((l + 1) bins)",
+                      {lag});
+        block.add_strings(g + "/model", {model_names[0], model_names[1], model_names[2]},
+                          "nested models: stimulus only; stimulus + own history (uncoupled); "
+                          "stimulus + every unit's history (coupled)",
+                          {model});
+        block.add_f64(g + "/lambdas", {grid.size()}, grid, "1",
+                      "L2 penalties tried (on the summed log-likelihood), descending", {lambda});
+        block.add_strings(g + "/conditions", pop.conditions, "condition labels", {condition});
+        block.add_i64(g + "/stimulus_basis_index", {Bs}, one_based(Bs), "1",
+                      "trial basis function number (1-based)", {stim_basis});
+        block.add_f64(g + "/history_basis", {lags, nb}, row_major(glm.history_basis), "1",
+                      "log-stretched raised-cosine post-spike basis (GLMspiketools "
+                      "makeBasis_PostSpike); filter = basis x filter_weights",
+                      {lag, basis});
+        block.add_f64(g + "/filter_weights", {U, U, nb}, row_major(fit.coupling_weights), "1",
+                      "coupling filters in the history basis [target, source, basis]; source "
+                      "== target: the own-history filter",
+                      {target, source, basis});
+        block.add_f64(g + "/filters", {U, U, lags}, row_major(fit.coupling_filters),
+                      "log rate per spike",
+                      "coupling filters over lags [target, source, lag] (history_basis x "
+                      "filter_weights)",
+                      {target, source, lag});
+        block.add_f64(g + "/integrated_weights", {U, U}, row_major(fit.integrated),
+                      "log rate per spike",
+                      "filter summed over lags [target, source]: the integrated coupling weight "
+                      "(diagonal: own history)",
+                      {target, source});
+        block.add_f64(g + "/stimulus_weights", {U, C, Bs}, row_major(fit.stimulus_weights), "1",
+                      "coupled model's weights of each condition's trial raised-cosine basis "
+                      "[unit, condition, basis]",
+                      {unit, condition, stim_basis});
+        block.add_f64(g + "/intercepts", {U}, to_vector(fit.intercepts), "log spikes per bin",
+                      "coupled model's intercept", {unit});
+        block.add_f64(g + "/spikes", {U}, to_vector(fit.spikes), "spikes",
+                      "spikes of each unit in the modelled bins", {unit});
+        block.add_f64(g + "/cv_log_likelihood", {U, 3}, row_major(fit.cv_log_likelihood), "nats",
+                      "cross-validated log-likelihood (summed over test folds, log y! "
+                      "included) at the chosen lambda [unit, model]",
+                      {unit, model});
+        block.add_f64(g + "/chosen_lambda", {U, 3}, row_major(fit.chosen_l2), "1",
+                      "lambda with the highest cross-validated log-likelihood [unit, model]",
+                      {unit, model});
+        std::vector<double> curves;
+        for (const auto& m : fit.cv_curves)
+            for (double v : row_major(m))
+                curves.push_back(v);
+        block.add_f64(g + "/cv_curves", {3, U, grid.size()}, curves, "nats",
+                      "cross-validated log-likelihood for every lambda [model, unit, lambda]",
+                      {model, unit, lambda});
+        block.add_f64(g + "/gain_vs_stimulus", {U}, to_vector(fit.gain_vs_stimulus), "bits/spike",
+                      "cross-validated log-likelihood gain of the coupled over the stimulus-only "
+                      "model, divided by the unit's spikes and ln 2",
+                      {unit});
+        block.add_f64(g + "/gain_vs_uncoupled", {U}, to_vector(fit.gain_vs_uncoupled), "bits/spike",
+                      "cross-validated log-likelihood gain of the coupled over the uncoupled "
+                      "(stimulus + own history) model, per spike, in bits",
+                      {unit});
+        const std::string n = g + "/network";
+        block.group(n,
+                    {{"description", std::string("summary of the between-unit integrated weights "
+                                                 "(off-diagonal of integrated_weights)")},
+                     {"threshold", strong_coupling},
+                     {"threshold_meaning",
+                      std::string("a coupling is strong when |integrated weight| > threshold "
+                                  "(log rate per spike)")},
+                     {"n_pairs", static_cast<std::int64_t>(pairs)}});
+        const double np = static_cast<double>(pairs);
+        block.add_scalar(n + "/mean_abs_weight", pairs ? sum_abs / np : std::nan(""),
+                         "log rate per spike", "mean |integrated weight| over ordered pairs");
+        block.add_scalar(n + "/fraction_positive",
+                         pairs ? static_cast<double>(positive) / np : std::nan(""), "1",
+                         "fraction of ordered pairs with a positive integrated weight");
+        block.add_scalar(n + "/strong_positive", static_cast<double>(strong_positive), "pairs",
+                         "ordered pairs with integrated weight > threshold");
+        block.add_scalar(n + "/strong_negative", static_cast<double>(strong_negative), "pairs",
+                         "ordered pairs with integrated weight < -threshold");
+        block.add_scalar(n + "/mean_gain_vs_stimulus", fit.gain_vs_stimulus.mean(), "bits/spike",
+                         "mean over fitted units of gain_vs_stimulus");
+        return block;
+    };
+}
+
+} // namespace neuropop::engine::detail

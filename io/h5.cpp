@@ -1,15 +1,39 @@
 #include "io/h5.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 
 #include <hdf5_hl.h>
 
+#include "io/io_bytes.hpp"
+
+namespace neuropop::io {
+
+namespace {
+// Relaxed: each counter is only summed; items read on the main thread, compute threads do no I/O.
+std::atomic<std::uint64_t> bytes_read{0}, bytes_written{0};
+} // namespace
+
+IoBytes io_bytes() {
+    return {bytes_read.load(std::memory_order_relaxed),
+            bytes_written.load(std::memory_order_relaxed)};
+}
+
+} // namespace neuropop::io
+
 namespace neuropop::h5 {
 
 namespace {
+
+// Adds a finished transfer of `elements` of `mem_type` to a counter of io_bytes(). The size
+// query cannot fail on a type the transfer just used; 0 (its error value) adds nothing.
+void tally(std::atomic<std::uint64_t>& counter, hid_t mem_type, hsize_t elements) {
+    counter.fetch_add(static_cast<std::uint64_t>(elements) * H5Tget_size(mem_type),
+                      std::memory_order_relaxed);
+}
 
 // Innermost (most specific) description on the current error stack.
 herr_t innermost(unsigned n, const H5E_error2_t* err, void* out) {
@@ -481,6 +505,7 @@ void Dataset::require_range(hsize_t start, hsize_t count) const {
 
 void Dataset::read_raw(hid_t mem_type, void* buffer) const {
     check(H5Dread(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer), "H5Dread", path_);
+    tally(io::bytes_read, mem_type, size());
 }
 
 void Dataset::read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const {
@@ -489,10 +514,12 @@ void Dataset::read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t 
           "H5Sselect_hyperslab", path_);
     Handle ms = own_space(check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple", path_));
     check(H5Dread(id(), mem_type, ms.id(), fs.id(), H5P_DEFAULT, buffer), "H5Dread", path_);
+    tally(io::bytes_read, mem_type, count);
 }
 
 void Dataset::write_raw(hid_t mem_type, const void* buffer) const {
     check(H5Dwrite(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer), "H5Dwrite", path_);
+    tally(io::bytes_written, mem_type, size());
 }
 
 void Dataset::write_strings(const std::vector<std::string>& values) const {
@@ -517,6 +544,7 @@ bool Dataset::write_collective_raw(hid_t mem_type, const void* buffer, bool part
         if (buffer == nullptr) buffer = &nothing;
     }
     check(H5Dwrite(id(), mem_type, ms.id(), fs.id(), dxpl.id(), buffer), "H5Dwrite", path_);
+    if (participate) tally(io::bytes_written, mem_type, size());
     H5D_mpio_actual_io_mode_t mode = H5D_MPIO_NO_COLLECTIVE;
     check(H5Pget_mpio_actual_io_mode(dxpl.id(), &mode), "H5Pget_mpio_actual_io_mode", path_);
     return mode != H5D_MPIO_NO_COLLECTIVE;
@@ -597,6 +625,7 @@ std::vector<std::string> Dataset::read_strings() const {
         t.id(), static_cast<std::size_t>(size()),
         [&](hid_t mt, void* buf) {
             check(H5Dread(id(), mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "H5Dread", path_);
+            tally(io::bytes_read, mt, size());
         },
         path_);
 }

@@ -231,6 +231,17 @@ std::uint64_t max_item_mb(const JobSpec& spec) {
     return spec.run.max_item_mb != 0 ? spec.run.max_item_mb : default_max_item_mb();
 }
 
+std::uint64_t cache_budget_bytes(const JobSpec& spec, int node_ranks) {
+    constexpr std::uint64_t mib = 1024 * 1024;
+    if (spec.run.cache_mb > 0) return spec.run.cache_mb * mib;
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    const std::uint64_t physical =
+        pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                              : 8192 * mib;
+    return std::min<std::uint64_t>(
+        8192 * mib, physical / 8 / static_cast<std::uint64_t>(std::max(1, node_ranks)));
+}
+
 namespace {
 
 // Kinds whose memory the estimate covers: the items of one population. Summaries and

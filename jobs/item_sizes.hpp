@@ -21,6 +21,11 @@ std::uint64_t default_max_item_mb();
 // run.max_item_mb, or default_max_item_mb() when it is 0.
 std::uint64_t max_item_mb(const JobSpec& spec);
 
+// Bytes of binned populations one rank keeps in memory (engine/items/population_cache.hpp):
+// run.cache_mb, or when it is 0 an eighth of this node's physical memory shared by the
+// `node_ranks` ranks on it, at most 8 GiB, which leaves room for the items themselves.
+std::uint64_t cache_budget_bytes(const JobSpec& spec, int node_ranks);
+
 // One line per analysis (bin, pca, cvpca, fa, decode, decode_null, geometry) whose largest item
 // needs more than max_item_mb(spec): the item, the MB it needs, how that follows from the job
 // (trials x units x bins, bytes each), how many items of that analysis exceed the limit, and the

@@ -315,6 +315,13 @@ std::vector<KeySpec> make_keys() {
         "memory / 4) of the node that checks the job",
         0, 1'000'000'000, [](const JobSpec& s) { return s.run.max_item_mb; },
         [](JobSpec& s, std::uint64_t v) { s.run.max_item_mb = v; }));
+    k.push_back(uint_key(
+        "run.cache_mb",
+        "binned populations each rank keeps in memory, in MB, so a population's analyses read "
+        "its counts once per rank (results do not depend on it); 0: physical memory / (8 x "
+        "ranks on the node), at most 8192",
+        0, 1'000'000'000, [](const JobSpec& s) { return s.run.cache_mb; },
+        [](JobSpec& s, std::uint64_t v) { s.run.cache_mb = v; }));
     k.push_back(bool_key(
         "run.force", "overwrite an existing results file",
         [](const JobSpec& s) { return s.run.force; }, [](JobSpec& s, bool v) { s.run.force = v; }));

@@ -283,7 +283,8 @@ JobSpec parse_job(const std::string& ini_path, const std::vector<std::string>& c
 
 std::string render_job(const JobSpec& spec, RenderScope scope) {
     static const std::set<std::string> run_only = {"output.path", "run.threads", "run.force",
-                                                   "run.resume",  "run.quiet",   "run.max_item_mb"};
+                                                   "run.resume",  "run.quiet",   "run.max_item_mb",
+                                                   "run.cache_mb"};
     std::string out = "# neuropop job: the effective settings (job file with flags applied)\n";
     for (const auto& section : detail::job_sections()) {
         std::string lines;

@@ -43,8 +43,8 @@ std::string job_help();
 enum class RenderScope {
     Full,   // every key: parsing the text again gives the same spec
     Results // only keys that change results: leaves out [output] and run.threads, run.force,
-            // run.resume, run.quiet, run.max_item_mb, so runs that differ only in those store
-            // the same job text
+            // run.resume, run.quiet, run.max_item_mb, run.cache_mb, so runs that differ only in
+            // those store the same job text
 };
 
 // The effective job as INI text, one `key = value` per line under its section.

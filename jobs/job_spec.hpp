@@ -60,6 +60,10 @@ struct RunSection {
     // Memory one work item may need, in MB (MiB), checked before any work (jobs/item_sizes.hpp);
     // 0: min(4096, physical memory / 4) of the node that checks the job.
     std::uint64_t max_item_mb = 0;
+    // Binned populations a rank keeps in memory, in MB (MiB), so that the analyses of a
+    // population read its counts from storage once per rank (engine/items/population_cache.hpp);
+    // 0: physical memory / (8 x ranks on the node), at most 8192. Results do not depend on it.
+    std::uint64_t cache_mb = 0;
     // Stage-3 summary items (e.g. decode_summary) in the plan. Not a job key: a Slurm shard of
     // a job turns it off, and `neuropop merge` builds the summaries from every shard's results.
     bool summaries = true;

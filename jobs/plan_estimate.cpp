@@ -51,7 +51,8 @@ double PlanEstimate::wall_seconds(int ranks, unsigned threads) const {
 }
 
 double PlanEstimate::rank_bytes(unsigned threads) const {
-    return rank_baseline_bytes + 2.0 * std::max(threads, 1u) * largest_item_bytes;
+    return rank_baseline_bytes + std::min(cache_bytes, binned_bytes) +
+           2.0 * std::max(threads, 1u) * largest_item_bytes;
 }
 
 PlanEstimate estimate_plan(const JobSpec& spec, const Plan& plan) {
@@ -86,6 +87,7 @@ PlanEstimate estimate_plan(const JobSpec& spec, const Plan& plan) {
                 units += r == w.region ? 1 : 0;
             const double trials = info.trials ? static_cast<double>(info.trials->rows()) : 0.0;
             e.results_bytes += trials * units * bins * 4.0;
+            e.binned_bytes += trials * units * bins * 4.0;
         } else if (!w.intermediate) {
             ++small_outputs;
         }
@@ -93,6 +95,7 @@ PlanEstimate estimate_plan(const JobSpec& spec, const Plan& plan) {
     // Every other item's datasets, attributes and dimension scales: about 16 KB each in the
     // demo job's results (9.2 MB file, 3.7 MB of counts, 335 such items).
     e.results_bytes += 16.0 * 1024 * static_cast<double>(small_outputs);
+    e.cache_bytes = static_cast<double>(cache_budget_bytes(spec, 1));
     for (auto& [name, a] : by) {
         e.items += a.items;
         e.core_seconds += a.seconds;

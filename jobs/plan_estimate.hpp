@@ -29,10 +29,13 @@ struct PlanEstimate {
     double largest_item_seconds = 0.0; // a lower bound of the wall time
     double largest_item_bytes = 0.0;   // estimated memory of the largest item
     double results_bytes = 0.0;        // estimated size of the results file
+    double binned_bytes = 0.0;         // the counts of every population (most of the file)
+    double cache_bytes = 0.0;          // a rank's population cache budget (one rank per node)
     // Wall time on `ranks` ranks of `threads` threads, items run in parallel and the largest
     // one alone at the end, plus the merge at `merge_bytes_per_second`.
     double wall_seconds(int ranks, unsigned threads) const;
-    // Peak resident memory of one rank: process baseline + `threads` items in flight, each held
+    // Peak resident memory of one rank: process baseline + its population cache, full up to its
+    // budget or every population, whichever is smaller + `threads` items in flight, each held
     // twice (computed and being written).
     double rank_bytes(unsigned threads) const;
 };

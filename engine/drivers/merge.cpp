@@ -1,7 +1,10 @@
 #include "engine/drivers/merge.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <variant>
 
 #include "engine/drivers/merge_inputs.hpp"
 #include "engine/drivers/output_guard.hpp"
@@ -32,6 +35,36 @@ io::ResultBlock shard_results(const std::string& path) {
             all.datasets.push_back(std::move(d));
     }
     return all;
+}
+
+// The shards' accounting of what their ranks read and wrote (engine/drivers/run.cpp), summed:
+// the study's totals; the cache budget is the largest any shard had. A shard without them (none
+// should be) adds nothing.
+io::Attributes data_totals(const std::vector<std::string>& shards) {
+    static const char* const summed[] = {"bytes_read",
+                                         "bytes_read_sources",
+                                         "bytes_read_item_files",
+                                         "bytes_read_populations",
+                                         "bytes_written",
+                                         "cache_hits",
+                                         "cache_misses",
+                                         "cache_evictions",
+                                         "items_on_holding_rank"};
+    std::map<std::string, std::int64_t> total;
+    std::int64_t budget = 0;
+    for (const auto& shard : shards)
+        for (const auto& a : io::read_root_attributes(shard)) {
+            const auto* v = std::get_if<std::int64_t>(&a.value);
+            if (v == nullptr) continue;
+            if (a.name == "cache_mb_per_rank") budget = std::max(budget, *v);
+            for (const char* name : summed)
+                if (a.name == name) total[name] += *v;
+        }
+    io::Attributes out;
+    for (const char* name : summed)
+        out.push_back({name, total[name]});
+    out.push_back({"cache_mb_per_rank", budget});
+    return out;
 }
 
 struct Prepared {
@@ -95,6 +128,8 @@ Prepared prepare(const MergeOptions& options, int ranks, io::MergeLayout& layout
             blocks.push_back(shard_results(s));
         auto root = root_attributes(in.spec, utc_now(), ranks, 1);
         root.push_back({"merged_shards", static_cast<std::int64_t>(in.shards.size())});
+        for (auto& a : data_totals(in.shards))
+            root.push_back(std::move(a));
         layout = io::plan_merge(in.shards, blocks, inline_blocks, root, ranks);
         p.shards = in.shards.size();
         p.items = in.rows.size();

@@ -12,7 +12,9 @@
 //
 // What differs from the single run's file (everything else is identical, h5diff-exact): the root
 // attributes job (its output.path and run.threads), created, ranks, threads, the mpio_* counts
-// and merged_shards (the merge's only extra), and in /progress the rank and seconds of each item.
+// and merged_shards (the merge's only extra), the read/write and cache totals (bytes_*, cache_*,
+// items_on_holding_rank: the shards' sums, docs/DESIGN.md "Data locality"), and in /progress the
+// rank, seconds and bytes_read of each item.
 // Items a shard completed in an interrupted run it then resumed keep status "resumed" and are
 // counted in items_resumed, as in a resumed single run.
 

@@ -125,10 +125,12 @@ void read_progress(const std::string& path, std::size_t shard,
     const auto& ranks = block.at("/progress/rank").i64();
     const auto& seconds = block.at("/progress/seconds").f64();
     const auto& errors = block.at("/progress/error").text();
+    const auto& read = block.at("/progress/bytes_read").i64();
+    const auto& written = block.at("/progress/bytes_written").i64();
     for (std::size_t i = 0; i < names.size(); ++i) {
-        ShardRow r{
-            {0, names[i], analyses.at(i), statuses.at(i), ranks.at(i), seconds.at(i), errors.at(i)},
-            shard};
+        ShardRow r{{0, names[i], analyses.at(i), statuses.at(i), ranks.at(i), seconds.at(i),
+                    errors.at(i), read.at(i), written.at(i)},
+                   shard};
         auto [it, fresh] = rows.emplace(names[i], r);
         if (!fresh)
             problems.push_back(path + ": /progress: item " + names[i] + " is also in shard " +

@@ -53,7 +53,8 @@ io::ResultBlock progress_block(const Master& master, const PlanView& plan) {
                         !o.ok       ? "failed"
                         : o.resumed ? "resumed"
                                     : "done",
-                        o.rank, o.seconds, o.error});
+                        o.rank, o.seconds, o.error, static_cast<std::int64_t>(o.bytes_read),
+                        static_cast<std::int64_t>(o.bytes_written)});
     return progress_block(rows);
 }
 
@@ -61,7 +62,7 @@ io::ResultBlock progress_block(const std::vector<ProgressRow>& rows) {
     io::ResultBlock b;
     b.group("/progress", {{"description", std::string("one row per work item: its outcome, the "
                                                       "rank that ran it and its wall time")}});
-    std::vector<std::int64_t> ids, ranks;
+    std::vector<std::int64_t> ids, ranks, read, written;
     std::vector<std::string> names, analyses, statuses, errors;
     std::vector<double> seconds;
     for (const auto& r : rows) {
@@ -72,6 +73,8 @@ io::ResultBlock progress_block(const std::vector<ProgressRow>& rows) {
         ranks.push_back(r.rank);
         seconds.push_back(r.seconds);
         errors.push_back(r.error);
+        read.push_back(r.bytes_read);
+        written.push_back(r.bytes_written);
     }
     const auto n = static_cast<std::uint64_t>(ids.size());
     const io::ResultBlock::Axis item{"item", "id"};
@@ -87,6 +90,13 @@ io::ResultBlock progress_block(const std::vector<ProgressRow>& rows) {
               "wall time of the item: read, compute, write", {item});
     b.add_strings("/progress/error", std::move(errors),
                   "why the item failed (empty when it did not)", {item});
+    b.add_i64("/progress/bytes_read", {n}, std::move(read), "bytes",
+              "dataset bytes the item read from storage: spikes and trials for a bin item, other "
+              "items' files for the others (0 when its population came from the rank's cache; "
+              "0 for a resumed item)",
+              {item});
+    b.add_i64("/progress/bytes_written", {n}, std::move(written), "bytes",
+              "dataset bytes of the item's own file (0 for a resumed item)", {item});
     return b;
 }
 

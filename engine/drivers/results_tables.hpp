@@ -25,6 +25,7 @@ struct ProgressRow {
     std::int64_t rank = -1;
     double seconds = 0.0;
     std::string error;
+    std::int64_t bytes_read = 0, bytes_written = 0; // storage bytes (ItemOutcome)
 };
 io::ResultBlock progress_block(const std::vector<ProgressRow>& rows);
 

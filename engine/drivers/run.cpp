@@ -201,6 +201,23 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
               code);
 }
 
+// What every rank's items read and wrote and how its cache did, summed over ranks (collective).
+io::Attributes data_attributes(const Context& ctx, const ExecutorCounts& c,
+                               std::uint64_t cache_budget, std::size_t affine) {
+    const auto sum = [&](std::uint64_t v) { return ctx.sum(static_cast<std::int64_t>(v)); };
+    const auto sources = sum(c.source_bytes_read), item_files = sum(c.item_file_bytes_read);
+    return {{"bytes_read", sources + item_files},
+            {"bytes_read_sources", sources},
+            {"bytes_read_item_files", item_files},
+            {"bytes_read_populations", sum(c.population_bytes_read)},
+            {"bytes_written", sum(c.bytes_written)},
+            {"cache_hits", sum(c.cache.hits)},
+            {"cache_misses", sum(c.cache.misses)},
+            {"cache_evictions", sum(c.cache.evictions)},
+            {"cache_mb_per_rank", static_cast<std::int64_t>(cache_budget >> 20)},
+            {"items_on_holding_rank", static_cast<std::int64_t>(affine)}};
+}
+
 std::uint64_t env_count(const char* name) {
     const char* v = std::getenv(name);
     return v ? std::strtoull(v, nullptr, 10) : 0;
@@ -315,7 +332,7 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
     if (root) {
         std::vector<SchedItem> items;
         for (const auto& i : view.items)
-            items.push_back({i.id, i.name(), i.needs, i.cost});
+            items.push_back({i.id, i.name(), i.needs, i.cost, affinity_key(view, i.id)});
         master.emplace(std::move(items), setup.completed);
         options.on_progress = [&progress](const Master& m) {
             progress.update({m.total(), m.finished(), m.failed(), m.resumed()});
@@ -330,8 +347,10 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
                 if (done >= n) std::raise(SIGKILL);
             };
     }
-    ItemExecutor executor(spec, view, folder.items(), ctx.rank());
+    const auto cache_budget = jobs::cache_budget_bytes(spec, ctx.node_ranks());
+    ItemExecutor executor(spec, view, folder.items(), ctx.rank(), cache_budget);
     run_schedule(ctx, root ? &*master : nullptr, executor, options);
+    auto data = data_attributes(ctx, executor.counts(), cache_budget, root ? master->affine() : 0);
 
     // 3. One collective merge into PATH.partial.
     const auto merge_started = Clock::now();
@@ -409,9 +428,10 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
     bytes.clear();
     if (root) {
         try {
-            io::write_serial_pass(partial, layout, inline_blocks,
-                                  merge_attributes(result.mpio, result.items, failed,
-                                                   static_cast<std::int64_t>(result.resumed)));
+            auto attributes = merge_attributes(result.mpio, result.items, failed,
+                                               static_cast<std::int64_t>(result.resumed));
+            attributes.insert(attributes.end(), data.begin(), data.end());
+            io::write_serial_pass(partial, layout, inline_blocks, attributes);
             if (failed == 0) folder.finish();
         } catch (const std::exception& e) {
             status = 1;

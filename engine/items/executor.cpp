@@ -1,11 +1,13 @@
 #include "engine/items/executor.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <stdexcept>
 
 #include "engine/items/prepare.hpp"
 #include "engine/runtime/bytes.hpp"
+#include "io/io_bytes.hpp"
 #include "io/result_store.hpp"
 #include "jobs/text_values.hpp"
 
@@ -164,19 +166,35 @@ namespace {
 
 class BlockTask : public Task {
 public:
-    BlockTask(std::filesystem::path file, io::ItemHeader header, detail::Work work)
-        : file_(std::move(file)), header_(std::move(header)), work_(std::move(work)) {}
+    // `on_commit` runs on the main thread with the finished block (a bin item hands its
+    // population to the cache there).
+    BlockTask(std::filesystem::path file, io::ItemHeader header, detail::Work work,
+              std::uint64_t bytes_read, std::shared_ptr<ExecutorCounts> counts,
+              std::function<void(const io::ResultBlock&)> on_commit)
+        : file_(std::move(file)), header_(std::move(header)), work_(std::move(work)),
+          counts_(std::move(counts)), on_commit_(std::move(on_commit)) {
+        bytes_.read = bytes_read;
+    }
     void compute() override { block_ = work_(); }
     void commit(double seconds) override {
         header_.seconds = seconds;
+        const auto before = io::io_bytes().written;
         io::write_item_file(file_.string(), header_, block_);
+        bytes_.written = io::io_bytes().written - before;
+        counts_->bytes_written += bytes_.written;
+        if (on_commit_) on_commit_(block_);
+        block_ = {}; // the item file holds it now
     }
+    TaskBytes bytes() const override { return bytes_; }
 
 private:
     std::filesystem::path file_;
     io::ItemHeader header_;
     detail::Work work_;
+    std::shared_ptr<ExecutorCounts> counts_;
+    std::function<void(const io::ResultBlock&)> on_commit_;
     io::ResultBlock block_;
+    TaskBytes bytes_;
 };
 
 std::vector<std::string> names_from_env() {
@@ -185,41 +203,94 @@ std::vector<std::string> names_from_env() {
     return jobs::text::split_list(v);
 }
 
+std::uint64_t cache_budget(std::uint64_t bytes) {
+    const char* off = std::getenv(cache_off_env);
+    return off != nullptr && std::string(off) == "1" ? 0 : bytes;
+}
+
+// The bin items an item reads (its needs of kind Bin), in need order.
+std::vector<std::uint64_t> bins_needed(const PlanView& plan, const jobs::WorkItem& item) {
+    std::vector<std::uint64_t> out;
+    for (auto need : item.needs)
+        if (plan.items.at(need).kind == jobs::ItemKind::Bin) out.push_back(need);
+    return out;
+}
+
 } // namespace
 
+std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
+    const auto& item = plan.items.at(id);
+    if (item.kind == jobs::ItemKind::Bin) return id + 1;
+    const auto bins = bins_needed(plan, item);
+    if (bins.empty()) return 0;
+    if (bins.size() == 1) return bins.front() + 1;
+    // Pooling items: a key of their own kind (top bit), shared by the items pooling the same
+    // region's sessions, whose smallest bin item is the same.
+    return (std::uint64_t{1} << 63) | *std::min_element(bins.begin(), bins.end());
+}
+
 ItemExecutor::ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan,
-                           std::filesystem::path items_dir, int rank)
+                           std::filesystem::path items_dir, int rank, std::uint64_t cache_bytes)
     : spec_(spec), plan_(plan), items_dir_(std::move(items_dir)), rank_(rank),
-      fail_(names_from_env()) {}
+      fail_(names_from_env()), cache_(cache_budget(cache_bytes)) {}
+
+ExecutorCounts ItemExecutor::counts() const {
+    ExecutorCounts c = *counts_;
+    c.cache = cache_.counts();
+    return c;
+}
+
+std::shared_ptr<const Population> ItemExecutor::population(const jobs::WorkItem& bin) {
+    return cache_.get(bin.id, [&] {
+        const auto before = io::io_bytes().read;
+        auto block = io::read_item_file(item_file(items_dir_, bin.id).string());
+        counts_->population_bytes_read += io::io_bytes().read - before;
+        return Population::from_block(block, binned_group(bin.session_key, bin.region));
+    });
+}
 
 std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     const jobs::WorkItem& item = plan_.items.at(id);
-    const detail::ItemEnv env{spec_, plan_, items_dir_, rank_};
+    const detail::ItemEnv env{spec_, plan_, items_dir_, rank_,
+                              [this](const jobs::WorkItem& bin) { return population(bin); }};
     const detail::ItemRunner& runner = detail::runner_of(item.kind);
+    const auto read_before = io::io_bytes().read;
     detail::Work work;
     if (runner.prepare != nullptr) {
         // Bin items read spikes; the others read the item files of the items they need.
         work = runner.prepare(env, item);
     } else {
-        // A per-population analysis reads its population's counts back from the bin item's file.
-        const jobs::WorkItem* bin = nullptr;
-        for (auto need : item.needs)
-            if (plan_.items.at(need).kind == jobs::ItemKind::Bin) bin = &plan_.items.at(need);
-        if (bin == nullptr)
+        // A per-population analysis: its population's counts, from the cache or the bin item's
+        // file. The item gets its own copy (cheap next to the analysis; items run concurrently).
+        const auto bins = bins_needed(plan_, item);
+        if (bins.size() != 1)
             throw std::logic_error(item.name() + ": the plan gives it no bin item to read");
-        auto block = io::read_item_file(item_file(items_dir_, bin->id).string());
-        auto pop = Population::from_block(block, binned_group(bin->session_key, bin->region));
-        work = runner.prepare_population(env, item, std::move(pop));
+        work = runner.prepare_population(env, item, *population(plan_.items.at(bins.front())));
     }
+    const auto bytes_read = io::io_bytes().read - read_before;
+    (item.kind == jobs::ItemKind::Bin ? counts_->source_bytes_read
+                                      : counts_->item_file_bytes_read) += bytes_read;
     for (const auto& name : fail_)
         if (name == item.name())
             work = [name]() -> io::ResultBlock {
                 throw std::runtime_error("injected failure (" + std::string(fail_items_env) +
                                          " names " + name + ")");
             };
+    std::function<void(const io::ResultBlock&)> on_commit;
+    if (item.kind == jobs::ItemKind::Bin)
+        on_commit = [this, id, group = binned_group(item.session_key, item.region)](
+                        const io::ResultBlock& block) {
+            // A block the analyses could not read as a population is not kept: they read the
+            // file instead and report the problem there, as without the cache.
+            try {
+                cache_.put(
+                    id, std::make_shared<const Population>(Population::from_block(block, group)));
+            } catch (const std::exception&) {
+            }
+        };
     io::ItemHeader header{item.id, item.name(), rank_, 0.0};
     return std::make_unique<BlockTask>(item_file(items_dir_, id), std::move(header),
-                                       std::move(work));
+                                       std::move(work), bytes_read, counts_, std::move(on_commit));
 }
 
 } // namespace neuropop::engine

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/items/population_cache.hpp"
 #include "engine/runtime/task.hpp"
 #include "jobs/job_spec.hpp"
 #include "jobs/plan.hpp"
@@ -46,18 +47,42 @@ std::filesystem::path item_file(const std::filesystem::path& items_dir, std::uin
 // step ("injected failure"), to exercise the failure path end to end.
 inline constexpr const char* fail_items_env = "NEUROPOP_TEST_FAIL_ITEMS";
 
+// Test-only: NEUROPOP_TEST_CACHE_OFF=1 keeps no population in memory (every analysis item reads
+// its bin item's file), to check that results do not depend on the cache.
+inline constexpr const char* cache_off_env = "NEUROPOP_TEST_CACHE_OFF";
+
+// The data an item reads, as the scheduler's affinity key (engine/runtime/scheduler.hpp): an
+// item reading one population (its bin item included) is keyed by that bin item, one pooling
+// several (a pseudo-population resample) by the smallest of them, others 0 (none).
+std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id);
+
+// What a rank's items read and wrote, for the results root (docs/DESIGN.md "Data locality").
+struct ExecutorCounts {
+    std::uint64_t source_bytes_read = 0;     // spikes and trials, by the bin items
+    std::uint64_t item_file_bytes_read = 0;  // other items' files, by every other item
+    std::uint64_t population_bytes_read = 0; // of which bin items' files read into the cache
+    std::uint64_t bytes_written = 0;         // item files
+    PopulationCache::Counts cache;
+};
+
 class ItemExecutor : public Executor {
 public:
     ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan, std::filesystem::path items_dir,
-                 int rank);
+                 int rank, std::uint64_t cache_bytes);
     std::unique_ptr<Task> prepare(std::uint64_t id) override;
+    ExecutorCounts counts() const;
 
 private:
+    std::shared_ptr<const Population> population(const jobs::WorkItem& bin);
+
     const jobs::JobSpec& spec_;
     const PlanView& plan_;
     std::filesystem::path items_dir_;
     int rank_;
     std::vector<std::string> fail_;
+    PopulationCache cache_;
+    // Shared with the tasks, which add their item file's bytes when they commit.
+    std::shared_ptr<ExecutorCounts> counts_ = std::make_shared<ExecutorCounts>();
 };
 
 } // namespace neuropop::engine

@@ -96,13 +96,13 @@ std::vector<double> null_statistic(const std::vector<io::ResultBlock>& nulls,
 }
 
 void add_pooling_record(io::ResultBlock& out, const std::vector<std::string>& session_keys,
-                        const std::vector<Population>& sources, std::size_t per_condition,
+                        const std::vector<const Population*>& sources, std::size_t per_condition,
                         const std::vector<std::string>& conditions) {
     std::vector<std::int64_t> units, unit_ids;
     std::vector<std::string> unit_sessions;
     for (std::size_t s = 0; s < sources.size(); ++s) {
-        units.push_back(static_cast<std::int64_t>(sources[s].units));
-        for (auto id : sources[s].unit_ids) {
+        units.push_back(static_cast<std::int64_t>(sources[s]->units));
+        for (auto id : sources[s]->unit_ids) {
             unit_ids.push_back(id);
             unit_sessions.push_back(session_keys[s]);
         }

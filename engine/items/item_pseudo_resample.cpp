@@ -106,15 +106,14 @@ std::string pseudo_inner_key(const jobs::WorkItem& item) {
 }
 
 Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
-    // Main thread: the contributing sessions' counts, from their bin items' files.
-    auto sources = std::make_shared<std::vector<Population>>();
+    // Main thread: the contributing sessions' counts, through the rank's cache (shared with the
+    // region's other resample and null items, which pool the same sessions).
+    auto sources = std::make_shared<std::vector<std::shared_ptr<const Population>>>();
     auto keys = std::make_shared<std::vector<std::string>>();
     for (auto need : item.needs) {
         const auto& bin = env.plan.items.at(need);
         if (bin.kind != jobs::ItemKind::Bin) continue;
-        auto block = io::read_item_file(item_file(env.items_dir, bin.id).string());
-        sources->push_back(
-            Population::from_block(block, binned_group(bin.session_key, bin.region)));
+        sources->push_back(env.population(bin));
         keys->push_back(bin.session_key);
     }
     if (sources->empty()) throw std::logic_error(item.name() + ": no contributing session");
@@ -124,8 +123,8 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
         std::vector<PoolSource> pool_sources;
         std::vector<const Population*> pops;
         for (const auto& p : *sources) {
-            pool_sources.push_back({&p, population_labels(target, p)});
-            pops.push_back(&p);
+            pool_sources.push_back({p.get(), population_labels(target, *p)});
+            pops.push_back(p.get());
         }
         const auto conditions = common_conditions(pool_sources, 2);
         // Every condition gets as many trials as the scarcest one allows, up to pseudo.trials.
@@ -135,7 +134,9 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
                 if (std::find(conditions.begin(), conditions.end(), label) != conditions.end())
                     per_condition = std::min(per_condition, n);
 
-        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank};
+        // No population source: the pooled analysis runs here, on a compute thread, which must
+        // not read files; it is given its pooled population.
+        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}};
         jobs::WorkItem inner;
         inner.kind = jobs::pooled_kind(target.analysis);
         inner.session = item.session;
@@ -163,7 +164,7 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
                 keep_null_statistics(null, pseudo_inner_group(item), b, out);
             }
         }
-        add_pooling_record(out, *keys, *sources, per_condition, conditions);
+        add_pooling_record(out, *keys, pops, per_condition, conditions);
         return out;
     };
 }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct ItemEnv {
     const PlanView& plan;
     const std::filesystem::path& items_dir;
     int rank;
+    // The population a bin item counted, through the rank's cache
+    // (engine/items/population_cache.hpp).
+    std::function<std::shared_ptr<const Population>(const jobs::WorkItem& bin)> population;
 };
 
 using Work = std::function<io::ResultBlock()>;

@@ -36,7 +36,7 @@ std::vector<double> null_statistic(const std::vector<io::ResultBlock>& nulls,
 
 // /pooling: which sessions and units went in, how many trials per condition were drawn.
 void add_pooling_record(io::ResultBlock& out, const std::vector<std::string>& session_keys,
-                        const std::vector<Population>& sources, std::size_t per_condition,
+                        const std::vector<const Population*>& sources, std::size_t per_condition,
                         const std::vector<std::string>& conditions);
 
 } // namespace neuropop::engine::detail

@@ -1,5 +1,6 @@
 #include "engine/runtime/scheduler.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -59,15 +60,44 @@ Master::Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& com
 void Master::make_ready(std::uint64_t id) {
     state_[id] = ItemState::Ready;
     ready_.push(id);
+    if (const auto key = items_[id].affinity; key != 0)
+        ready_by_key_.try_emplace(key, ByCost{&items_}).first->second.push(id);
+}
+
+std::optional<std::uint64_t> Master::top_ready(ReadyQueue& q) {
+    while (!q.empty() && state_[q.top()] != ItemState::Ready)
+        q.pop();
+    if (q.empty()) return std::nullopt;
+    return q.top();
+}
+
+void Master::take(std::uint64_t id, int rank) {
+    state_[id] = ItemState::Running;
+    outcomes_[id].rank = rank;
+    const auto key = items_[id].affinity;
+    if (key == 0) return;
+    auto& held = held_[rank];
+    if (auto it = std::find(held.begin(), held.end(), key); it != held.end()) held.erase(it);
+    held.push_back(key);
+    if (held.size() > held_keys) held.pop_front();
 }
 
 std::optional<std::uint64_t> Master::next(int rank) {
-    if (ready_.empty()) return std::nullopt;
-    auto id = ready_.top();
-    ready_.pop();
-    state_[id] = ItemState::Running;
-    outcomes_[id].rank = rank;
-    return id;
+    std::optional<std::uint64_t> best;
+    const ByCost after{&items_};
+    if (auto h = held_.find(rank); h != held_.end())
+        for (auto key : h->second) {
+            auto q = ready_by_key_.find(key);
+            if (q == ready_by_key_.end()) continue;
+            if (auto id = top_ready(q->second); id && (!best || after(*best, *id))) best = id;
+        }
+    if (best)
+        ++affine_;
+    else
+        best = top_ready(ready_);
+    if (!best) return std::nullopt;
+    take(*best, rank);
+    return best;
 }
 
 void Master::finish(const ItemOutcome& outcome) {
@@ -128,6 +158,7 @@ std::string what_of(const std::exception_ptr& e) {
 std::vector<std::uint8_t> pack(const ItemOutcome& o) {
     Packer p;
     p.put(o.id).put<std::uint8_t>(o.ok ? 1 : 0).put(o.rank).put(o.seconds).put(o.error);
+    p.put(o.bytes_read).put(o.bytes_written);
     return std::move(p.bytes());
 }
 
@@ -139,6 +170,8 @@ ItemOutcome unpack_outcome(const std::vector<std::uint8_t>& bytes) {
     o.rank = u.get<std::int64_t>();
     o.seconds = u.get<double>();
     o.error = u.get_string();
+    o.bytes_read = u.get<std::uint64_t>();
+    o.bytes_written = u.get<std::uint64_t>();
     return o;
 }
 
@@ -252,6 +285,9 @@ std::vector<ItemOutcome> finish_items(Slots& slots, int rank) {
             try {
                 f.task->commit(seconds_since(f.started));
                 o.ok = true;
+                const auto b = f.task->bytes();
+                o.bytes_read = b.read;
+                o.bytes_written = b.written;
             } catch (const std::exception& e) {
                 o.error = e.what();
             }

@@ -7,7 +7,9 @@
 // own thread inside the rank's TBB arena.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -24,6 +26,10 @@ struct SchedItem {
     std::string name;
     std::vector<std::uint64_t> needs;
     double cost = 0.0;
+    // The data the item reads (an opaque key, 0: none, e.g. its population's bin item): a rank
+    // that ran an item of the same key holds that data in its cache, so the master hands it
+    // such an item before any other (docs/DESIGN.md "Data locality").
+    std::uint64_t affinity = 0;
 };
 
 enum class ItemState : std::uint8_t { Waiting, Ready, Running, Done, Failed };
@@ -34,7 +40,8 @@ struct ItemOutcome {
     bool resumed = false; // completed by an earlier, interrupted run
     std::int64_t rank = -1;
     double seconds = 0.0;
-    std::string error; // why it failed
+    std::string error;                               // why it failed
+    std::uint64_t bytes_read = 0, bytes_written = 0; // storage bytes (Task::bytes)
 };
 
 // The scheduling state: pure logic, no MPI, so tests drive it directly.
@@ -42,9 +49,14 @@ class Master {
 public:
     // `completed` holds the outcomes of items an interrupted run already finished.
     explicit Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& completed = {});
-    // The ready item of largest cost (smallest id on a tie), now Running on `rank`; nullopt when
-    // nothing is ready.
+    // The next item for `rank`, now Running on it; nullopt when nothing is ready. Among the
+    // ready items whose affinity key `rank` ran most recently (up to held_keys keys), the one
+    // of largest cost; when there is none, the ready item of largest cost. Ties: smallest id.
     std::optional<std::uint64_t> next(int rank);
+    // Keys a rank is taken to hold: its most recent ones (a cache holds a few populations).
+    static constexpr std::size_t held_keys = 16;
+    // Items handed to a rank that held their key.
+    std::size_t affine() const { return affine_; }
     // Records the outcome of a Running item. A failure fails every item that needs it,
     // transitively, with a reason naming the failed item.
     void finish(const ItemOutcome& outcome);
@@ -71,7 +83,15 @@ private:
     std::vector<std::size_t> unmet_;                     // needs not yet done
     std::vector<std::vector<std::uint64_t>> dependents_; // reverse edges
     std::vector<ItemOutcome> outcomes_;
-    std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, ByCost> ready_;
+    using ReadyQueue = std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, ByCost>;
+    // The top item still Ready (an item taken through one queue stays in the other until here).
+    std::optional<std::uint64_t> top_ready(ReadyQueue& q);
+    void take(std::uint64_t id, int rank);
+
+    ReadyQueue ready_;
+    std::map<std::uint64_t, ReadyQueue> ready_by_key_; // affinity key -> its ready items
+    std::map<int, std::deque<std::uint64_t>> held_;    // rank -> its recent keys, newest last
+    std::size_t affine_ = 0;
     std::size_t finished_ = 0, failed_ = 0, resumed_ = 0;
 };
 

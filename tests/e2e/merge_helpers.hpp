@@ -75,13 +75,31 @@ inline std::set<std::string> differences(const std::filesystem::path& a,
 }
 
 // What may differ between the single run's file (A) and a merge of its shards (B), and nothing
-// else (engine/drivers/merge.hpp): root attributes that describe the invocation, and each item's
-// rank and wall time in /progress.
+// else (engine/drivers/merge.hpp): root attributes that describe the invocation, each item's
+// rank, wall time and bytes read in /progress (a rank's cache decides what it reads), and the
+// totals of what the ranks read and wrote (the merge sums its shards': their summaries are the
+// merge's, their caches were their own, and a resumed item reads nothing).
 inline const std::set<std::string>& allowed_differences() {
-    static const std::set<std::string> allowed{
-        "/@created",      "/@job(run flags)",         "/@ranks",
-        "/@threads",      "/@mpio_collective_writes", "/@mpio_independent_writes",
-        "/progress/rank", "/progress/seconds",        "only in B: /@merged_shards"};
+    static const std::set<std::string> allowed{"/@created",
+                                               "/@job(run flags)",
+                                               "/@ranks",
+                                               "/@threads",
+                                               "/@mpio_collective_writes",
+                                               "/@mpio_independent_writes",
+                                               "/progress/rank",
+                                               "/progress/seconds",
+                                               "/progress/bytes_read",
+                                               "/@bytes_read",
+                                               "/@bytes_read_item_files",
+                                               "/@bytes_read_populations",
+                                               "/@bytes_read_sources",
+                                               "/@bytes_written",
+                                               "/@cache_hits",
+                                               "/@cache_misses",
+                                               "/@cache_evictions",
+                                               "/@cache_mb_per_rank",
+                                               "/@items_on_holding_rank",
+                                               "only in B: /@merged_shards"};
     return allowed;
 }
 

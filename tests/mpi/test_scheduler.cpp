@@ -58,6 +58,53 @@ TEST_CASE("master breaks cost ties by the smaller id", "[scheduler]") {
     REQUIRE(m.next(0) == std::optional<std::uint64_t>(2));
 }
 
+TEST_CASE("master hands a rank the items of data it holds before costlier items of other data",
+          "[scheduler]") {
+    // Keys: 1 = population a (bin 0), 2 = population b (bin 1).
+    Master m({{0, "bin/a", {}, 5.0, 1},
+              {1, "bin/b", {}, 5.0, 2},
+              {2, "pca/a", {0}, 10.0, 1},
+              {3, "fa/a", {0}, 1.0, 1},
+              {4, "pca/b", {1}, 100.0, 2},
+              {5, "summary", {2, 3, 4}, 1000.0, 0}});
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(0)); // tie: smaller id; rank 0 holds a
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(1)); // rank 1 holds b
+    m.finish(ok(0));
+    m.finish(ok(1));
+    // Rank 0 holds a: pca/a (10) before pca/b (100), which is b's.
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(2));
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(4));
+    // Rank 2 holds nothing: the costliest ready item, whatever its data.
+    REQUIRE(m.next(2) == std::optional<std::uint64_t>(3));
+    REQUIRE(m.affine() == 2);
+    m.finish(ok(2));
+    m.finish(ok(3));
+    m.finish(ok(4));
+    // Key 0 is no data: the summary goes to whoever asks.
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(5));
+    m.finish(ok(5));
+    REQUIRE(m.all_finished());
+}
+
+TEST_CASE("master forgets all but a rank's most recent keys", "[scheduler]") {
+    std::vector<SchedItem> items;
+    const std::uint64_t n = Master::held_keys + 1;
+    for (std::uint64_t k = 0; k < n; ++k) // one bin per key, then one analysis per key
+        items.push_back({k, "bin/" + std::to_string(k), {}, 1.0, k + 1});
+    for (std::uint64_t k = 0; k < n; ++k)
+        items.push_back({n + k, "pca/" + std::to_string(k), {k}, 1.0 + double(k), k + 1});
+    Master m(items);
+    for (std::uint64_t k = 0; k < n; ++k)
+        REQUIRE(m.next(0) == std::optional<std::uint64_t>(k));
+    for (std::uint64_t k = 0; k < n; ++k)
+        m.finish(ok(k));
+    // Rank 0 ran bins 0..n-1 and holds the last held_keys of them: the oldest key (1) is gone,
+    // so its item (cost 1) comes after every held one, costliest first.
+    for (std::uint64_t k = n; k-- > 1;)
+        REQUIRE(m.next(0) == std::optional<std::uint64_t>(n + k));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(n));
+}
+
 TEST_CASE("a failed item fails everything that needs it by name and the run still finishes",
           "[scheduler]") {
     Master m(two_populations());

@@ -205,10 +205,10 @@ run_under_mpirun() {
 }
 
 # Fails unless MERGED (a merge of shards) differs from SINGLE (the whole job run at once) only
-# where engine/drivers/merge.hpp says it may: root attributes of the invocation, /progress rank and
-# seconds; and always in the job's output path and the merge's own attribute. With a third
-# argument "resumed", a shard was resumed: its items say so, as after a resumed single run
-# (/progress/status "resumed", /@items_resumed), and must.
+# where engine/drivers/merge.hpp says it may: root attributes of the invocation and the read/write
+# totals, /progress rank, seconds and bytes read; and always in the job's output path and the
+# merge's own attribute. With a third argument "resumed", a shard was resumed: its items say so,
+# as after a resumed single run (/progress/status "resumed", /@items_resumed), and must.
 same_as_single() {
   local single=$1 merged=$2 resumed=${3:-} diffs line
   diffs=$(/usr/bin/python3 "$root/tests/slurm/results_diff.py" "$single" "$merged") ||
@@ -216,7 +216,10 @@ same_as_single() {
   while IFS= read -r line; do
     case $line in
       "" | /@created | "/@job(run flags)" | /@ranks | /@threads | /@mpio_collective_writes | \
-        /@mpio_independent_writes | /progress/rank | /progress/seconds | \
+        /@mpio_independent_writes | /progress/rank | /progress/seconds | /progress/bytes_read | \
+        /@bytes_read | /@bytes_read_item_files | /@bytes_read_populations | /@bytes_read_sources | \
+        /@bytes_written | /@cache_hits | /@cache_misses | /@cache_evictions | /@cache_mb_per_rank | \
+        /@items_on_holding_rank | \
         "only in B: /@merged_shards") ;;
       /@items_resumed | /progress/status) [ "$resumed" = resumed ] || fail "$merged differs from $single in $line" ;;
       *) fail "$merged differs from $single in $line" ;;

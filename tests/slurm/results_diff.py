@@ -20,7 +20,8 @@ import numpy as np
 # are compared by name instead ("#scales").
 REFERENCES = {"REFERENCE_LIST", "DIMENSION_LIST"}
 # Lines of the rendered job that do not change results (only [output] has a `path` key).
-RUN_FLAGS = ("path =", "threads =", "force =", "resume =", "quiet =")
+RUN_FLAGS = ("path =", "threads =", "force =", "resume =", "quiet =", "max_item_mb =",
+             "cache_mb =")
 
 
 def same(a, b):

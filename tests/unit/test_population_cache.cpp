@@ -1,0 +1,103 @@
+// engine/items/population_cache.hpp: a rank's binned populations, least recently used out first,
+// within a byte budget, with every hit, miss and eviction counted.
+
+#include <catch2/catch.hpp>
+
+#include "engine/items/population_cache.hpp"
+
+using neuropop::engine::Population;
+using neuropop::engine::PopulationCache;
+
+namespace {
+
+// A population of `trials` x 10 units x 10 bins whose first count tells it apart.
+Population population(std::size_t trials, std::uint32_t tag) {
+    Population p;
+    p.trials = trials;
+    p.units = 10;
+    p.bins = 10;
+    p.counts.assign(trials * 100, 0);
+    p.counts[0] = tag;
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("population cache: a second get is a hit and does not load again", "[unit]") {
+    PopulationCache cache(1u << 20);
+    int loads = 0;
+    const auto load = [&] {
+        ++loads;
+        return population(10, 7);
+    };
+    auto a = cache.get(3, load);
+    auto b = cache.get(3, load);
+    REQUIRE(loads == 1);
+    REQUIRE(a == b);
+    REQUIRE(b->counts[0] == 7);
+    REQUIRE(cache.counts().hits == 1);
+    REQUIRE(cache.counts().misses == 1);
+    REQUIRE(cache.held_bytes() == PopulationCache::bytes_of(*a));
+}
+
+TEST_CASE("population cache: the least recently used population leaves first, within the budget",
+          "[unit]") {
+    const auto one = PopulationCache::bytes_of(population(100, 0)); // ~40 kB
+    PopulationCache cache(2 * one + one / 2);                       // room for two
+    int loads = 0;
+    const auto load = [&](std::uint32_t tag) {
+        return [&loads, tag] {
+            ++loads;
+            return population(100, tag);
+        };
+    };
+    cache.get(1, load(1));
+    cache.get(2, load(2));
+    cache.get(1, load(1)); // 1 is now the most recent
+    cache.get(3, load(3)); // evicts 2
+    REQUIRE(cache.counts().evictions == 1);
+    REQUIRE(cache.held_bytes() <= 2 * one + one / 2);
+    cache.get(1, load(1));
+    REQUIRE(loads == 3); // 1 stayed
+    REQUIRE(cache.get(2, load(2))->counts[0] == 2);
+    REQUIRE(loads == 4); // 2 had gone
+}
+
+TEST_CASE("population cache: a population larger than the budget is handed out, not kept",
+          "[unit]") {
+    PopulationCache cache(1000);
+    int loads = 0;
+    const auto load = [&] {
+        ++loads;
+        return population(100, 9);
+    };
+    REQUIRE(cache.get(1, load)->counts[0] == 9);
+    REQUIRE(cache.get(1, load)->counts[0] == 9);
+    REQUIRE(loads == 2);
+    REQUIRE(cache.held_bytes() == 0);
+    REQUIRE(cache.counts().evictions == 0);
+}
+
+TEST_CASE("population cache: a put population is a hit; a budget of 0 keeps nothing", "[unit]") {
+    PopulationCache cache(1u << 20);
+    cache.put(4, std::make_shared<const Population>(population(5, 4)));
+    int loads = 0;
+    REQUIRE(cache
+                .get(4,
+                     [&] {
+                         ++loads;
+                         return population(5, 0);
+                     })
+                ->counts[0] == 4);
+    REQUIRE(loads == 0);
+    REQUIRE(cache.counts().hits == 1);
+
+    PopulationCache off(0);
+    off.put(4, std::make_shared<const Population>(population(5, 4)));
+    off.get(4, [&] {
+        ++loads;
+        return population(5, 4);
+    });
+    REQUIRE(loads == 1);
+    REQUIRE(off.held_bytes() == 0);
+}

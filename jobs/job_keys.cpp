@@ -420,8 +420,8 @@ std::vector<KeySpec> make_keys() {
     k.push_back(uint_key(
         "decode.null_batch",
         "permutations of a null item solved together, bounding its memory (ridge: one "
-        "decomposition per fold and time shared by the batch, 8 x repeats x times x trials bytes "
-        "per permutation; 0: the whole item; results do not depend on it)",
+        "decomposition per fold and time shared by the batch, 8 x (1 + repeats x times) x "
+        "trials bytes per permutation; 0: the whole item; results do not depend on it)",
         0, max_count, [](const JobSpec& s) { return s.decode.null_batch; },
         [](JobSpec& s, std::uint64_t v) { s.decode.null_batch = static_cast<std::size_t>(v); }));
     // [geometry]

@@ -115,8 +115,8 @@ struct DecodeSection {
     std::size_t permutations_per_item = 25;
     // Permutations of a null item solved together (0: all of the item's). A ridge null shares one
     // decomposition per (fold, time) across a batch (kernels/decode.hpp, regress_null), each
-    // permutation holding repeats x times x trials doubles of predictions; results do not depend
-    // on it.
+    // permutation holding (1 + repeats x times) x trials doubles of targets and predictions;
+    // results do not depend on it.
     std::size_t null_batch = 0;
 };
 

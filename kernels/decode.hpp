@@ -140,8 +140,8 @@ RegressionResult regress_bins(std::span<const Eigen::MatrixXd> bins,
 // XcᵀXc + αI once (kernels/ridge.hpp, RidgeSolver) and solves every permutation of a batch against
 // it: per permutation a fit costs two products with the samples instead of a Gram matrix and a
 // factorisation. `batch` bounds the permutations solved together (0: all of [first, last)); each
-// one in a batch holds repeats · bins · trials doubles of out-of-fold predictions. Results do not
-// depend on `batch` or the thread count.
+// one in a batch holds (1 + repeats · bins) · trials doubles (its shuffled targets and out-of-fold
+// predictions). Results do not depend on `batch` or the thread count.
 std::vector<double> regress_null(std::span<const Eigen::MatrixXd> bins,
                                  std::span<const double> targets, double alpha,
                                  const CrossValidation& cv, std::size_t first, std::size_t last,

@@ -505,6 +505,13 @@ std::vector<KeySpec> make_keys() {
         [](JobSpec& s, std::uint64_t v) {
             s.decode.permutations_per_item = static_cast<std::size_t>(v);
         }));
+    k.push_back(uint_key(
+        "decode.null_batch",
+        "permutations of a null item solved together, bounding its memory (ridge: one "
+        "decomposition per fold and time shared by the batch, 8 x (1 + repeats x times) x "
+        "trials bytes per permutation; 0: the whole item; results do not depend on it)",
+        0, max_count, [](const JobSpec& s) { return s.decode.null_batch; },
+        [](JobSpec& s, std::uint64_t v) { s.decode.null_batch = static_cast<std::size_t>(v); }));
     // [geometry]
     k.push_back(bool_key(
         "geometry.enabled", "run representational geometry on every population",

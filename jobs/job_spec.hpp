@@ -117,6 +117,11 @@ struct DecodeSection {
     bool generalization = true;
     std::size_t permutations = 100;
     std::size_t permutations_per_item = 25;
+    // Permutations of a null item solved together (0: all of the item's). A ridge null shares one
+    // decomposition per (fold, time) across a batch (kernels/decode.hpp, regress_null), each
+    // permutation holding (1 + repeats x times) x trials doubles of targets and predictions;
+    // results do not depend on it.
+    std::size_t null_batch = 0;
 };
 
 enum class RdmMeasure { Euclidean, Correlation, Crossnobis };

@@ -113,6 +113,33 @@ std::vector<int> predict_stacked(const FittedDecoder& decoder, const MatrixXd& r
     return out;
 }
 
+// The unstratified folds of regress_bins, [repeat · folds + fold]; they do not depend on the
+// targets, so a ridge null cross-validates every permutation on the same splits.
+std::vector<Split> regression_splits(std::size_t n_trials, const CrossValidation& cv) {
+    CounterRng rng(cv.seed, cv.item, cv.fold_stream);
+    std::vector<std::vector<int>> fold_ids;
+    for (int r = 0; r < cv.repeats; ++r)
+        fold_ids.push_back(shuffled_folds(n_trials, cv.folds, rng));
+    return make_splits(fold_ids, cv.folds);
+}
+
+void check_targets(std::span<const double> targets) {
+    for (double v : targets)
+        if (!std::isfinite(v)) throw std::invalid_argument("regression target is not finite");
+}
+
+// R² of each repeat's out-of-fold predictions [(repeat · bins + bin) · trials + trial] at bin
+// `b`, averaged over repeats.
+double pooled_r2(std::span<const double> targets, const std::vector<double>& predicted,
+                 std::size_t b, std::size_t n_bins, std::size_t repeats) {
+    const std::size_t n_trials = targets.size();
+    double sum = 0.0;
+    for (std::size_t r = 0; r < repeats; ++r)
+        sum += r2_score(targets, std::span<const double>(
+                                     predicted.data() + (r * n_bins + b) * n_trials, n_trials));
+    return sum / static_cast<double>(repeats);
+}
+
 int count_correct(std::span<const int> predicted, std::span<const int> truth) {
     int correct = 0;
     for (std::size_t i = 0; i < predicted.size(); ++i)
@@ -350,15 +377,10 @@ RegressionResult regress_bins(std::span<const MatrixXd> bins, std::span<const do
                               double alpha, const CrossValidation& cv) {
     check_cv(cv);
     check_bins(bins, targets.size());
-    for (double v : targets)
-        if (!std::isfinite(v)) throw std::invalid_argument("regression target is not finite");
+    check_targets(targets);
     const std::size_t n_bins = bins.size(), n_trials = targets.size(),
                       repeats = static_cast<std::size_t>(cv.repeats);
-    CounterRng rng(cv.seed, cv.item, cv.fold_stream);
-    std::vector<std::vector<int>> fold_ids;
-    for (std::size_t r = 0; r < repeats; ++r)
-        fold_ids.push_back(shuffled_folds(n_trials, cv.folds, rng));
-    const std::vector<Split> splits = make_splits(fold_ids, cv.folds);
+    const std::vector<Split> splits = regression_splits(n_trials, cv);
     const std::size_t k = static_cast<std::size_t>(cv.folds);
 
     RegressionResult result;
@@ -389,14 +411,64 @@ RegressionResult regress_bins(std::span<const MatrixXd> bins, std::span<const do
             r2_score(truth, std::span<const double>(pred.data(), truth.size()));
     });
     result.r2.assign(n_bins, 0.0);
-    for (std::size_t b = 0; b < n_bins; ++b) {
-        double sum = 0.0;
-        for (std::size_t r = 0; r < repeats; ++r)
-            sum += r2_score(targets, std::span<const double>(
-                                         predicted.data() + (r * n_bins + b) * n_trials, n_trials));
-        result.r2[b] = sum / static_cast<double>(repeats);
-    }
+    for (std::size_t b = 0; b < n_bins; ++b)
+        result.r2[b] = pooled_r2(targets, predicted, b, n_bins, repeats);
     return result;
+}
+
+std::vector<double> regress_null(std::span<const MatrixXd> bins, std::span<const double> targets,
+                                 double alpha, const CrossValidation& cv, std::size_t first,
+                                 std::size_t last, std::size_t batch) {
+    check_cv(cv);
+    check_bins(bins, targets.size());
+    check_targets(targets);
+    if (last < first) throw std::invalid_argument("permutation block [first, last) is reversed");
+    const std::size_t n_bins = bins.size(), n_trials = targets.size(), n_perm = last - first,
+                      repeats = static_cast<std::size_t>(cv.repeats),
+                      k = static_cast<std::size_t>(cv.folds);
+    const std::vector<Split> splits = regression_splits(n_trials, cv);
+    if (batch == 0 || batch > n_perm) batch = std::max<std::size_t>(n_perm, 1);
+
+    std::vector<double> null(n_perm * n_bins, 0.0);
+    for (std::size_t start = 0; start < n_perm; start += batch) {
+        const std::size_t size = std::min(batch, n_perm - start);
+        // Permutation b: the targets shuffled from its own stream, as the item shuffles them.
+        std::vector<std::vector<double>> shuffled(size);
+        for (std::size_t p = 0; p < size; ++p) {
+            CounterRng rng(cv.seed, cv.item, cv.permutation_stream + first + start + p);
+            shuffled[p].assign(targets.begin(), targets.end());
+            shuffle(shuffled[p].begin(), shuffled[p].end(), rng);
+        }
+        // predicted[p][(repeat · bins + bin) · trials + trial]
+        std::vector<std::vector<double>> predicted(
+            size, std::vector<double>(repeats * n_bins * n_trials, 0.0));
+        // One task per (split, bin): the decomposition once, then every permutation of the
+        // batch, each with exactly the operations regress_bins applies to its targets.
+        for_each_task(splits.size() * n_bins, [&](std::size_t task) {
+            const std::size_t s = task / n_bins, b = task % n_bins, r = s / k;
+            const Split& split = splits[s];
+            MatrixXd x = gather_rows(bins[b], split.train);
+            const Standardizer scaler = Standardizer::fit(x);
+            scaler.transform_in_place(x);
+            const RidgeSolver solver(x, alpha);
+            MatrixXd test = gather_rows(bins[b], split.test);
+            scaler.transform_in_place(test);
+            std::vector<double> y(split.train.size());
+            for (std::size_t p = 0; p < size; ++p) {
+                for (std::size_t i = 0; i < y.size(); ++i)
+                    y[i] = shuffled[p][static_cast<std::size_t>(split.train[i])];
+                const Eigen::VectorXd pred = solver.solve(y).predict(test);
+                double* out = predicted[p].data() + (r * n_bins + b) * n_trials;
+                for (std::size_t i = 0; i < split.test.size(); ++i)
+                    out[static_cast<std::size_t>(split.test[i])] = pred[static_cast<Index>(i)];
+            }
+        });
+        for (std::size_t p = 0; p < size; ++p)
+            for (std::size_t b = 0; b < n_bins; ++b)
+                null[(start + p) * n_bins + b] =
+                    pooled_r2(shuffled[p], predicted[p], b, n_bins, repeats);
+    }
+    return null;
 }
 
 } // namespace neuropop::kernels

@@ -132,4 +132,19 @@ RegressionResult regress_bins(std::span<const Eigen::MatrixXd> bins,
                               std::span<const double> targets, double alpha,
                               const CrossValidation& cv);
 
+// The ridge permutation null: R² per bin [(b − first) · bins + bin] of permutations b in
+// [first, last), permutation b the targets shuffled from stream permutation_stream + b and
+// cross-validated on the real folds — the numbers regress_bins gives for each shuffled target
+// vector, bit for bit. The permutations share their training rows (the folds do not depend on
+// the targets), so each (fold, bin) builds its z-scorer, centred samples and Cholesky factor of
+// XcᵀXc + αI once (kernels/ridge.hpp, RidgeSolver) and solves every permutation of a batch against
+// it: per permutation a fit costs two products with the samples instead of a Gram matrix and a
+// factorisation. `batch` bounds the permutations solved together (0: all of [first, last)); each
+// one in a batch holds (1 + repeats · bins) · trials doubles (its shuffled targets and out-of-fold
+// predictions). Results do not depend on `batch` or the thread count.
+std::vector<double> regress_null(std::span<const Eigen::MatrixXd> bins,
+                                 std::span<const double> targets, double alpha,
+                                 const CrossValidation& cv, std::size_t first, std::size_t last,
+                                 std::size_t batch = 0);
+
 } // namespace neuropop::kernels

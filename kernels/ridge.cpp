@@ -4,9 +4,6 @@
 #include <stdexcept>
 #include <string>
 
-#include <Eigen/Cholesky>
-#include <Eigen/QR>
-
 namespace neuropop::kernels {
 
 using Eigen::MatrixXd;
@@ -20,29 +17,41 @@ Eigen::VectorXd RidgeModel::predict(const Eigen::Ref<const MatrixXd>& samples) c
     return out;
 }
 
+RidgeSolver::RidgeSolver(const Eigen::Ref<const MatrixXd>& samples, double alpha) {
+    if (samples.rows() < 1) throw std::invalid_argument("fit_ridge: no samples");
+    if (!(alpha >= 0) || !std::isfinite(alpha))
+        throw std::invalid_argument("fit_ridge: alpha must be finite and >= 0");
+    x_mean_ = samples.colwise().mean();
+    xc_ = samples.rowwise() - x_mean_;
+    MatrixXd gram = xc_.transpose() * xc_;
+    gram.diagonal().array() += alpha;
+    llt_.compute(gram);
+    // α = 0: ordinary least squares, minimum norm when Xc is rank deficient
+    if (!(alpha > 0 && llt_.info() == Eigen::Success)) cod_.emplace(xc_);
+}
+
+RidgeModel RidgeSolver::solve(std::span<const double> targets) const {
+    if (static_cast<Eigen::Index>(targets.size()) != xc_.rows())
+        throw std::invalid_argument("fit_ridge: " + std::to_string(targets.size()) +
+                                    " targets for " + std::to_string(xc_.rows()) + " samples");
+    const Eigen::Map<const VectorXd> y(targets.data(), static_cast<Eigen::Index>(targets.size()));
+    const double y_mean = y.mean();
+    const VectorXd yc = y.array() - y_mean;
+    RidgeModel model;
+    if (cod_)
+        model.coef = cod_->solve(yc);
+    else
+        model.coef = llt_.solve(VectorXd(xc_.transpose() * yc));
+    model.intercept = y_mean - x_mean_.dot(model.coef);
+    return model;
+}
+
 RidgeModel fit_ridge(const Eigen::Ref<const MatrixXd>& samples, std::span<const double> targets,
                      double alpha) {
     if (static_cast<Eigen::Index>(targets.size()) != samples.rows() || samples.rows() < 1)
         throw std::invalid_argument("fit_ridge: " + std::to_string(targets.size()) +
                                     " targets for " + std::to_string(samples.rows()) + " samples");
-    if (!(alpha >= 0) || !std::isfinite(alpha))
-        throw std::invalid_argument("fit_ridge: alpha must be finite and >= 0");
-    const Eigen::Map<const VectorXd> y(targets.data(), static_cast<Eigen::Index>(targets.size()));
-    const Eigen::RowVectorXd x_mean = samples.colwise().mean();
-    const double y_mean = y.mean();
-    const MatrixXd xc = samples.rowwise() - x_mean;
-    const VectorXd yc = y.array() - y_mean;
-    MatrixXd gram = xc.transpose() * xc;
-    gram.diagonal().array() += alpha;
-    const VectorXd rhs = xc.transpose() * yc;
-    RidgeModel model;
-    Eigen::LLT<MatrixXd> llt(gram);
-    if (alpha > 0 && llt.info() == Eigen::Success)
-        model.coef = llt.solve(rhs);
-    else // α = 0: ordinary least squares, minimum norm when Xc is rank deficient
-        model.coef = xc.completeOrthogonalDecomposition().solve(yc);
-    model.intercept = y_mean - x_mean.dot(model.coef);
-    return model;
+    return RidgeSolver(samples, alpha).solve(targets);
 }
 
 double r2_score(std::span<const double> truth, std::span<const double> predicted) {

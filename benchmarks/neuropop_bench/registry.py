@@ -61,6 +61,11 @@ BENCHES = [
     Bench("decode", ["repeats=3", "tolerance=1e-6", "data={data}"],
           ["bins=10", "repeats=2", "tolerance=1e-6", "data={data}"],
           peer="decode.py", peer_args=["{data}", "repeats=1"]),
+    # The permutation nulls of one bin (the real labels + 100 permuted), as
+    # permutation_test_score does them; same tolerance as the decode bench.
+    Bench("decode_null", ["repeats=3", "tolerance=1e-6", "data={data}"],
+          ["permutations=20", "repeats=2", "tolerance=1e-6", "data={data}"],
+          peer="decode_null.py", peer_args=["{data}", "repeats=1"]),
     Bench("geometry", ["repeats=2", "data={data}"],
           ["conditions=32", "units=1000", "trials=3200", "episodes=20", "repeats=1",
            "data={data}"],
@@ -114,6 +119,17 @@ for _name, _goal in (("decode_logistic", 20.0), ("decode_lda", 5.0),
                         check_keys=("max_abs_accuracy_diff", "neuropop_tolerance",
                                     "sklearn_gtol_as_relative"), peer_keys=("mne",),
                         goal_text=">= %gx peer" % _goal))
+
+NULL_WORK = ("{bench}: permutation null, {trials} trials x {units} units, {classes} classes, "
+             "{folds}-fold CV, real + {permutations} permutations, {threads} thread(s)")
+for _name, _goals in (("null_logistic", {"1": 20.0, "max": 35.0}),
+                      ("null_lda", {"1": 30.0, "max": 30.0}),
+                      ("null_ridge", {"1": 30.0, "max": 30.0})):
+    for _threads, _goal in _goals.items():
+        ROWS.append(Row(NULL_WORK, "decode_null", {"bench": _name, "threads": _threads},
+                        peer={"peer": _name}, ratio_at_least=_goal,
+                        check_keys=("score_diff_on_same_folds", "score", "sklearn_null_mean"),
+                        goal_text=">= %gx sklearn permutation_test_score" % _goal))
 
 for _threads in ("1", "max"):
     ROWS.append(Row("crossnobis RDM: {conditions} conditions x {units} units x {trials} trials, "

@@ -61,15 +61,8 @@ std::vector<double> null_block(const DecodeInput& in, const jobs::DecodeSection&
     if (!in.labels.regression)
         return kernels::decode_null(in.times, in.labels.labels, in.n_classes(), decoder_options(d),
                                     cv, first, last);
-    std::vector<double> out;
-    for (std::size_t b = first; b < last; ++b) {
-        kernels::CounterRng rng(cv.seed, cv.item, cv.permutation_stream + b);
-        std::vector<double> shuffled = in.labels.values;
-        kernels::shuffle(shuffled.begin(), shuffled.end(), rng);
-        const auto r = kernels::regress_bins(in.times, shuffled, d.alpha, cv);
-        out.insert(out.end(), r.r2.begin(), r.r2.end());
-    }
-    return out;
+    return kernels::regress_null(in.times, in.labels.values, d.alpha, cv, first, last,
+                                 d.null_batch);
 }
 
 struct NullScores {

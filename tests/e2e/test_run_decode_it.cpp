@@ -146,31 +146,44 @@ TEST_CASE("decode on an IT session: ridge per-fold R^2 equals sklearn Ridge on t
     TempDir tmp("decode-it-ridge");
     const auto out = tmp / "it.h5";
     const auto file = (it_sessions_dir() / "zhang-desimone-it-1001.nwb").string();
-    auto r = run::neuropop_run(0, run::it_args(out, {"--quiet",
-                                                     "--data.sessions",
-                                                     file,
-                                                     "--pca.enabled",
-                                                     "false",
-                                                     "--cvpca.enabled",
-                                                     "false",
-                                                     "--fa.enabled",
-                                                     "false",
-                                                     "--decode.enabled",
-                                                     "true",
-                                                     "--decode.targets",
-                                                     "start_time",
-                                                     "--decode.decoder",
-                                                     "ridge",
-                                                     "--decode.alpha",
-                                                     "10",
-                                                     "--decode.windows",
-                                                     "response:0.1:0.5",
-                                                     "--decode.permutations",
-                                                     "9",
-                                                     "--decode.permutations_per_item",
-                                                     "4"}));
+    const auto args = [&](const std::filesystem::path& path, const std::string& per_item,
+                          const std::string& batch) {
+        return run::it_args(path, {"--quiet",
+                                   "--data.sessions",
+                                   file,
+                                   "--pca.enabled",
+                                   "false",
+                                   "--cvpca.enabled",
+                                   "false",
+                                   "--fa.enabled",
+                                   "false",
+                                   "--decode.enabled",
+                                   "true",
+                                   "--decode.targets",
+                                   "start_time",
+                                   "--decode.decoder",
+                                   "ridge",
+                                   "--decode.alpha",
+                                   "10",
+                                   "--decode.windows",
+                                   "response:0.1:0.5",
+                                   "--decode.permutations",
+                                   "9",
+                                   "--decode.permutations_per_item",
+                                   per_item,
+                                   "--decode.null_batch",
+                                   batch});
+    };
+    auto r = run::neuropop_run(0, args(out, "4", "0"));
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
+    // The permutations of a null item share one decomposition per fold (kernels/decode.hpp,
+    // regress_null): neither the batch size nor the split into items changes a bit.
+    const auto other = tmp / "it-batched.h5";
+    r = run::neuropop_run(0, args(other, "9", "2"));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    run::require_same_results(out, other);
     const auto text = run_python(R"(import sys, h5py, numpy as np
 from sklearn.preprocessing import StandardScaler
 from sklearn.linear_model import Ridge

@@ -517,6 +517,79 @@ for alpha in (0.1, 25.0):
     CHECK(r.fold_r2.size() == 5);
 }
 
+namespace {
+
+// The ridge null as the decode_null item computed it before regress_null: permutation b's targets
+// shuffled from its own stream, then regress_bins on them; R² [(b − first) · bins + bin].
+std::vector<double> ridge_null_one_by_one(const std::vector<MatrixXd>& bins,
+                                          const std::vector<double>& targets, double alpha,
+                                          const k::CrossValidation& cv, std::size_t first,
+                                          std::size_t last) {
+    std::vector<double> out;
+    for (std::size_t b = first; b < last; ++b) {
+        k::CounterRng rng(cv.seed, cv.item, cv.permutation_stream + b);
+        std::vector<double> shuffled = targets;
+        k::shuffle(shuffled.begin(), shuffled.end(), rng);
+        const auto r = k::regress_bins(bins, shuffled, alpha, cv);
+        out.insert(out.end(), r.r2.begin(), r.r2.end());
+    }
+    return out;
+}
+
+// regress_null against ridge_null_one_by_one, bitwise, for several batch sizes, a split into two
+// blocks and one thread.
+void check_ridge_null(const std::vector<MatrixXd>& bins, const std::vector<double>& targets,
+                      double alpha, const k::CrossValidation& cv, std::size_t permutations) {
+    const auto reference = ridge_null_one_by_one(bins, targets, alpha, cv, 0, permutations);
+    REQUIRE(reference.size() == permutations * bins.size());
+    for (std::size_t batch : {std::size_t{0}, std::size_t{1}, std::size_t{3}, permutations}) {
+        INFO("batch " << batch);
+        CHECK(k::regress_null(bins, targets, alpha, cv, 0, permutations, batch) == reference);
+    }
+    const std::size_t half = permutations / 2;
+    auto split = k::regress_null(bins, targets, alpha, cv, 0, half, 2);
+    const auto second = k::regress_null(bins, targets, alpha, cv, half, permutations, 4);
+    split.insert(split.end(), second.begin(), second.end());
+    CHECK(split == reference);
+    tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+    CHECK(k::regress_null(bins, targets, alpha, cv, 0, permutations, 5) == reference);
+}
+
+} // namespace
+
+TEST_CASE("the ridge null shares one decomposition per fold and bin and keeps every bit",
+          "[decode][permutation][real]") {
+    // The IT pseudo-population (350 trials x 132 units), two bins (counts and their square
+    // roots), the object index as the numeric target, 2 repeats of 5 folds.
+    neuropop::test::TempDir dir("decode-ridge-null");
+    const RealData d = load_it(dir, "pseudo");
+    const std::vector<MatrixXd> bins{d.x, d.x.array().sqrt().matrix()};
+    const std::vector<double> targets(d.y.begin(), d.y.end());
+    k::CrossValidation cv;
+    cv.repeats = 2;
+    cv.seed = 20240611;
+    cv.item = 5;
+    check_ridge_null(bins, targets, 1.0, cv, 12);
+
+    // α = 0 with more features than training trials: the complete orthogonal decomposition path.
+    k::CounterRng rng(99, 0);
+    MatrixXd x(30, 40);
+    std::vector<double> y(30);
+    for (int i = 0; i < 30; ++i) {
+        for (int j = 0; j < 40; ++j)
+            x(i, j) = standard_normal(rng);
+        y[static_cast<std::size_t>(i)] = x(i, 0) + 0.5 * standard_normal(rng);
+    }
+    k::CrossValidation small;
+    small.folds = 3;
+    check_ridge_null({x}, y, 0.0, small, 7);
+    // A different target vector gives a different null (the check above can fail).
+    const auto null = k::regress_null(std::vector<MatrixXd>{x}, y, 1.0, small, 0, 7);
+    std::vector<double> y2 = y;
+    y2[0] += 1.0;
+    CHECK(k::regress_null(std::vector<MatrixXd>{x}, y2, 1.0, small, 0, 7) != null);
+}
+
 TEST_CASE("decoding rejects bad input with a message naming the problem", "[decode]") {
     std::vector<MatrixXd> bins{MatrixXd::Random(12, 3)};
     std::vector<int> labels{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 0};

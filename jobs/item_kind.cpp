@@ -10,6 +10,7 @@ using detail::add_cvpca_items;
 using detail::add_decode_items;
 using detail::add_fa_items;
 using detail::add_geometry_items;
+using detail::add_interactions_items;
 using detail::add_pca_items;
 using detail::add_pseudo_items;
 
@@ -42,6 +43,13 @@ constexpr std::array<ItemKindRow, item_kind_count> rows{{
      .stage = Stage::Summarise,
      .whole_plan = add_pseudo_items},
     {.kind = ItemKind::PseudoSummary, .name = "pseudo_summary", .stage = Stage::Summarise},
+    {.kind = ItemKind::Interactions,
+     .name = "interactions",
+     .stage = Stage::Analyse,
+     .whole_plan = add_interactions_items},
+    {.kind = ItemKind::InteractionsSummary,
+     .name = "interactions_summary",
+     .stage = Stage::Summarise},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, empty name): every

@@ -67,6 +67,15 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item);
 // Representational geometry (engine/items/item_geometry.cpp, geometry_window.cpp).
 Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 
+// Communication subspaces (engine/items/item_interactions*.cpp): one item per session and
+// ordered region pair reads both regions' bin items; the summary reads every session's item of
+// the pair, or (neuropop merge) their groups in the shards.
+Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_interactions_summary(const ItemEnv& env, const jobs::WorkItem& item);
+io::ResultBlock interactions_summary_from_shards(const jobs::Plan& plan,
+                                                 const std::vector<std::string>& shards,
+                                                 const jobs::WorkItem& summary);
+
 // The attributes every /sessions/<session>/<region> group carries.
 io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item);
 // Adds /sessions and the population's group (with `attributes`) to a stage-2 block.

@@ -68,7 +68,7 @@ int usage_error(const std::string& message) {
 
 int generate(const Args& args) {
     kernels::GeneratorConfig cfg;
-    std::string out_dir, regions = join(cfg.regions), encoding = "default", latent = "3";
+    std::string out_dir, regions = join(cfg.regions), encoding = "default", latent = "3", channels;
     kernels::CouplingConfig coupling;
     std::string coupled_regions;
     std::size_t threads = 0;
@@ -140,6 +140,13 @@ int generate(const Args& args) {
          "post-spike basis functions of the filters")
         ("coupled-regions", po::value(&coupled_regions)->default_value(""),
          "comma-separated coupled regions (empty: every region)")
+        ("channel-rank", po::value(&channels),
+         "communication channels between regions, comma-separated SOURCE>TARGET:RANK[:GAIN] "
+         "(e.g. VISp>CA1:3): the target's trial-to-trial latent noise gains a random rank-RANK "
+         "map (singular values GAIN, default 1) of the source's own trial noise; RANK <= both "
+         "regions' --latent-dim. Truth in /scratch/ground_truth/channels. The target's "
+         "within-area dimension is its --latent-dim, so a larger d for the target than RANK "
+         "makes it exceed the channel rank (e.g. --latent-dim 3,6 --channel-rank VISp>CA1:3)")
         ("threads", po::value(&threads)->default_value(threads),
          "TBB threads (0: all cores); does not change the output")
         ("force", po::bool_switch(&force), "overwrite existing files")
@@ -167,6 +174,9 @@ int generate(const Args& args) {
     auto dims = size_list(latent);
     if (!dims) return usage_error("--latent-dim: '" + latent + "' is not a list of integers");
     cfg.latent_dims = *dims;
+    std::string why;
+    cfg.channels = kernels::parse_channel_specs(channels, why);
+    if (!why.empty()) return usage_error("--channel-rank: " + why);
     if (auto problems = cfg.validate(); !problems.empty()) return usage_error(problems);
     coupling.regions =
         coupled_regions.empty() ? std::vector<std::string>{} : split_list(coupled_regions);

@@ -483,6 +483,59 @@ void add_region_truth(NwbSession& s, const kernels::SessionModel& m,
     }
 }
 
+// The channels of `neuropop generate --channel-rank` (kernels/generator_channels.hpp); nothing
+// is written without channels, so files generated without the option are unchanged.
+void add_channel_truth(NwbSession& s, const kernels::SessionModel& m) {
+    const auto& channels = m.channels();
+    if (channels.empty()) return;
+    const auto& names = m.config().regions;
+    s.scratch_groups.push_back(
+        {"ground_truth/channels",
+         "communication channels: the target's trial noise Z_t,i gains map[k] Z_s,i (the "
+         "source's private trial noise), a rank-channel_rank map with every singular value gain",
+         {}});
+    std::vector<std::string> source, target, pair;
+    std::vector<std::int64_t> rank;
+    std::vector<double> gain;
+    for (const auto& ch : channels) {
+        source.push_back(names.at(ch.source));
+        target.push_back(names.at(ch.target));
+        pair.push_back(names.at(ch.source) + "__" + names.at(ch.target));
+        rank.push_back(static_cast<std::int64_t>(ch.rank));
+        gain.push_back(ch.gain);
+    }
+    s.scratch.push_back(
+        {"ground_truth/channels/source", "source region of each channel", {}, false, source});
+    s.scratch.push_back(
+        {"ground_truth/channels/target", "target region of each channel", {}, false, target});
+    s.scratch.push_back({"ground_truth/channels/pair",
+                         "<source>__<target> of each channel (the results' interactions names)",
+                         {},
+                         false,
+                         pair});
+    s.scratch.push_back({"ground_truth/channels/channel_rank",
+                         "true rank of each channel (the communication-subspace dimension)",
+                         {},
+                         false,
+                         rank});
+    s.scratch.push_back(
+        {"ground_truth/channels/gain", "singular value of each channel's map", {}, false, gain});
+    for (std::size_t k = 0; k < channels.size(); ++k) {
+        const auto& map = channels[k].map;
+        std::vector<double> values;
+        for (Eigen::Index r = 0; r < map.rows(); ++r)
+            for (Eigen::Index c = 0; c < map.cols(); ++c)
+                values.push_back(map(r, c));
+        s.scratch.push_back(
+            {"ground_truth/channels/map_" + std::to_string(k),
+             "[target latent, source latent] map M of channel " + std::to_string(k) + " (" +
+                 pair[k] + ")",
+             {static_cast<std::size_t>(map.rows()), static_cast<std::size_t>(map.cols())},
+             false,
+             std::move(values)});
+    }
+}
+
 } // namespace
 
 std::string generated_file_name(const kernels::GeneratorConfig& config, std::size_t session) {
@@ -586,6 +639,7 @@ NwbSession describe_generated(const kernels::SessionModel& m) {
                                "half-width of each raised-cosine function (s)"));
     add_parameters(s, m);
     add_region_truth(s, m, group);
+    add_channel_truth(s, m);
     return s;
 }
 

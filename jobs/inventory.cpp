@@ -146,6 +146,16 @@ void check_populations(const JobSpec& spec, const std::vector<SessionEntry>& ses
             problems.push_back("data.regions: '" + r +
                                "' matches no unit in any session (regions present: " +
                                text::join(present_list) + ")");
+    // A pair naming a region no session records is a typo, not an empty result.
+    if (spec.interactions.enabled && !spec.interactions.all_pairs)
+        for (const auto& [source, target] : spec.interactions.pairs)
+            for (const auto* r : {&source, &target})
+                if (present.count(*r) == 0 || !region_selected(spec, *r))
+                    problems.push_back("interactions.pairs: '" + source + ">" + target +
+                                       "': region '" + *r +
+                                       "' is not a selected region of any session (regions "
+                                       "present: " +
+                                       text::join(present_list) + ")");
     std::size_t largest = 0;
     std::string largest_name;
     bool any_selected = false;

@@ -11,6 +11,7 @@ using detail::add_cvpca_items;
 using detail::add_decode_items;
 using detail::add_fa_items;
 using detail::add_geometry_items;
+using detail::add_interactions_items;
 using detail::add_pca_items;
 using detail::add_pseudo_items;
 
@@ -47,6 +48,13 @@ constexpr std::array<ItemKindRow, item_kind_count> rows{{
      .name = "coupling",
      .stage = Stage::Analyse,
      .per_population = add_coupling_items},
+    {.kind = ItemKind::Interactions,
+     .name = "interactions",
+     .stage = Stage::Analyse,
+     .whole_plan = add_interactions_items},
+    {.kind = ItemKind::InteractionsSummary,
+     .name = "interactions_summary",
+     .stage = Stage::Summarise},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, empty name): every

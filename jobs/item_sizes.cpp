@@ -80,7 +80,8 @@ public:
               kernels::BinWindow{spec.align.start, spec.align.stop, spec.align.bin_width}.bins())) {
     }
 
-    Estimate item(const WorkItem& w, const Shape& p) const {
+    // `other`: the target region's shape for an interactions item (its second population).
+    Estimate item(const WorkItem& w, const Shape& p, const Shape* other = nullptr) const {
         Estimate e;
         const std::string tub = count_text(p.trials) + " trials x " + count_text(p.units) +
                                 " units x " + count_text(bins_) + " bins";
@@ -130,7 +131,26 @@ public:
         case ItemKind::Coupling:
             coupling(e, p);
             break;
+        case ItemKind::Interactions: {
+            // The target's counts too, then window sums of both regions, their residuals and
+            // per fold the training copies and the K x K fitted-value Gram (K target units).
+            const double k = other != nullptr ? other->units : 0.0;
+            e.add("target counts",
+                  count_text(p.trials) + " trials x " + count_text(k) + " units x " +
+                      count_text(bins_) + " bins x 4 bytes",
+                  p.trials * k * bins_ * 4);
+            e.add("samples",
+                  "4 x " + count_text(p.trials) + " trials x (" + count_text(p.units) + " + " +
+                      count_text(k) + ") units x 8 bytes",
+                  4 * p.trials * (p.units + k) * 8);
+            // Built by appending: GCC 12 warns falsely (-Wrestrict, bug 105329) on "(" + string.
+            std::string fits = count_text(p.units + k);
+            fits += "^2 x 3 x 8 bytes";
+            e.add("fits", fits, (p.units + k) * (p.units + k) * 3 * 8);
+            break;
+        }
         // Summaries and pseudo-populations are not estimated (sized_kind).
+        case ItemKind::InteractionsSummary:
         case ItemKind::DecodeSummary:
         case ItemKind::PseudoResample:
         case ItemKind::PseudoNull:
@@ -256,7 +276,9 @@ bool sized_kind(ItemKind kind) {
     case ItemKind::Decode:
     case ItemKind::Geometry:
     case ItemKind::Coupling:
+    case ItemKind::Interactions:
         return true;
+    case ItemKind::InteractionsSummary:
     case ItemKind::DecodeSummary:
     case ItemKind::PseudoResample:
     case ItemKind::PseudoNull:
@@ -283,7 +305,12 @@ void each_estimate(const JobSpec& spec, const Plan& plan, const F& f) {
                      .emplace(key,
                               population_shape(spec, plan.sessions.at(w.session).info, w.region))
                      .first;
-        f(i, w, estimator.item(w, it->second));
+        if (w.kind == ItemKind::Interactions) {
+            const auto other = population_shape(spec, plan.sessions.at(w.session).info, w.target);
+            f(i, w, estimator.item(w, it->second, &other));
+        } else {
+            f(i, w, estimator.item(w, it->second));
+        }
     }
 }
 

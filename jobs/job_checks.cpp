@@ -59,6 +59,11 @@ void check_windows(const JobSpec& spec, const std::set<std::string>& bad,
         if (!window_bins(spec.align, spec.fa.window, &why))
             problems.push_back("fa.window: " + why + allowed("fa.window"));
     }
+    if (spec.interactions.enabled && bad.count("interactions.window") == 0) {
+        std::string why;
+        if (!window_bins(spec.align, spec.interactions.window, &why))
+            problems.push_back("interactions.window: " + why + allowed("interactions.window"));
+    }
 }
 
 void check_conditions(const JobSpec& spec, const std::set<std::string>& bad,

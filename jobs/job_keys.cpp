@@ -1,5 +1,6 @@
 #include "jobs/job_keys.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -204,6 +205,119 @@ void add_coupling_keys(std::vector<KeySpec>& k) {
         "costs units^3 (units fits of units x history_basis columns)",
         2, 10000, [](const JobSpec& s) { return s.coupling.max_units; },
         [](JobSpec& s, std::uint64_t v) { s.coupling.max_units = static_cast<std::size_t>(v); }));
+}
+
+// [interactions] (docs/ANALYSES.md §7).
+void add_interactions_keys(std::vector<KeySpec>& k) {
+    k.push_back(bool_key(
+        "interactions.enabled",
+        "communication subspace (reduced-rank regression) for every ordered region pair of a "
+        "session",
+        [](const JobSpec& s) { return s.interactions.enabled; },
+        [](JobSpec& s, bool v) { s.interactions.enabled = v; }));
+    k.push_back(
+        {"interactions.pairs",
+         "'all', or comma-separated SOURCE>TARGET region pairs (e.g. VISp>CA1, CA1>VISp)",
+         "ordered region pairs (source predicts target); all: every ordered pair of regions "
+         "recorded in the same session",
+         [](const JobSpec& s) {
+             if (s.interactions.all_pairs) return std::string("all");
+             std::vector<std::string> items;
+             for (const auto& [a, b] : s.interactions.pairs)
+                 items.push_back(a + ">" + b);
+             return text::join(items);
+         },
+         [](JobSpec& s, const std::string& t, const fs::path&) {
+             auto& in = s.interactions;
+             in.pairs.clear();
+             in.all_pairs = t == "all";
+             if (in.all_pairs) return std::string();
+             std::string problems;
+             for (const auto& item : text::split_list(t)) {
+                 const auto gt = item.find('>');
+                 std::string a = gt == std::string::npos ? "" : text::trim(item.substr(0, gt));
+                 std::string b = gt == std::string::npos ? "" : text::trim(item.substr(gt + 1));
+                 const auto why = a.empty() || b.empty() ? "'" + item + "' is not SOURCE>TARGET"
+                                  : a == b               ? "'" + item + "': source = target"
+                                                         : std::string();
+                 if (why.empty() && std::find(in.pairs.begin(), in.pairs.end(),
+                                              std::make_pair(a, b)) != in.pairs.end())
+                     problems += (problems.empty() ? "" : "; ") + ("'" + item + "' listed twice");
+                 else if (!why.empty())
+                     problems += (problems.empty() ? "" : "; ") + why;
+                 else
+                     in.pairs.emplace_back(std::move(a), std::move(b));
+             }
+             if (problems.empty() && in.pairs.empty()) problems = "no pair given";
+             return problems;
+         }});
+    k.push_back({"interactions.window",
+                 "[name:]start:stop, seconds relative to the event, inside [align.start, "
+                 "align.stop] on bin edges; spikes are summed over it per trial",
+                 "the window of single-trial counts both regions are compared on",
+                 [](const JobSpec& s) { return text::format_window(s.interactions.window); },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     std::string why;
+                     if (auto w = text::to_window(t, why, "interactions"))
+                         s.interactions.window = *w;
+                     return why;
+                 }});
+    k.push_back(bool_key(
+        "interactions.residuals",
+        "subtract each condition's mean count from every trial (trial-to-trial fluctuations "
+        "only, as Semedo et al. 2019); false: raw window counts",
+        [](const JobSpec& s) { return s.interactions.residuals; },
+        [](JobSpec& s, bool v) { s.interactions.residuals = v; }));
+    k.push_back(uint_key(
+        "interactions.ranks",
+        "largest rank of the reduced-rank curve (0 .. ranks; clipped to the units and trials)", 1,
+        max_count, [](const JobSpec& s) { return s.interactions.ranks; },
+        [](JobSpec& s, std::uint64_t v) { s.interactions.ranks = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "interactions.folds", "cross-validation folds over trials (shuffled, not stratified)", 2,
+        max_count, [](const JobSpec& s) { return s.interactions.folds; },
+        [](JobSpec& s, std::uint64_t v) { s.interactions.folds = static_cast<std::size_t>(v); }));
+    k.push_back(
+        {"interactions.ridge_lambdas",
+         "'default', or comma-separated numbers >= 0, largest (simplest model) first",
+         "ridge penalties of the full-rank reference; default: d_max (1 - s) / s for s = 0.50, "
+         "0.51, ..., 1.00 (d_max the largest eigenvalue of the z-scored source's Z^T Z)",
+         [](const JobSpec& s) {
+             if (s.interactions.ridge_lambdas.empty()) return std::string("default");
+             std::vector<std::string> items;
+             for (double v : s.interactions.ridge_lambdas)
+                 items.push_back(text::format_double(v));
+             return text::join(items);
+         },
+         [](JobSpec& s, const std::string& t, const fs::path&) {
+             auto& out = s.interactions.ridge_lambdas;
+             out.clear();
+             if (t == "default") return std::string();
+             std::string problems;
+             for (const auto& item : text::split_list(t)) {
+                 std::string why;
+                 const auto v = text::to_double(item, why);
+                 if (v && !(*v >= 0)) why = "must be >= 0";
+                 if (why.empty())
+                     out.push_back(*v);
+                 else
+                     problems += (problems.empty() ? "" : "; ") + item + ": " + why;
+             }
+             if (problems.empty() && out.empty()) problems = "no value given";
+             return problems;
+         }});
+    k.push_back(bool_key(
+        "interactions.within_area",
+        "also predict one random half of the target's units from another of the source's size",
+        [](const JobSpec& s) { return s.interactions.within_area; },
+        [](JobSpec& s, bool v) { s.interactions.within_area = v; }));
+    k.push_back(uint_key(
+        "interactions.permutations",
+        "null of the peak performance: target trials shuffled within each condition (0: none)", 0,
+        max_count, [](const JobSpec& s) { return s.interactions.permutations; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.interactions.permutations = static_cast<std::size_t>(v);
+        }));
 }
 
 std::vector<KeySpec> make_keys() {
@@ -665,6 +779,7 @@ std::vector<KeySpec> make_keys() {
         max_count, [](const JobSpec& s) { return s.pseudo.bootstrap; },
         [](JobSpec& s, std::uint64_t v) { s.pseudo.bootstrap = static_cast<std::size_t>(v); }));
     add_coupling_keys(k);
+    add_interactions_keys(k);
     return k;
 }
 
@@ -690,6 +805,7 @@ const std::vector<SectionSpec>& job_sections() {
         {"geometry", "representational geometry and few-shot manifold geometry"},
         {"pseudo", "pseudo-populations pooled across sessions and animals"},
         {"coupling", "coupled Poisson GLM of each population"},
+        {"interactions", "communication subspaces between regions (reduced-rank regression)"},
     };
     return sections;
 }

@@ -188,6 +188,23 @@ struct CouplingSection {
     std::size_t max_units = 60; // larger populations are skipped (listed with the reason)
 };
 
+// Communication subspaces between the regions of a session (docs/ANALYSES.md §7): one item per
+// session and ordered region pair, one summary per pair across sessions and animals.
+struct InteractionsSection {
+    bool enabled = false;
+    // Ordered (source, target) region pairs; all_pairs: every ordered pair of populations
+    // recorded in the same session.
+    bool all_pairs = true;
+    std::vector<std::pair<std::string, std::string>> pairs;
+    Window window{"interactions", 0.0, 0.5}; // single-trial counts summed over this window
+    bool residuals = true;                   // subtract each condition's mean (Semedo et al.)
+    std::size_t ranks = 10;                  // largest rank of the curve (clipped to the data)
+    std::size_t folds = 10;
+    std::vector<double> ridge_lambdas; // empty: the d_max (1 - s) / s grid of the MATLAB pack
+    bool within_area = true;           // target split into two halves, one predicting the other
+    std::size_t permutations = 100;    // trial shuffles within conditions (0: no null)
+};
+
 struct JobSpec {
     std::string job_file; // path of the INI file ("" when built in code)
     std::string job_text; // full effective job (INI text after flags), stored in the results
@@ -204,6 +221,7 @@ struct JobSpec {
     GeometrySection geometry;
     PseudoSection pseudo;
     CouplingSection coupling;
+    InteractionsSection interactions;
 };
 
 } // namespace neuropop::jobs

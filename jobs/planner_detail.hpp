@@ -58,4 +58,11 @@ void add_geometry_items(const PlanContext& ctx, Plan& plan);
 // animals.
 void add_pseudo_items(const PlanContext& ctx, Plan& plan);
 
+// Communication subspaces (jobs/planner_interactions.cpp): stage 2 Interactions items per
+// session and ordered region pair (region = source, target = target region), needing both bin
+// items, then stage 3 InteractionsSummary items per ordered pair across sessions.
+void add_interactions_items(const PlanContext& ctx, Plan& plan);
+// "<source>__<target>": the pair's group name under interactions/.
+std::string interactions_pair_name(const std::string& source, const std::string& target);
+
 } // namespace neuropop::jobs::detail

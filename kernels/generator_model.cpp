@@ -274,6 +274,13 @@ std::string GeneratorConfig::validate() const {
          "modulation must be in [0, 3]");
     need(std::isfinite(latent_noise) && latent_noise >= 0.0 && latent_noise <= 3.0,
          "latent noise must be in [0, 3]");
+    if (!channels.empty() && (latent_dims.size() == 1 || latent_dims.size() == regions.size())) {
+        std::vector<std::size_t> dims;
+        for (std::size_t r = 0; r < regions.size(); ++r)
+            dims.push_back(latent_dim(r));
+        for (auto& p : channel_problems(channels, regions, dims))
+            problems.push_back(std::move(p));
+    }
     std::string out;
     for (const auto& p : problems)
         out += (out.empty() ? "" : "; ") + p;
@@ -370,6 +377,13 @@ SessionModel::SessionModel(const GeneratorConfig& config, std::size_t session)
         for (std::size_t i = 0; i < trials_.size(); ++i)
             reg.trial_noise.push_back(normal_matrix(noise_rng, d, nb, config_.latent_noise));
         regions_.push_back(std::move(reg));
+    }
+    if (!config_.channels.empty()) {
+        std::vector<std::size_t> dims;
+        for (const auto& reg : regions_)
+            dims.push_back(reg.latent_dim);
+        channels_ = draw_channels(config_.channels, config_.regions, dims, config_.seed, session_);
+        apply_channels(channels_, regions_);
     }
 }
 

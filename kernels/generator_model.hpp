@@ -32,6 +32,7 @@
 #include <Eigen/Dense>
 
 #include "kernels/binning.hpp"
+#include "kernels/generator_channels.hpp"
 #include "kernels/rng.hpp"
 
 namespace neuropop::kernels {
@@ -62,6 +63,8 @@ struct GeneratorConfig {
     // loadings are N(0, modulation^2 / d), latent coefficients N(0, 1).
     double modulation = 0.8;
     double latent_noise = 0.3; // sd of the trial latent noise Z, relative to the coefficients
+    // Communication channels between regions (kernels/generator_channels.hpp); empty: none.
+    std::vector<ChannelSpec> channels;
 
     // Empty when valid, else every problem, separated by "; ".
     std::string validate() const;
@@ -126,6 +129,7 @@ public:
     const TrialSchedule& trials() const { return trials_; }
     const TemporalBasis& basis() const { return basis_; }
     const std::vector<RegionModel>& regions() const { return regions_; }
+    const std::vector<Channel>& channels() const { return channels_; }
     std::size_t units() const { return units_; }
     std::size_t region_of(std::size_t unit) const;
     double baseline(std::size_t unit) const;
@@ -149,6 +153,7 @@ private:
     TrialSchedule trials_;
     TemporalBasis basis_;
     std::vector<RegionModel> regions_;
+    std::vector<Channel> channels_;
 };
 
 // The values CounterRng(seed, item, stream).next() returns, in the same order, but computing each

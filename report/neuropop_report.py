@@ -67,6 +67,10 @@ def populations(f, wanted):
         for region, rg in sg.items():
             if wanted and region not in wanted:
                 continue
+            # /sessions/<s>/interactions holds region pairs, not a population (no region
+            # attribute); report_interactions draws it.
+            if region == "interactions" and "region" not in rg.attrs:
+                continue
             a = attrs(rg)
             n_units = n_trials = None
             binned = f.get(f"binned/{session}/{region}")
@@ -154,6 +158,8 @@ def main(argv):
     report.section_override, report.caption_suffix = None, ""
     summaries(report, f, args.regions, subjects(f))
     animal_summaries(report, f, args.regions)
+    from report_interactions import interactions
+    interactions(report, f, args.regions)
 
     n_sessions = len({p.key for pops in regions.values() for p in pops})
     header = (f"neuropop {text(f.attrs['neuropop_version'])}, created "

@@ -3,7 +3,8 @@
 (plug-in and split-half) of each PCA window, the cvPCA power-law exponent and the FA shared
 variance, as median over sessions; decoding accuracy per time window (mean over sessions, and
 the time points significant after Fisher + BH in /summary); pseudo-population decoding (mean
-over resamples, its pooled-null p and BH q). Read with h5py, so it needs python3-h5py only."""
+over resamples, its pooled-null p and BH q); per ordered region pair, the communication
+subspace's optimal dimension across animals. Read with h5py, so it needs python3-h5py only."""
 import statistics
 import sys
 
@@ -26,6 +27,8 @@ def summarise(path):
         rows = {}
         for session in f["sessions"]:
             for region, grp in f["sessions"][session].items():
+                if region == "interactions" and "region" not in grp.attrs:
+                    continue  # region pairs, summarised by interactions() below
                 r = rows.setdefault(region, {"sessions": 0})
                 r["sessions"] += 1
                 if "pca" in grp:
@@ -48,6 +51,7 @@ def summarise(path):
                 print(f"    {key:<46} {statistics.median(r[key]):8.3f}")
             decoding(f, region)
             pseudo(f, region)
+        interactions(f)
 
 
 def names(dataset):
@@ -90,6 +94,22 @@ def pseudo(f, region):
             parts.append(text)
         print(f"    pseudo-population decode {target} ({units} units of {sessions} sessions, "
               f"mean +- sd over resamples): " + "; ".join(parts))
+
+
+def interactions(f):
+    group = f.get("summary/interactions")
+    if group is None:
+        return
+    for pair, g in sorted(group.items()):
+        line = (f"  interactions {pair.replace('__', ' -> ')}: optimal dimension "
+                f"{g['animal_mean_optimal_dimension'][()]:.2f} [{g['ci_low'][()]:.2f}, "
+                f"{g['ci_high'][()]:.2f}] (mean over animals, 95% bootstrap CI)")
+        if "within_area_animal_mean_optimal_dimension" in g:
+            line += (f", within target "
+                     f"{g['within_area_animal_mean_optimal_dimension'][()]:.2f}")
+        if "fisher_p" in g:
+            line += f", Fisher p {g['fisher_p'][()]:.3g}"
+        print(line)
 
 
 for p in sys.argv[1:]:

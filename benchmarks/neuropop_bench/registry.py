@@ -76,6 +76,9 @@ BENCHES = [
           ["trials=200", "units=10", "repeats=2", "data={data}"],
           peer="poisson_glm.py", peer_args=["{data}", "repeats=3"],
           peer_quick_args=["{data}", "repeats=1"]),
+    Bench("rrr", ["repeats=3", "data={data}"],
+          ["n=1500", "p=60", "k=40", "ranks=10", "repeats=2", "data={data}"],
+          peer="rrr.py", peer_args=["{data}", "repeats=1"]),
     # end_to_end and pseudo_decoding are in runners.py; looked up by name when the run starts.
     Bench("end_to_end", [], [], runner="end_to_end", target="neuropop"),
     Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
@@ -159,6 +162,12 @@ ROWS.append(Row("Poisson GLM (coupling's uncoupled model): {fits} fits of {rows}
                 ratio_at_least=5.0, check_keys=("max_abs_coef_diff",),
                 goal_text=">= 5x sklearn PoissonRegressor(newton-cholesky, alpha = lambda / n, "
                           "tol 1e-8)"))
+# Communication subspace: the RRR rank curve and the ridge curve, 10-fold, one thread each.
+ROWS.append(Row("communication subspace: {n} datapoints, {p} source x {k} target units, RRR ranks "
+                "0..{ranks} + ridge over {lambdas} lambdas, {folds}-fold CV, {threads} thread(s)",
+                "rrr", {"bench": "rrr", "threads": "1"}, peer={"peer": "rrr"},
+                ratio_at_least=10.0, check_keys=("max_abs_diff",),
+                goal_text=">= 10x numpy.linalg + sklearn Ridge"))
 
 # End to end: the peer line is the same job on 1 rank, ours on 2 ranks, so the ratio is the
 # speed-up from the second rank.

@@ -105,6 +105,10 @@ constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
     {.kind = ItemKind::Pseudo, .prepare = prepare_pseudo_assemble},
     {.kind = ItemKind::PseudoSummary, .prepare = prepare_pseudo_summary},
     {.kind = ItemKind::Coupling, .prepare_population = prepare_coupling},
+    {.kind = ItemKind::Interactions, .prepare = prepare_interactions},
+    {.kind = ItemKind::InteractionsSummary,
+     .prepare = prepare_interactions_summary,
+     .from_shards = interactions_summary_from_shards},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, no function): every

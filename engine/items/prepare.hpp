@@ -74,6 +74,15 @@ Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population
 inline constexpr std::uint64_t stream_coupling_folds = 40;
 Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
 
+// Communication subspaces (engine/items/item_interactions*.cpp): one item per session and
+// ordered region pair reads both regions' bin items; the summary reads every session's item of
+// the pair, or (neuropop merge) their groups in the shards.
+Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_interactions_summary(const ItemEnv& env, const jobs::WorkItem& item);
+io::ResultBlock interactions_summary_from_shards(const jobs::Plan& plan,
+                                                 const std::vector<std::string>& shards,
+                                                 const jobs::WorkItem& summary);
+
 // The attributes every /sessions/<session>/<region> group carries.
 io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item);
 // Adds /sessions and the population's group (with `attributes`) to a stage-2 block.

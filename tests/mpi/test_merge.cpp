@@ -70,3 +70,40 @@ TEST_CASE("merged shards of a decoding job give the single run's decode summary"
     REQUIRE(run::count_datasets(single, "/summary") > 0);
     merge::require_merge_identical(single, args.front());
 }
+
+// Communication subspaces: each shard computes its sessions' pairs; the merge builds the
+// interactions_summary of each ordered pair (bootstrap over the 2 animals) from the shards'
+// groups, which must equal the single run's /summary bitwise.
+TEST_CASE("merged shards of an interactions job give the single run's interactions summary",
+          "[mpi]") {
+    TempDir tmp("merge-interactions");
+    const auto job = merge::write_job(tmp, "[interactions]\nenabled = true\n"
+                                           "window = response:0.05:0.45\nranks = 4\nfolds = 5\n"
+                                           "permutations = 4\n");
+    const auto single = tmp / "single.h5";
+    const std::vector<std::string> off{"--quiet", "--cvpca.enabled", "false", "--pca.enabled",
+                                       "false",   "--fa.enabled",    "false"};
+    std::vector<std::string> single_args{job.string(), "--output", single.string()};
+    single_args.insert(single_args.end(), off.begin(), off.end());
+    auto r = run::neuropop_run(2, single_args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::vector<std::string> args{(tmp / "merged.h5").string()};
+    for (int i = 0; i < 3; ++i) {
+        args.push_back((tmp / ("out.shard-" + std::to_string(i) + ".h5")).string());
+        std::vector<std::string> shard_args{job.string(), "--shard",   std::to_string(i) + "/3",
+                                            "--output",   args.back(), "--threads",
+                                            "1"};
+        shard_args.insert(shard_args.end(), off.begin(), off.end());
+        r = run::neuropop_run(0, shard_args);
+        INFO("shard " << i << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    r = merge::neuropop_merge(2, args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // Two ordered pairs (VISp>CA1, CA1>VISp), one summary each.
+    REQUIRE_THAT(r.err, Catch::Contains("(2 summaries run here)"));
+    REQUIRE(run::count_datasets(single, "/summary/interactions") > 0);
+    merge::require_merge_identical(single, args.front());
+}

@@ -18,8 +18,8 @@ struct Config {
 };
 
 void require_identical(const std::filesystem::path& reference, const std::filesystem::path& other,
-                       const std::string& label) {
-    for (const char* group : {"/binned", "/sessions"}) {
+                       const std::string& label, const std::vector<std::string>& groups) {
+    for (const auto& group : groups) {
         std::string report;
         int rc = run::h5diff(reference, other, group, report);
         INFO(label << " " << group << ": " << report);
@@ -30,7 +30,8 @@ void require_identical(const std::filesystem::path& reference, const std::filesy
 // Runs a job (`args(output)` gives its arguments) in each configuration and compares every run
 // to the first.
 template <typename Args>
-void check_configurations(Args args, const std::vector<Config>& configs, const TempDir& tmp) {
+void check_configurations(Args args, const std::vector<Config>& configs, const TempDir& tmp,
+                          const std::vector<std::string>& groups = {"/binned", "/sessions"}) {
     std::vector<std::filesystem::path> outputs;
     for (const auto& c : configs) {
         auto out =
@@ -41,10 +42,10 @@ void check_configurations(Args args, const std::vector<Config>& configs, const T
         outputs.push_back(out);
     }
     // The comparison must have something to compare.
-    REQUIRE(run::count_datasets(outputs.front(), "/binned") > 0);
-    REQUIRE(run::count_datasets(outputs.front(), "/sessions") > 0);
+    for (const auto& group : groups)
+        REQUIRE(run::count_datasets(outputs.front(), group) > 0);
     for (std::size_t i = 1; i < outputs.size(); ++i)
-        require_identical(outputs.front(), outputs[i], outputs[i].filename().string());
+        require_identical(outputs.front(), outputs[i], outputs[i].filename().string(), groups);
 }
 
 std::vector<std::string> it_run(const std::filesystem::path& out, int threads) {
@@ -66,8 +67,9 @@ TEST_CASE("IT job /binned and /sessions are bitwise identical for 1 or 2 threads
 }
 
 // A generated dataset with two regions and two subjects, PCA on single-trial bins
-// (pca.samples = trials) and two condition columns, so the paths the IT job does not take are
-// compared too.
+// (pca.samples = trials) and two condition columns, and the communication subspaces between
+// the regions (folds, unit splits and permutations drawn per pair, the bootstrap over animals in
+// /summary), so the paths the IT job does not take are compared too.
 TEST_CASE("generated sessions give bitwise identical /binned and /sessions for 1 or 2 or 3 ranks "
           "and 1 or 2 threads",
           "[mpi]") {
@@ -87,14 +89,16 @@ TEST_CASE("generated sessions give bitwise identical /binned and /sessions for 1
                           "[pca]\ncomponents = 5\nsamples = trials\n"
                           "windows = response:0.05:0.45\n"
                           "[cvpca]\nshuffles = 3\n"
-                          "[fa]\nfactors = 2\nwindow = response:0.05:0.45\n";
+                          "[fa]\nfactors = 2\nwindow = response:0.05:0.45\n"
+                          "[interactions]\nenabled = true\nwindow = response:0.05:0.45\n"
+                          "ranks = 4\nfolds = 5\npermutations = 10\n";
     check_configurations(
         [&job](const std::filesystem::path& out, int threads) {
             return std::vector<std::string>{
                 job.string(), "--output", out.string(), "--threads", std::to_string(threads),
                 "--quiet"};
         },
-        {{1, 1}, {2, 1}, {3, 1}, {1, 2}, {3, 2}}, tmp);
+        {{1, 1}, {2, 1}, {3, 1}, {1, 2}, {3, 2}}, tmp, {"/binned", "/sessions", "/summary"});
 }
 
 // The coupled GLM on generated coupled units (two sessions, two regions, so items spread over

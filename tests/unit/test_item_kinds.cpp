@@ -43,7 +43,9 @@ TEST_CASE("item kinds keep the names results files already carry", "[registry]")
                                          "pseudo_null",
                                          "pseudo",
                                          "pseudo_summary",
-                                         "coupling"};
+                                         "coupling",
+                                         "interactions",
+                                         "interactions_summary"};
     REQUIRE(names.size() == jobs::item_kind_count);
     for (const auto kind : every_kind()) {
         const auto i = static_cast<std::size_t>(kind);
@@ -59,7 +61,7 @@ TEST_CASE("item kinds keep the names results files already carry", "[registry]")
 TEST_CASE("item kinds run in their stage: bin first, summaries after every analysis",
           "[registry]") {
     const std::set<ItemKind> summaries{ItemKind::DecodeSummary, ItemKind::Pseudo,
-                                       ItemKind::PseudoSummary};
+                                       ItemKind::PseudoSummary, ItemKind::InteractionsSummary};
     for (const auto kind : every_kind()) {
         const Stage want = kind == ItemKind::Bin        ? Stage::Bin
                            : summaries.count(kind) != 0 ? Stage::Summarise
@@ -84,6 +86,7 @@ TEST_CASE("every item kind has one way to run and only summaries merge from shar
         if (runner.from_shards != nullptr) CHECK(jobs::row_of(kind).stage == Stage::Summarise);
     }
     CHECK(engine::detail::runner_of(ItemKind::DecodeSummary).from_shards != nullptr);
+    CHECK(engine::detail::runner_of(ItemKind::InteractionsSummary).from_shards != nullptr);
     // A pooled analysis runs its per-population kind on every resample.
     for (const auto a : {jobs::PseudoAnalysis::Decode, jobs::PseudoAnalysis::Geometry,
                          jobs::PseudoAnalysis::Pca}) {

@@ -467,3 +467,73 @@ TEST_CASE("the coupling section has its defaults, parses its keys and names bad 
               1);
     }
 }
+
+TEST_CASE("[interactions]: defaults, values and every bad key on its own line", "[jobs]") {
+    TempDir dir("jobs-interactions");
+    SECTION("defaults") {
+        const auto r = check_job_text(minimal_job, (dir / "j.ini").string(), {});
+        REQUIRE(r.problems.empty());
+        const auto& in = r.spec.interactions;
+        CHECK_FALSE(in.enabled);
+        CHECK(in.all_pairs);
+        CHECK(in.pairs.empty());
+        CHECK(in.window.name == "interactions");
+        CHECK(in.window.start == 0.0);
+        CHECK(in.window.stop == 0.5);
+        CHECK(in.residuals);
+        CHECK(in.ranks == 10);
+        CHECK(in.folds == 10);
+        CHECK(in.ridge_lambdas.empty());
+        CHECK(in.within_area);
+        CHECK(in.permutations == 100);
+    }
+    SECTION("values parse and render back") {
+        const auto r = check_job_text(std::string(minimal_job) +
+                                          "[interactions]\nenabled = true\npairs = VISp>CA1, "
+                                          "CA1>VISp\nwindow = late:0.1:0.4\nresiduals = no\n"
+                                          "ranks = 4\nfolds = 5\nridge_lambdas = 10, 1, 0\n"
+                                          "within_area = off\npermutations = 0\n",
+                                      (dir / "j.ini").string(), {});
+        INFO(joined(r.problems));
+        REQUIRE(r.problems.empty());
+        const auto& in = r.spec.interactions;
+        CHECK(in.enabled);
+        CHECK_FALSE(in.all_pairs);
+        REQUIRE(in.pairs.size() == 2);
+        CHECK(in.pairs[0] == std::make_pair(std::string("VISp"), std::string("CA1")));
+        CHECK(in.pairs[1] == std::make_pair(std::string("CA1"), std::string("VISp")));
+        CHECK(in.window.name == "late");
+        CHECK_FALSE(in.residuals);
+        CHECK(in.ranks == 4);
+        CHECK(in.folds == 5);
+        CHECK(in.ridge_lambdas == std::vector<double>{10, 1, 0});
+        CHECK_FALSE(in.within_area);
+        CHECK(in.permutations == 0);
+        const auto* pairs = detail::find_key("interactions.pairs");
+        REQUIRE(pairs != nullptr);
+        CHECK(pairs->get(r.spec) == "VISp>CA1, CA1>VISp");
+        CHECK(detail::find_key("interactions.ridge_lambdas")->get(r.spec) == "10, 1, 0");
+    }
+    SECTION("bad values") {
+        const auto r = check_job_text(std::string(minimal_job) +
+                                          "[interactions]\nenabled = true\npairs = VISp-CA1, "
+                                          "CA1>CA1, A>B, A>B\nwindow = 0.12:0.5\nresiduals = "
+                                          "maybe\nranks = 0\nfolds = 1\nridge_lambdas = 1, -2, "
+                                          "x\nwithin_area = 2\npermutations = -1\nrank = 3\n",
+                                      (dir / "j.ini").string(), {});
+        const auto& p = r.problems;
+        INFO(joined(p));
+        CHECK(count_with(p, {"interactions.pairs = ", "'VISp-CA1' is not SOURCE>TARGET",
+                             "'CA1>CA1': source = target", "'A>B' listed twice"}) == 1);
+        CHECK(count_with(p, {"interactions.window: window 'interactions' [0.12, 0.5)",
+                             "start is not on a bin edge"}) == 1);
+        CHECK(count_with(p, {"interactions.residuals = 'maybe'", "not a boolean"}) == 1);
+        CHECK(count_with(p, {"interactions.ranks = '0'", "at least 1"}) == 1);
+        CHECK(count_with(p, {"interactions.folds = '1'", "at least 2"}) == 1);
+        CHECK(count_with(p, {"interactions.ridge_lambdas = ", "-2: must be >= 0", "x: "}) == 1);
+        CHECK(count_with(p, {"interactions.within_area = '2'", "not a boolean"}) == 1);
+        CHECK(count_with(p, {"interactions.permutations = '-1'", "not a whole number"}) == 1);
+        CHECK(count_with(p, {"interactions.rank", "unknown key in [interactions]"}) == 1);
+        CHECK(p.size() == 9);
+    }
+}

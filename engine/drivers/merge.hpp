@@ -14,7 +14,8 @@
 // attributes job (its output.path and run.threads), created, ranks, threads, the mpio_* counts
 // and merged_shards (the merge's only extra), the read/write and cache totals (bytes_*, cache_*,
 // items_on_holding_rank: the shards' sums, docs/DESIGN.md "Data locality"), and in /progress the
-// rank, seconds and bytes_read of each item.
+// rank, seconds, bytes_read and bytes_written of each item (a summary the merge builds writes no
+// item file).
 // Items a shard completed in an interrupted run it then resumed keep status "resumed" and are
 // counted in items_resumed, as in a resumed single run.
 

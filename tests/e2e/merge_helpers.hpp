@@ -76,9 +76,9 @@ inline std::set<std::string> differences(const std::filesystem::path& a,
 
 // What may differ between the single run's file (A) and a merge of its shards (B), and nothing
 // else (engine/drivers/merge.hpp): root attributes that describe the invocation, each item's
-// rank, wall time and bytes read in /progress (a rank's cache decides what it reads), and the
+// rank, wall time and bytes in /progress (a rank's cache decides what it reads), and the
 // totals of what the ranks read and wrote (the merge sums its shards': their summaries are the
-// merge's, their caches were their own, and a resumed item reads nothing).
+// merge's and write no item file, their caches were their own, and a resumed item reads nothing).
 inline const std::set<std::string>& allowed_differences() {
     static const std::set<std::string> allowed{"/@created",
                                                "/@job(run flags)",
@@ -89,6 +89,7 @@ inline const std::set<std::string>& allowed_differences() {
                                                "/progress/rank",
                                                "/progress/seconds",
                                                "/progress/bytes_read",
+                                               "/progress/bytes_written",
                                                "/@bytes_read",
                                                "/@bytes_read_item_files",
                                                "/@bytes_read_populations",

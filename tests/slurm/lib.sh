@@ -217,6 +217,7 @@ same_as_single() {
     case $line in
       "" | /@created | "/@job(run flags)" | /@ranks | /@threads | /@mpio_collective_writes | \
         /@mpio_independent_writes | /progress/rank | /progress/seconds | /progress/bytes_read | \
+        /progress/bytes_written | \
         /@bytes_read | /@bytes_read_item_files | /@bytes_read_populations | /@bytes_read_sources | \
         /@bytes_written | /@cache_hits | /@cache_misses | /@cache_evictions | /@cache_mb_per_rank | \
         /@items_on_holding_rank | \

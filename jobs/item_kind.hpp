@@ -38,9 +38,12 @@ enum class ItemKind : std::uint8_t {
     PseudoNull,
     Pseudo,
     PseudoSummary,
+    ModelLayers,
+    Models,
+    ModelsSummary,
 };
 inline constexpr std::size_t item_kind_count =
-    static_cast<std::size_t>(ItemKind::PseudoSummary) + 1;
+    static_cast<std::size_t>(ItemKind::ModelsSummary) + 1;
 
 // A planner appends items to the plan (ids are plan positions, so the order planners run in is
 // the order of the ids). make_plan adds every population's bin item first, then calls each

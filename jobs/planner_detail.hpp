@@ -55,4 +55,9 @@ void add_geometry_items(const PlanContext& ctx, Plan& plan);
 // animals.
 void add_pseudo_items(const PlanContext& ctx, Plan& plan);
 
+// Brain <-> network comparisons (jobs/planner_models.cpp): per block of models.layers_per_item
+// layers one intermediate ModelLayers item (the layers' Gram matrices and RDMs, read once), per
+// population and block a Models item, per region a stage-3 ModelsSummary item.
+void add_models_items(const PlanContext& ctx, Plan& plan);
+
 } // namespace neuropop::jobs::detail

@@ -102,6 +102,9 @@ constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
     {.kind = ItemKind::PseudoNull, .prepare = prepare_pseudo},
     {.kind = ItemKind::Pseudo, .prepare = prepare_pseudo_assemble},
     {.kind = ItemKind::PseudoSummary, .prepare = prepare_pseudo_summary},
+    {.kind = ItemKind::ModelLayers, .prepare = prepare_model_layers},
+    {.kind = ItemKind::Models, .prepare_population = prepare_models},
+    {.kind = ItemKind::ModelsSummary, .prepare = prepare_models_summary},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, no function): every

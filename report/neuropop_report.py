@@ -130,6 +130,7 @@ def main(argv):
     f = open_results(args.results)
     from report_common import Report, text
     from report_html import write_index
+    from report_models import models_summaries
     from report_summary import animal_summaries, summaries
 
     regions = populations(f, args.regions)
@@ -151,6 +152,7 @@ def main(argv):
     report.section_override, report.caption_suffix = None, ""
     summaries(report, f, args.regions, subjects(f))
     animal_summaries(report, f, args.regions)
+    models_summaries(report, f, args.regions)
 
     n_sessions = len({p.key for pops in regions.values() for p in pops})
     header = (f"neuropop {text(f.attrs['neuropop_version'])}, created "

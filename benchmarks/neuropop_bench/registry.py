@@ -66,6 +66,12 @@ BENCHES = [
            "data={data}"],
           peer="geometry.py", peer_args=["{data}", "repeats=2"],
           peer_quick_args=["{data}", "repeats=1"]),
+    # Brain <-> network: 50 layers x 1 000 stimuli x 4 096 features against 100 populations;
+    # --quick: 8 layers x 300 stimuli x 1 024 features against 20 populations.
+    Bench("models", ["repeats=1", "data={data}"],
+          ["layers=8", "stimuli=300", "features=1024", "populations=20", "repeats=1",
+           "data={data}"],
+          peer="models.py", peer_args=["{data}", "repeats=1"], timeout=3600),
     # end_to_end and pseudo_decoding are in runners.py; looked up by name when the run starts.
     Bench("end_to_end", [], [], runner="end_to_end", target="neuropop"),
     Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
@@ -128,6 +134,13 @@ for _threads in ("1", "max"):
                     goal_text=">= 5x numpy",
                     limit_text="without episodes: {geometry_seconds} s; peak memory "
                                "{extra_rss_mb} MB beyond the input"))
+
+ROWS.append(Row("brain <-> network: {layers} layers x {stimuli} stimuli x {features} features vs "
+                "{populations} populations of {units} units: CKA (plain, debiased), RSA "
+                "(Spearman, cosine), {threads} thread", "models",
+                {"bench": "models", "threads": "1"}, peer={"peer": "models"},
+                ratio_at_least=10.0, check_keys=("max_abs_diff",),
+                goal_text=">= 10x numpy"))
 
 # End to end: the peer line is the same job on 1 rank, ours on 2 ranks, so the ratio is the
 # speed-up from the second rank.

@@ -12,8 +12,10 @@
 #include <tbb/global_control.h>
 
 #include "cli/commands.hpp"
+#include "io/model_file.hpp"
 #include "io/nwb_writer.hpp"
 #include "kernels/coupling_generator.hpp"
+#include "kernels/generator_layers.hpp"
 #include "kernels/generator_model.hpp"
 
 namespace neuropop::cli {
@@ -71,6 +73,7 @@ int generate(const Args& args) {
     std::string out_dir, regions = join(cfg.regions), encoding = "default", latent = "3", channels;
     kernels::CouplingConfig coupling;
     std::string coupled_regions;
+    std::string model_file;
     std::size_t threads = 0;
     bool force = false, quiet = false;
 
@@ -147,6 +150,10 @@ int generate(const Args& args) {
          "regions' --latent-dim. Truth in /scratch/ground_truth/channels. The target's "
          "within-area dimension is its --latent-dim, so a larger d for the target than RANK "
          "makes it exceed the channel rank (e.g. --latent-dim 3,6 --channel-rank VISp>CA1:3)")
+        ("model-file", po::value(&model_file),
+         "also write network-layer activations with known relations to the latent "
+         "(docs/MODELS.md): latent_<region> and rotated_<region> per encoding region, "
+         "independent; the NWB files do not change")
         ("threads", po::value(&threads)->default_value(threads),
          "TBB threads (0: all cores); does not change the output")
         ("force", po::bool_switch(&force), "overwrite existing files")
@@ -195,6 +202,13 @@ int generate(const Args& args) {
                 return usage_error(p.string() + " exists; pass --force to overwrite");
         }
 
+    if (!model_file.empty()) {
+        if (!force && fs::exists(model_file))
+            return usage_error(model_file + " exists; pass --force to overwrite");
+        if (cfg.encoding_regions && cfg.encoding_regions->empty())
+            return usage_error("--model-file needs a region that encodes the stimulus");
+    }
+
     std::optional<tbb::global_control> limit;
     if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, threads);
     auto t0 = std::chrono::steady_clock::now();
@@ -207,6 +221,22 @@ int generate(const Args& args) {
         if (!quiet)
             std::cout << "wrote " << f.path << " subject=" << f.subject_id << " units=" << f.units
                       << " trials=" << f.trials << " spikes=" << f.spikes << "\n";
+    }
+    if (!model_file.empty()) {
+        const auto layers = kernels::generator_layers(cfg);
+        std::vector<std::vector<double>> values;
+        std::vector<std::size_t> features;
+        for (const auto& a : layers.activations) {
+            std::vector<double> v;
+            for (Eigen::Index r = 0; r < a.rows(); ++r)
+                for (Eigen::Index c = 0; c < a.cols(); ++c)
+                    v.push_back(a(r, c));
+            values.push_back(std::move(v));
+            features.push_back(static_cast<std::size_t>(a.cols()));
+        }
+        io::write_model_file(model_file, layers.stimuli, layers.names, values, features);
+        if (!quiet)
+            std::cout << "wrote " << model_file << " layers=" << layers.names.size() << "\n";
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char line[256];

@@ -503,6 +503,30 @@ void Dataset::require_range(hsize_t start, hsize_t count) const {
                                        : std::to_string(d.size()) + " dimensions"));
 }
 
+void Dataset::require_block(const std::vector<hsize_t>& start,
+                            const std::vector<hsize_t>& count) const {
+    const auto d = dims();
+    bool ok = start.size() == d.size() && count.size() == d.size();
+    for (std::size_t i = 0; ok && i < d.size(); ++i)
+        ok = start[i] <= d[i] && count[i] <= d[i] - start[i];
+    if (!ok)
+        throw Error("H5Sselect_hyperslab", path_,
+                    "a block of rank " + std::to_string(count.size()) +
+                        " outside the dataset's extent (rank " + std::to_string(d.size()) + ")");
+}
+
+void Dataset::read_slab(hid_t mem_type, void* buffer, const std::vector<hsize_t>& start,
+                        const std::vector<hsize_t>& count) const {
+    Handle fs = own_space(check(H5Dget_space(id()), "H5Dget_space", path_));
+    check(
+        H5Sselect_hyperslab(fs.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+        "H5Sselect_hyperslab", path_);
+    Handle ms =
+        own_space(check(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
+                        "H5Screate_simple", path_));
+    check(H5Dread(id(), mem_type, ms.id(), fs.id(), H5P_DEFAULT, buffer), "H5Dread", path_);
+}
+
 void Dataset::read_raw(hid_t mem_type, void* buffer) const {
     check(H5Dread(id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer), "H5Dread", path_);
     tally(io::bytes_read, mem_type, size());

@@ -160,6 +160,20 @@ public:
         if (count > 0) read_slab_1d(native_type<T>(), out.data(), start, count);
         return out;
     }
+    // N-d hyperslab: `count[d]` elements from `start[d]` on every axis, row-major (a block of
+    // columns of a wide matrix, read without reading the rest).
+    template <typename T>
+    std::vector<T> read_block(const std::vector<hsize_t>& start,
+                              const std::vector<hsize_t>& count) const {
+        require_stored();
+        std::size_t n = 1;
+        for (auto c : count)
+            n *= static_cast<std::size_t>(c);
+        require_block(start, count); // before allocating
+        std::vector<T> out(n);
+        if (n > 0) read_slab(native_type<T>(), out.data(), start, count);
+        return out;
+    }
     std::vector<std::string>
     read_strings() const; // vlen or fixed, ASCII or UTF-8, trailing NUL/space trimmed for fixed
     std::string read_string() const;
@@ -190,6 +204,8 @@ public:
     void require_stored() const;
     // Throws Error unless the dataset is 1-D and [start, start+count) lies within it.
     void require_range(hsize_t start, hsize_t count) const;
+    // Throws Error unless start and count have the dataset's rank and the block lies within it.
+    void require_block(const std::vector<hsize_t>& start, const std::vector<hsize_t>& count) const;
 
     // ---- dimension scales (the HDF5 high-level H5DS API) ----
     // Makes this dataset a dimension scale named `name`.
@@ -206,6 +222,8 @@ private:
     friend class Group; // writes the string and reference datasets it creates
     void read_raw(hid_t mem_type, void* buffer) const;
     void read_slab_1d(hid_t mem_type, void* buffer, hsize_t start, hsize_t count) const;
+    void read_slab(hid_t mem_type, void* buffer, const std::vector<hsize_t>& start,
+                   const std::vector<hsize_t>& count) const;
     void write_raw(hid_t mem_type, const void* buffer) const;
     bool write_collective_raw(hid_t mem_type, const void* buffer, bool participate,
                               const Handle& dxpl) const;

@@ -19,6 +19,7 @@ std::vector<std::string> extra_trial_columns(const JobSpec& spec) {
         for (const auto& c : spec.geometry.model_columns)
             add(c);
     }
+    if (spec.models.enabled && !spec.models.column.empty()) add(spec.models.column);
     return out;
 }
 

@@ -11,6 +11,7 @@
 #include "io/nwb_reader.hpp"
 #include "jobs/decode_targets.hpp"
 #include "jobs/geometry_checks.hpp"
+#include "jobs/models_checks.hpp"
 #include "jobs/text_values.hpp"
 #include "jobs/trial_selection.hpp"
 
@@ -232,6 +233,7 @@ InventoryResult check_inventory(const JobSpec& spec) {
     options.sort_unsorted_spikes = !spec.data.strict;
     std::vector<io::SessionInfo> infos;
     geometry::InventoryCheck geometry_check(spec, result.problems);
+    models::InventoryCheck models_check(spec, result.problems);
     for (const auto& file : files) {
         const auto shown = display(file);
         try {
@@ -242,6 +244,7 @@ InventoryResult check_inventory(const JobSpec& spec) {
                                           "= true refuses)");
             check_trials(spec, shown, reader.info(), result.problems);
             geometry_check.session(shown, reader.info(), result.problems);
+            models_check.session(shown, reader.info(), result.problems);
             infos.push_back(reader.info());
         } catch (const io::InputError& e) {
             result.problems.push_back(shown + ": " + e.path() + ": " + e.rule());
@@ -273,6 +276,7 @@ InventoryResult check_inventory(const JobSpec& spec) {
               [](const SessionEntry& a, const SessionEntry& b) { return a.key < b.key; });
     if (!result.sessions.empty()) check_populations(spec, result.sessions, result.problems);
     geometry_check.finish(result.problems);
+    models_check.finish(result.problems);
     return result;
 }
 

@@ -12,6 +12,7 @@ using detail::add_decode_items;
 using detail::add_fa_items;
 using detail::add_geometry_items;
 using detail::add_interactions_items;
+using detail::add_models_items;
 using detail::add_pca_items;
 using detail::add_pseudo_items;
 
@@ -55,6 +56,12 @@ constexpr std::array<ItemKindRow, item_kind_count> rows{{
     {.kind = ItemKind::InteractionsSummary,
      .name = "interactions_summary",
      .stage = Stage::Summarise},
+    {.kind = ItemKind::ModelLayers, .name = "model_layers", .stage = Stage::Analyse},
+    {.kind = ItemKind::Models,
+     .name = "models",
+     .stage = Stage::Analyse,
+     .whole_plan = add_models_items},
+    {.kind = ItemKind::ModelsSummary, .name = "models_summary", .stage = Stage::Summarise},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, empty name): every

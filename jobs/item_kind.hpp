@@ -41,9 +41,12 @@ enum class ItemKind : std::uint8_t {
     Coupling,
     Interactions,
     InteractionsSummary,
+    ModelLayers,
+    Models,
+    ModelsSummary,
 };
 inline constexpr std::size_t item_kind_count =
-    static_cast<std::size_t>(ItemKind::InteractionsSummary) + 1;
+    static_cast<std::size_t>(ItemKind::ModelsSummary) + 1;
 
 // A planner appends items to the plan (ids are plan positions, so the order planners run in is
 // the order of the ids). make_plan adds every population's bin item first, then calls each

@@ -156,6 +156,11 @@ public:
         case ItemKind::PseudoNull:
         case ItemKind::Pseudo:
         case ItemKind::PseudoSummary:
+        // Brain <-> network items hold stimulus x stimulus matrices, whose size the population's
+        // shape does not give (the stimuli are the model file's).
+        case ItemKind::ModelLayers:
+        case ItemKind::Models:
+        case ItemKind::ModelsSummary:
             break;
         }
         return e;
@@ -284,6 +289,9 @@ bool sized_kind(ItemKind kind) {
     case ItemKind::PseudoNull:
     case ItemKind::Pseudo:
     case ItemKind::PseudoSummary:
+    case ItemKind::ModelLayers:
+    case ItemKind::Models:
+    case ItemKind::ModelsSummary:
         return false;
     }
     return false;

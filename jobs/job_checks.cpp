@@ -1,5 +1,7 @@
 #include "jobs/job_checks.hpp"
 
+#include <algorithm>
+
 #include "io/result_block.hpp"
 #include "jobs/coupling_shape.hpp"
 #include "jobs/job_keys.hpp"
@@ -64,6 +66,11 @@ void check_windows(const JobSpec& spec, const std::set<std::string>& bad,
         if (!window_bins(spec.align, spec.interactions.window, &why))
             problems.push_back("interactions.window: " + why + allowed("interactions.window"));
     }
+    if (spec.models.enabled && bad.count("models.window") == 0) {
+        std::string why;
+        if (!window_bins(spec.align, spec.models.window, &why))
+            problems.push_back("models.window: " + why + allowed("models.window"));
+    }
 }
 
 void check_conditions(const JobSpec& spec, const std::set<std::string>& bad,
@@ -127,6 +134,22 @@ void check_spec(const JobSpec& spec, const std::set<std::string>& bad,
             const std::string key = why.substr(0, why.find(':'));
             problems.push_back(why + allowed(key));
         }
+    }
+    if (spec.models.enabled) {
+        if (spec.models.file.empty())
+            problems.push_back("models.file: empty, but models.enabled = true" +
+                               allowed("models.file"));
+        if (spec.models.column.empty())
+            problems.push_back("models.column: empty, but models.enabled = true" +
+                               allowed("models.column"));
+        if (spec.models.measures.empty() && bad.count("models.measures") == 0)
+            problems.push_back("models.measures: empty, but models.enabled = true" +
+                               allowed("models.measures"));
+        const auto& m = spec.models.measures;
+        if (std::find(m.begin(), m.end(), ModelMeasure::Rsa) != m.end() &&
+            spec.models.compare.empty() && bad.count("models.compare") == 0)
+            problems.push_back("models.compare: empty, but models.measures has rsa" +
+                               allowed("models.compare"));
     }
     if (spec.run.force && spec.run.resume)
         problems.push_back("run.force and run.resume: both true; choose one (force starts "

@@ -320,6 +320,30 @@ void add_interactions_keys(std::vector<KeySpec>& k) {
         }));
 }
 
+// One name from a fixed vocabulary, mapped to an enum value.
+template <class E, class Field>
+KeySpec one_choice_key(std::string name, std::string help,
+                       std::vector<std::pair<std::string, E>> vocabulary, Field field) {
+    std::vector<std::string> names;
+    for (const auto& [n, v] : vocabulary)
+        names.push_back(n);
+    return {std::move(name), "one of: " + text::join(names), std::move(help),
+            [field, vocabulary](const JobSpec& s) {
+                for (const auto& [n, e] : vocabulary)
+                    if (e == field(s)) return n;
+                return std::string();
+            },
+            [field, vocabulary](JobSpec& s, const std::string& t, const fs::path&) {
+                const auto item = text::trim(t);
+                for (const auto& [n, e] : vocabulary)
+                    if (n == item) {
+                        field(s) = e;
+                        return std::string();
+                    }
+                return "unknown: " + item;
+            }};
+}
+
 std::vector<KeySpec> make_keys() {
     std::vector<KeySpec> k;
     // [data]
@@ -718,6 +742,83 @@ std::vector<KeySpec> make_keys() {
         "geometry.episodes", "few-shot episodes per condition pair and shot count (0: none)", 0,
         max_count, [](const JobSpec& s) { return s.geometry.episodes; },
         [](JobSpec& s, std::uint64_t v) { s.geometry.episodes = static_cast<std::size_t>(v); }));
+    // [models]
+    k.push_back(bool_key(
+        "models.enabled", "compare every population with a network's layers (docs/MODELS.md)",
+        [](const JobSpec& s) { return s.models.enabled; },
+        [](JobSpec& s, bool v) { s.models.enabled = v; }));
+    k.push_back({"models.file",
+                 "an HDF5 file in the layout of docs/MODELS.md; relative paths from the job "
+                 "file's folder",
+                 "the network's layer activations", [](const JobSpec& s) { return s.models.file; },
+                 [](JobSpec& s, const std::string& t, const fs::path& base) {
+                     const auto p = text::trim(t);
+                     s.models.file = p.empty() ? std::string() : resolve(p, base);
+                     return std::string();
+                 }});
+    k.push_back({"models.column", "an /intervals/trials column",
+                 "the trials column whose values the file's /stimuli labels are",
+                 [](const JobSpec& s) { return s.models.column; },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.models.column = text::trim(t);
+                     return std::string();
+                 }});
+    k.push_back({"models.layers", "comma-separated layer names; empty: every layer",
+                 "the layers compared, in this order",
+                 [](const JobSpec& s) { return text::join(s.models.layers); },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.models.layers = text::split_list(t);
+                     return std::string();
+                 }});
+    k.push_back(choices_key<ModelMeasure>(
+        "models.measures", "what is computed per population and layer",
+        {{"cka", ModelMeasure::Cka},
+         {"debiased_cka", ModelMeasure::DebiasedCka},
+         {"rsa", ModelMeasure::Rsa}},
+        [](auto& s) -> auto& { return s.models.measures; }));
+    k.push_back(choices_key<kernels::RdmComparison>(
+        "models.compare", "how the brain RDM and a layer's RDM are compared (rsa)",
+        {{"spearman", kernels::RdmComparison::Spearman},
+         {"kendall_tau_a", kernels::RdmComparison::KendallTauA},
+         {"cosine", kernels::RdmComparison::Cosine}},
+        [](auto& s) -> auto& { return s.models.compare; }));
+    k.push_back(uint_key(
+        "models.permutations", "stimulus-label permutations per RSA score (0: no p)", 0, max_count,
+        [](const JobSpec& s) { return s.models.permutations; },
+        [](JobSpec& s, std::uint64_t v) { s.models.permutations = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "models.bootstrap", "resamples of sessions and of animals for the best layer's interval", 1,
+        max_count, [](const JobSpec& s) { return s.models.bootstrap; },
+        [](JobSpec& s, std::uint64_t v) { s.models.bootstrap = static_cast<std::size_t>(v); }));
+    k.push_back({"models.window",
+                 "[name:]start:stop, seconds relative to the event, inside [align.start, "
+                 "align.stop] on bin edges",
+                 "the window whose summed counts give each stimulus's mean response",
+                 [](const JobSpec& s) { return text::format_window(s.models.window); },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     std::string why;
+                     if (auto w = text::to_window(t, why, "models")) s.models.window = *w;
+                     return why;
+                 }});
+    k.push_back(one_choice_key<RdmMeasure>(
+        "models.rdm", "the brain RDM",
+        {{"correlation", RdmMeasure::Correlation}, {"crossnobis", RdmMeasure::Crossnobis}},
+        [](auto& s) -> auto& { return s.models.rdm; }));
+    k.push_back(one_choice_key<RdmMeasure>(
+        "models.layer_rdm", "each layer's RDM",
+        {{"euclidean", RdmMeasure::Euclidean}, {"correlation", RdmMeasure::Correlation}},
+        [](auto& s) -> auto& { return s.models.layer_rdm; }));
+    k.push_back(uint_key(
+        "models.folds", "crossnobis: folds of each stimulus's trials", 2, 1000,
+        [](const JobSpec& s) { return s.models.folds; },
+        [](JobSpec& s, std::uint64_t v) { s.models.folds = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "models.layers_per_item",
+        "layers per work item, so large networks spread over ranks (results do not depend on it)",
+        1, max_count, [](const JobSpec& s) { return s.models.layers_per_item; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.models.layers_per_item = static_cast<std::size_t>(v);
+        }));
     // [pseudo]
     k.push_back(bool_key(
         "pseudo.enabled", "pool each region's units across sessions into pseudo-populations",
@@ -806,6 +907,7 @@ const std::vector<SectionSpec>& job_sections() {
         {"pseudo", "pseudo-populations pooled across sessions and animals"},
         {"coupling", "coupled Poisson GLM of each population"},
         {"interactions", "communication subspaces between regions (reduced-rank regression)"},
+        {"models", "brain <-> network comparisons: CKA and RSA against layer activations"},
     };
     return sections;
 }

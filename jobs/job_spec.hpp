@@ -205,6 +205,29 @@ struct InteractionsSection {
     std::size_t permutations = 100;    // trial shuffles within conditions (0: no null)
 };
 
+enum class ModelMeasure { Cka, DebiasedCka, Rsa };
+
+// Brain <-> network comparisons (docs/ANALYSES.md §8): every population's condition means in one
+// window against every layer of a network's activations (io/model_file.hpp, docs/MODELS.md).
+struct ModelsSection {
+    bool enabled = false;
+    std::string file;                // the activations file (docs/MODELS.md)
+    std::string column;              // the trials column whose values /stimuli holds
+    std::vector<std::string> layers; // empty: every layer, in the file's order
+    std::vector<ModelMeasure> measures{ModelMeasure::Cka, ModelMeasure::DebiasedCka,
+                                       ModelMeasure::Rsa};
+    std::vector<kernels::RdmComparison> compare{kernels::RdmComparison::Spearman,
+                                                kernels::RdmComparison::KendallTauA,
+                                                kernels::RdmComparison::Cosine};
+    std::size_t permutations = 1000;   // stimulus-label permutations per RSA score (0: no p)
+    std::size_t bootstrap = 1000;      // resamples of sessions / animals for the best layer's CI
+    Window window{"models", 0.0, 0.5}; // counts summed over this window per trial
+    RdmMeasure rdm = RdmMeasure::Correlation;     // brain side: correlation or crossnobis
+    RdmMeasure layer_rdm = RdmMeasure::Euclidean; // layer side: euclidean or correlation
+    std::size_t folds = 5;                        // crossnobis folds
+    std::size_t layers_per_item = 4; // layers per work item (results do not depend on it)
+};
+
 struct JobSpec {
     std::string job_file; // path of the INI file ("" when built in code)
     std::string job_text; // full effective job (INI text after flags), stored in the results
@@ -222,6 +245,7 @@ struct JobSpec {
     PseudoSection pseudo;
     CouplingSection coupling;
     InteractionsSection interactions;
+    ModelsSection models;
 };
 
 } // namespace neuropop::jobs

@@ -64,5 +64,9 @@ void add_pseudo_items(const PlanContext& ctx, Plan& plan);
 void add_interactions_items(const PlanContext& ctx, Plan& plan);
 // "<source>__<target>": the pair's group name under interactions/.
 std::string interactions_pair_name(const std::string& source, const std::string& target);
+// Brain <-> network comparisons (jobs/planner_models.cpp): per block of models.layers_per_item
+// layers one intermediate ModelLayers item (the layers' Gram matrices and RDMs, read once), per
+// population and block a Models item, per region a stage-3 ModelsSummary item.
+void add_models_items(const PlanContext& ctx, Plan& plan);
 
 } // namespace neuropop::jobs::detail

@@ -137,6 +137,7 @@ def main(argv):
     f = open_results(args.results)
     from report_common import Report, text
     from report_html import write_index
+    from report_models import models_summaries
     from report_summary import animal_summaries, summaries
 
     regions = populations(f, args.regions)
@@ -160,6 +161,7 @@ def main(argv):
     animal_summaries(report, f, args.regions)
     from report_interactions import interactions
     interactions(report, f, args.regions)
+    models_summaries(report, f, args.regions)
 
     n_sessions = len({p.key for pops in regions.values() for p in pops})
     header = (f"neuropop {text(f.attrs['neuropop_version'])}, created "

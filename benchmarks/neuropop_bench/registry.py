@@ -79,6 +79,12 @@ BENCHES = [
     Bench("rrr", ["repeats=3", "data={data}"],
           ["n=1500", "p=60", "k=40", "ranks=10", "repeats=2", "data={data}"],
           peer="rrr.py", peer_args=["{data}", "repeats=1"]),
+    # Brain <-> network: 50 layers x 1 000 stimuli x 4 096 features against 100 populations;
+    # --quick: 8 layers x 300 stimuli x 1 024 features against 20 populations.
+    Bench("models", ["repeats=1", "data={data}"],
+          ["layers=8", "stimuli=300", "features=1024", "populations=20", "repeats=1",
+           "data={data}"],
+          peer="models.py", peer_args=["{data}", "repeats=1"], timeout=3600),
     # end_to_end and pseudo_decoding are in runners.py; looked up by name when the run starts.
     Bench("end_to_end", [], [], runner="end_to_end", target="neuropop"),
     Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
@@ -168,6 +174,12 @@ ROWS.append(Row("communication subspace: {n} datapoints, {p} source x {k} target
                 "rrr", {"bench": "rrr", "threads": "1"}, peer={"peer": "rrr"},
                 ratio_at_least=10.0, check_keys=("max_abs_diff",),
                 goal_text=">= 10x numpy.linalg + sklearn Ridge"))
+ROWS.append(Row("brain <-> network: {layers} layers x {stimuli} stimuli x {features} features vs "
+                "{populations} populations of {units} units: CKA (plain, debiased), RSA "
+                "(Spearman, cosine), {threads} thread", "models",
+                {"bench": "models", "threads": "1"}, peer={"peer": "models"},
+                ratio_at_least=10.0, check_keys=("max_abs_diff",),
+                goal_text=">= 10x numpy"))
 
 # End to end: the peer line is the same job on 1 rank, ours on 2 ranks, so the ratio is the
 # speed-up from the second rank.

@@ -15,7 +15,8 @@ TIME = "/usr/bin/time"  # GNU time (Debian package `time`): max RSS of each rank
 
 
 def demo_job(path, sessions, output):
-    """examples/jobs/demo.ini with [data] sessions and [output] path replaced."""
+    """examples/jobs/demo.ini with [data] sessions and [output] path replaced, and [models] off
+    (the generated data here has no model file; the models row measures that analysis)."""
     section, lines = None, []
     for line in (ROOT / "examples" / "jobs" / "demo.ini").read_text().splitlines():
         stripped = line.strip()
@@ -26,6 +27,8 @@ def demo_job(path, sessions, output):
             line = "sessions = %s" % sessions
         elif section == "[output]" and key == "path":
             line = "path = %s" % output
+        elif section == "[models]" and key == "enabled":
+            line = "enabled = false"
         lines.append(line)
     path.write_text("\n".join(lines) + "\n")
 

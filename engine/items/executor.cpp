@@ -109,6 +109,9 @@ constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
     {.kind = ItemKind::InteractionsSummary,
      .prepare = prepare_interactions_summary,
      .from_shards = interactions_summary_from_shards},
+    {.kind = ItemKind::ModelLayers, .prepare = prepare_model_layers},
+    {.kind = ItemKind::Models, .prepare_population = prepare_models},
+    {.kind = ItemKind::ModelsSummary, .prepare = prepare_models_summary},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, no function): every

@@ -83,6 +83,13 @@ io::ResultBlock interactions_summary_from_shards(const jobs::Plan& plan,
                                                  const std::vector<std::string>& shards,
                                                  const jobs::WorkItem& summary);
 
+// Brain <-> network comparisons (engine/items/item_models.cpp): model_layers reads a block of
+// layers once; models compares one population with that block; models_summary combines a
+// region's sessions.
+Work prepare_model_layers(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item);
+
 // The attributes every /sessions/<session>/<region> group carries.
 io::Attributes population_attributes(const ItemEnv& env, const jobs::WorkItem& item);
 // Adds /sessions and the population's group (with `attributes`) to a stage-2 block.

@@ -88,6 +88,8 @@ TEST_CASE("pseudo-population decoding that would draw fewer trials per label tha
                                           data.string(),
                                           "--geometry.enabled",
                                           "false",
+                                          "--models.enabled",
+                                          "false",
                                           "--decode.targets",
                                           "stimulus",
                                           "--decode.folds",

@@ -45,7 +45,10 @@ TEST_CASE("item kinds keep the names results files already carry", "[registry]")
                                          "pseudo_summary",
                                          "coupling",
                                          "interactions",
-                                         "interactions_summary"};
+                                         "interactions_summary",
+                                         "model_layers",
+                                         "models",
+                                         "models_summary"};
     REQUIRE(names.size() == jobs::item_kind_count);
     for (const auto kind : every_kind()) {
         const auto i = static_cast<std::size_t>(kind);
@@ -61,7 +64,8 @@ TEST_CASE("item kinds keep the names results files already carry", "[registry]")
 TEST_CASE("item kinds run in their stage: bin first, summaries after every analysis",
           "[registry]") {
     const std::set<ItemKind> summaries{ItemKind::DecodeSummary, ItemKind::Pseudo,
-                                       ItemKind::PseudoSummary, ItemKind::InteractionsSummary};
+                                       ItemKind::PseudoSummary, ItemKind::InteractionsSummary,
+                                       ItemKind::ModelsSummary};
     for (const auto kind : every_kind()) {
         const Stage want = kind == ItemKind::Bin        ? Stage::Bin
                            : summaries.count(kind) != 0 ? Stage::Summarise

@@ -537,3 +537,36 @@ TEST_CASE("[interactions]: defaults, values and every bad key on its own line", 
         CHECK(p.size() == 9);
     }
 }
+
+TEST_CASE("[models] keys parse, default off, and name their problems", "[jobs][models]") {
+    TempDir dir("jobs-models");
+    const auto ok =
+        check_job_text(std::string(minimal_job) + "[models]\nenabled = true\nfile = net/model.h5\n"
+                                                  "column = stimulus\nlayers = conv1, fc\n"
+                                                  "measures = debiased_cka, rsa\nrdm = crossnobis\n"
+                                                  "layer_rdm = correlation\nwindow = r:0:0.5\n",
+                       (dir / "j.ini").string(), {});
+    INFO(joined(ok.problems));
+    REQUIRE(ok.problems.empty());
+    const auto& m = ok.spec.models;
+    CHECK(m.enabled);
+    CHECK(m.file == (dir / "net/model.h5").lexically_normal().string());
+    CHECK(m.layers == std::vector<std::string>{"conv1", "fc"});
+    CHECK(m.measures == std::vector<ModelMeasure>{ModelMeasure::DebiasedCka, ModelMeasure::Rsa});
+    CHECK(m.rdm == RdmMeasure::Crossnobis);
+    CHECK(m.layer_rdm == RdmMeasure::Correlation);
+    CHECK(m.window.name == "r");
+    CHECK(m.permutations == 1000);
+    CHECK_FALSE(check_job_text(minimal_job, (dir / "j.ini").string(), {}).spec.models.enabled);
+
+    const auto bad =
+        check_job_text(std::string(minimal_job) + "[models]\nenabled = true\nrdm = euclidean\n"
+                                                  "layer_rdm = crossnobis\nmeasures = cka, svcca\n",
+                       (dir / "j.ini").string(), {});
+    INFO(joined(bad.problems));
+    CHECK(count_with(bad.problems, {"models.rdm", "unknown: euclidean"}) == 1);
+    CHECK(count_with(bad.problems, {"models.layer_rdm", "unknown: crossnobis"}) == 1);
+    CHECK(count_with(bad.problems, {"models.measures", "unknown: svcca"}) == 1);
+    CHECK(count_with(bad.problems, {"models.file: empty, but models.enabled = true"}) == 1);
+    CHECK(count_with(bad.problems, {"models.column: empty, but models.enabled = true"}) == 1);
+}

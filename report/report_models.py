@@ -1,0 +1,69 @@
+"""Brain <-> network figures (/summary/<region>/models, docs/ANALYSES.md §8): each region's layer
+profile — CKA per layer, every session and the mean with the animal bootstrap interval — and the
+RSA profile read against the noise ceiling band (what the data allow)."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from report_common import OKABE_ITO, array, attrs, labels, legend, session_colours
+
+SECTION = "Brain ↔ network comparisons"
+
+
+def layer_profile(report, region, g):
+    a = attrs(g)
+    layers = labels(g, "layers")
+    if not layers:
+        return
+    x = np.arange(len(layers))
+    cka_name = "debiased_cka" if "debiased_cka" in g else ("cka" if "cka" in g else None)
+    methods = labels(g, "comparison")
+    rsa_name = f"rsa_{methods[0]}" if methods and f"rsa_{methods[0]}" in g else None
+    panels = [n for n in (cka_name, rsa_name) if n]
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4),
+                             constrained_layout=True, squeeze=False)
+    for ax, name in zip(axes[0], panels):
+        values = np.atleast_2d(np.asarray(array(g, name), float))
+        for row, colour in zip(values, session_colours(len(values))):
+            ax.plot(x, row, "-", color=colour, lw=0.7, alpha=0.6)
+        ax.plot(x, np.nanmean(values, axis=0), "o-", color="k", lw=2, ms=4,
+                label=f"mean of {len(values)} sessions")
+        if name == cka_name and array(g, "profile_animals_ci_low") is not None:
+            lo, hi = array(g, "profile_animals_ci_low"), array(g, "profile_animals_ci_high")
+            ax.fill_between(x, lo, hi, color=OKABE_ITO[1], alpha=0.25,
+                            label="95% bootstrap over animals")
+        if name == rsa_name:
+            lo, hi = array(g, "loso_ceiling_lower"), array(g, "loso_ceiling_upper")
+            kind = "leave-one-session-out"
+            if lo is None or not np.isfinite(lo[0]):
+                lo, hi = array(g, "split_half_ceiling_lower"), array(g, "split_half_ceiling_upper")
+                kind = "split-half"
+            if lo is not None and np.isfinite(lo[0]):
+                ax.axhspan(lo[0], hi[0], color="0.75", alpha=0.5,
+                           label=f"noise ceiling ({kind})")
+        best = a.get("best_layer")
+        if best in layers and name == cka_name:
+            ax.axvline(layers.index(best), color=OKABE_ITO[4], ls=":", lw=1,
+                       label=f"best layer: {best}")
+        ax.axhline(0, color="0.4", lw=0.6)
+        ax.set_xticks(x)
+        ax.set_xticklabels(layers, rotation=30 if len(layers) > 3 else 0,
+                           ha="right" if len(layers) > 3 else "center", fontsize=7)
+        ax.set(xlabel="layer", ylabel=name.replace("_", " "), title=f"{region}: {name}")
+        legend(ax, frameon=False, fontsize=6)
+    report.save(fig, f"models_{region}", SECTION, f"{region}: layer profile",
+                f"Each session's similarity to every layer (thin), their mean (black); CKA with "
+                f"the 95% bootstrap interval over animals, RSA ({methods[0] if methods else ''}) "
+                f"with the noise ceiling band (lower to upper bound). Best layer by "
+                f"{a.get('best_by', cka_name)}: {a.get('best_layer', '?')}.")
+
+
+def models_summaries(report, f, regions_wanted):
+    if "summary" not in f:
+        return
+    for region, rg in f["summary"].items():
+        if regions_wanted and region not in regions_wanted:
+            continue
+        if "models" in rg:
+            layer_profile(report, region, rg["models"])

@@ -63,8 +63,11 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
         const std::size_t U = used.size();
 
         std::string excluded_text;
-        for (auto id : excluded)
-            excluded_text += (excluded_text.empty() ? "" : ",") + std::to_string(id);
+        // Appended piecewise: GCC 12 warns falsely (-Wrestrict, bug 105329) on "," + string.
+        for (auto id : excluded) {
+            if (!excluded_text.empty()) excluded_text += ',';
+            excluded_text += std::to_string(id);
+        }
         const std::string g = group + "/coupling";
         const auto& w = c.window;
         io::ResultBlock block;

@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev libtbb-dev zlib1g-dev libboost-program-options-dev catch2 librandom123-dev
   python3 python3-numpy python3-scipy python3-sklearn python3-h5py python3-threadpoolctl python3-mne
   python3-matplotlib python3-xarray python3-h5netcdf
+  python3-torch
   libopenblas0-pthread
   slurm-wlm munge libpmix-dev
 )

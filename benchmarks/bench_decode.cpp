@@ -34,6 +34,7 @@
 #include "kernels/rng.hpp"
 
 using neuropop::bench::get_double;
+using neuropop::bench::mean;
 using neuropop::bench::parse_args;
 using neuropop::bench::time_best;
 using neuropop::bench::Timing;
@@ -44,13 +45,6 @@ namespace {
 namespace k = neuropop::kernels;
 using neuropop::bench::Dataset;
 using neuropop::bench::make_data;
-
-double mean(const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v)
-        s += x;
-    return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
 
 } // namespace
 

@@ -76,4 +76,12 @@ inline double peak_rss_mb() {
     return status_mb("VmHWM");
 }
 
+// Mean of the values (0 for none): the accuracy a bench reports over folds or permutations.
+inline double mean(const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v)
+        s += x;
+    return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+
 } // namespace neuropop::bench

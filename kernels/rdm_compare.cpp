@@ -168,4 +168,16 @@ RdmPermutationTest rdm_permutation_test(const Eigen::Ref<const Eigen::MatrixXd>&
     return out;
 }
 
+const char* comparison_name(RdmComparison how) {
+    switch (how) {
+    case RdmComparison::Spearman:
+        return "spearman";
+    case RdmComparison::KendallTauA:
+        return "kendall_tau_a";
+    case RdmComparison::Cosine:
+        return "cosine";
+    }
+    return "?";
+}
+
 } // namespace neuropop::kernels

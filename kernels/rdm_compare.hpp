@@ -17,6 +17,10 @@ enum class RdmComparison {
     Cosine,      // a·b / (‖a‖‖b‖), uncentred
 };
 
+// The name results files carry for a comparison (and job keys accept): "spearman",
+// "kendall_tau_a", "cosine".
+const char* comparison_name(RdmComparison how);
+
 // Entries strictly above the diagonal, row by row: (0,1), (0,2), …, (1,2), … Throws
 // std::invalid_argument for a non-square matrix.
 Eigen::VectorXd upper_triangle(const Eigen::Ref<const Eigen::MatrixXd>& rdm);

@@ -31,18 +31,6 @@ const char* rdm_name(jobs::RdmMeasure m) {
     return "?";
 }
 
-const char* method_name(kernels::RdmComparison m) {
-    switch (m) {
-    case kernels::RdmComparison::Spearman:
-        return "spearman";
-    case kernels::RdmComparison::KendallTauA:
-        return "kendall_tau_a";
-    case kernels::RdmComparison::Cosine:
-        return "cosine";
-    }
-    return "?";
-}
-
 Eigen::MatrixXd means_of(const Eigen::MatrixXd& samples, const SetInput& in) {
     const auto k = static_cast<Eigen::Index>(in.conditions.size());
     Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(k, samples.cols());
@@ -186,7 +174,7 @@ void add_window(io::ResultBlock& block, const std::string& g, const SetInput& in
                       {model});
     std::vector<std::string> method_names;
     for (auto m : spec.compare)
-        method_names.push_back(method_name(m));
+        method_names.push_back(kernels::comparison_name(m));
     block.add_strings(j("method_names"), method_names, "RDM comparison methods (geometry.compare)",
                       {method});
     for (std::size_t r = 0; r < R; ++r) {

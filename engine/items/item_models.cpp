@@ -42,18 +42,6 @@ namespace {
 using Eigen::Index;
 using Eigen::MatrixXd;
 
-const char* comparison_name(kernels::RdmComparison c) {
-    switch (c) {
-    case kernels::RdmComparison::Spearman:
-        return "spearman";
-    case kernels::RdmComparison::KendallTauA:
-        return "kendall_tau_a";
-    case kernels::RdmComparison::Cosine:
-        return "cosine";
-    }
-    return "";
-}
-
 bool measured(const jobs::ModelsSection& m, jobs::ModelMeasure what) {
     return std::find(m.measures.begin(), m.measures.end(), what) != m.measures.end();
 }
@@ -323,7 +311,7 @@ Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population p
         const auto nm = m.compare.size();
         std::vector<std::string> methods;
         for (auto c : m.compare)
-            methods.push_back(comparison_name(c));
+            methods.push_back(kernels::comparison_name(c));
         const bool rsa = measured(m, jobs::ModelMeasure::Rsa);
 
         if (block_index == 0) {
@@ -446,7 +434,7 @@ Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item) {
     const auto& m = env.spec.models;
     std::vector<std::string> methods;
     for (auto c : m.compare)
-        methods.push_back(comparison_name(c));
+        methods.push_back(kernels::comparison_name(c));
     // The sessions in plan order (one entry per session; its blocks merged).
     std::vector<SessionScores> sessions;
     for (auto need : item.needs) {

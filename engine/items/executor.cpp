@@ -284,7 +284,8 @@ std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
                                          " names " + name + ")");
             };
     std::function<void(const io::ResultBlock&)> on_commit;
-    if (item.kind == jobs::ItemKind::Bin)
+    // With no budget nothing would be kept: skip the conversion.
+    if (item.kind == jobs::ItemKind::Bin && cache_.budget() > 0)
         on_commit = [this, id, group = binned_group(item.session_key, item.region)](
                         const io::ResultBlock& block) {
             // A block the analyses could not read as a population is not kept: they read the

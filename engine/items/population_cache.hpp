@@ -32,6 +32,7 @@ public:
     };
     Counts counts() const { return counts_; }
     std::uint64_t held_bytes() const { return used_; }
+    std::uint64_t budget() const { return budget_; }
 
     // Memory a population holds: its counts and per-trial vectors (the dominant terms).
     static std::uint64_t bytes_of(const Population& pop);

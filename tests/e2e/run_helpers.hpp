@@ -40,6 +40,15 @@ inline std::vector<std::string> it_args(const std::filesystem::path& output,
     return a;
 }
 
+// `neuropop generate --out DIR ARGS` (ARGS as one shell string); the test fails with the
+// generator's stderr unless it succeeds.
+inline void generate(const std::filesystem::path& dir, const std::string& args) {
+    auto gen = run_command(shell_quote(binary().string()) + " generate --out " +
+                           shell_quote(dir.string()) + " " + args);
+    INFO(gen.err);
+    REQUIRE(gen.exit_code == 0);
+}
+
 // `mpirun -np N` as root, more ranks than cores allowed; np == 0: no mpirun at all.
 inline std::string launcher(int np) {
     if (np == 0) return "";

@@ -47,12 +47,8 @@ TEST_CASE("each rank reads a population about once: the cache and the master's a
           "population reads near the size of /binned, with results identical to no cache",
           "[mpi]") {
     TempDir tmp("data-locality");
-    auto gen = run_command(shell_quote(binary().string()) + " generate --out " +
-                           shell_quote((tmp / "nwb").string()) +
-                           " --sessions 4 --subjects 2 --regions A,B --units 12 --trials 60 "
-                           "--conditions 3 --encoding-regions A --seed 3");
-    INFO(gen.err);
-    REQUIRE(gen.exit_code == 0);
+    run::generate(tmp / "nwb", "--sessions 4 --subjects 2 --regions A,B --units 12 --trials 60 "
+                               "--conditions 3 --encoding-regions A --seed 3");
     // Five analyses per population (PCA, cvPCA, FA, decoding and its null blocks) and pooled
     // PCA resamples that read every session of a region.
     const auto job = tmp / "job.ini";

@@ -107,14 +107,10 @@ TEST_CASE("generated sessions give bitwise identical /binned and /sessions for 1
 TEST_CASE("coupling gives bitwise identical /sessions for 1 or 2 or 3 ranks and 1 or 2 threads",
           "[mpi]") {
     TempDir tmp("determinism-coupling");
-    auto gen = run_command(shell_quote(binary().string()) + " generate --out " +
-                           shell_quote((tmp / "nwb").string()) +
-                           " --sessions 2 --regions VISp,CA1 --units 5 --trials 40 "
-                           "--conditions 2 --latent-noise 0 --baseline-median 20 "
-                           "--coupling 0.6 --coupling-bin 0.01 --coupling-history 0.05 "
-                           "--coupling-basis 3 --seed 9");
-    INFO(gen.err);
-    REQUIRE(gen.exit_code == 0);
+    run::generate(tmp / "nwb", "--sessions 2 --regions VISp,CA1 --units 5 --trials 40 "
+                               "--conditions 2 --latent-noise 0 --baseline-median 20 "
+                               "--coupling 0.6 --coupling-bin 0.01 --coupling-history 0.05 "
+                               "--coupling-basis 3 --seed 9");
     const auto job = tmp / "coupling.ini";
     std::ofstream(job) << "[data]\nsessions = nwb\n"
                           "[align]\nevent = stim_on_time\nstart = 0\nstop = 0.4\n"

@@ -102,6 +102,28 @@ double kendall_s(const Eigen::Ref<const Eigen::VectorXd>& a,
                                2 * static_cast<std::int64_t>(swaps));
 }
 
+// −½ H D H of the symmetric RDM D (zero diagonal) whose upper triangle, row by row, is `upper`.
+// Its Frobenius inner products are the V⁻¹-weighted inner products of the upper triangles
+// (RdmComparison::WhitenedCosine; the equivalence rsatoolbox's _cosine_cov_weighted uses).
+Eigen::MatrixXd double_centred(const Eigen::Ref<const Eigen::VectorXd>& upper) {
+    const auto n = static_cast<double>(upper.size());
+    const auto k = static_cast<Eigen::Index>(std::llround((1.0 + std::sqrt(1.0 + 8.0 * n)) / 2.0));
+    if (k * (k - 1) / 2 != upper.size() || k < 3)
+        throw std::invalid_argument(
+            "whitened cosine needs the upper triangle of a K x K RDM with K >= 3");
+    Eigen::MatrixXd d = Eigen::MatrixXd::Zero(k, k);
+    Eigen::Index t = 0;
+    for (Eigen::Index i = 0; i < k; ++i)
+        for (Eigen::Index j = i + 1; j < k; ++j)
+            d(i, j) = d(j, i) = upper(t++);
+    const Eigen::VectorXd row = d.rowwise().mean();
+    const double all = row.mean();
+    for (Eigen::Index i = 0; i < k; ++i)
+        for (Eigen::Index j = 0; j < k; ++j)
+            d(i, j) = -0.5 * (d(i, j) - row(i) - row(j) + all);
+    return d;
+}
+
 } // namespace
 
 Eigen::VectorXd upper_triangle(const Eigen::Ref<const Eigen::MatrixXd>& rdm) {
@@ -130,6 +152,10 @@ double compare_vectors(const Eigen::Ref<const Eigen::VectorXd>& a,
     }
     case RdmComparison::Cosine:
         return a.dot(b) / std::sqrt(a.squaredNorm() * b.squaredNorm());
+    case RdmComparison::WhitenedCosine: {
+        const Eigen::MatrixXd ga = double_centred(a), gb = double_centred(b);
+        return (ga.array() * gb.array()).sum() / std::sqrt(ga.squaredNorm() * gb.squaredNorm());
+    }
     }
     throw std::invalid_argument("unknown RDM comparison");
 }
@@ -176,6 +202,8 @@ const char* comparison_name(RdmComparison how) {
         return "kendall_tau_a";
     case RdmComparison::Cosine:
         return "cosine";
+    case RdmComparison::WhitenedCosine:
+        return "whitened_cosine";
     }
     return "?";
 }

@@ -15,10 +15,17 @@ enum class RdmComparison {
     Spearman, // Pearson r of average ranks (ties share their mean rank), as scipy.stats.spearmanr
     KendallTauA, // (n_c − n_d) / (n(n−1)/2) over all pairs of entries, no tie correction
     Cosine,      // a·b / (‖a‖‖b‖), uncentred
+    // Whitened unbiased cosine (Diedrichsen et al. 2021, NeuroImage 240:118271; rsatoolbox's
+    // 'cosine_cov' without a pattern covariance): a·V⁻¹b / √(a·V⁻¹a · b·V⁻¹b), V = Ξ∘Ξ,
+    // Ξ = C Cᵀ, C the pairs × K contrast matrix — V is the covariance of the distance estimates
+    // under i.i.d. noise (up to a factor, ignoring the signal-dependent term). Computed in closed
+    // form: it equals the Frobenius cosine of the double-centred matrices −½ H D H (H = I − 11ᵀ/K),
+    // O(K²) instead of a solve with the pairs × pairs V. Needs K ≥ 3 conditions.
+    WhitenedCosine,
 };
 
 // The name results files carry for a comparison (and job keys accept): "spearman",
-// "kendall_tau_a", "cosine".
+// "kendall_tau_a", "cosine", "whitened_cosine".
 const char* comparison_name(RdmComparison how);
 
 // Entries strictly above the diagonal, row by row: (0,1), (0,2), …, (1,2), … Throws

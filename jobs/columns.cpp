@@ -20,6 +20,8 @@ std::vector<std::string> extra_trial_columns(const JobSpec& spec) {
             add(c);
     }
     if (spec.models.enabled && !spec.models.column.empty()) add(spec.models.column);
+    if (spec.models.enabled && !spec.models.manifold_column.empty())
+        add(spec.models.manifold_column);
     return out;
 }
 

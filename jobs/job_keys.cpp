@@ -708,7 +708,8 @@ std::vector<KeySpec> make_keys() {
         "geometry.compare", "how data and model RDMs are compared",
         {{"spearman", kernels::RdmComparison::Spearman},
          {"kendall_tau_a", kernels::RdmComparison::KendallTauA},
-         {"cosine", kernels::RdmComparison::Cosine}},
+         {"cosine", kernels::RdmComparison::Cosine},
+         {"whitened_cosine", kernels::RdmComparison::WhitenedCosine}},
         [](auto& s) -> auto& { return s.geometry.compare; }));
     k.push_back(uint_key(
         "geometry.permutations", "condition-label permutations per RDM comparison (0: no p)", 0,
@@ -774,13 +775,16 @@ std::vector<KeySpec> make_keys() {
         "models.measures", "what is computed per population and layer",
         {{"cka", ModelMeasure::Cka},
          {"debiased_cka", ModelMeasure::DebiasedCka},
-         {"rsa", ModelMeasure::Rsa}},
+         {"rsa", ModelMeasure::Rsa},
+         {"geometry", ModelMeasure::Geometry},
+         {"capacity", ModelMeasure::Capacity}},
         [](auto& s) -> auto& { return s.models.measures; }));
     k.push_back(choices_key<kernels::RdmComparison>(
         "models.compare", "how the brain RDM and a layer's RDM are compared (rsa)",
         {{"spearman", kernels::RdmComparison::Spearman},
          {"kendall_tau_a", kernels::RdmComparison::KendallTauA},
-         {"cosine", kernels::RdmComparison::Cosine}},
+         {"cosine", kernels::RdmComparison::Cosine},
+         {"whitened_cosine", kernels::RdmComparison::WhitenedCosine}},
         [](auto& s) -> auto& { return s.models.compare; }));
     k.push_back(uint_key(
         "models.permutations", "stimulus-label permutations per RSA score (0: no p)", 0, max_count,
@@ -819,6 +823,56 @@ std::vector<KeySpec> make_keys() {
         [](JobSpec& s, std::uint64_t v) {
             s.models.layers_per_item = static_cast<std::size_t>(v);
         }));
+    k.push_back({"models.manifold_column", "an /intervals/trials column; empty: none",
+                 "the class of each stimulus (constant over its trials): the manifolds of the "
+                 "geometry and capacity measures",
+                 [](const JobSpec& s) { return s.models.manifold_column; },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.models.manifold_column = text::trim(t);
+                     return std::string();
+                 }});
+    k.push_back({"models.shots",
+                 "comma-separated whole numbers >= 1; values not below the smallest class's "
+                 "stimulus count are left out (and listed in the results)",
+                 "training stimuli per class of the few-shot prototype classifier (geometry)",
+                 [](const JobSpec& s) {
+                     std::vector<std::string> items;
+                     for (int m : s.models.shots)
+                         items.push_back(std::to_string(m));
+                     return text::join(items);
+                 },
+                 [](JobSpec& s, const std::string& t, const fs::path&) {
+                     s.models.shots.clear();
+                     std::string problems;
+                     for (const auto& item : text::split_list(t)) {
+                         std::string why;
+                         if (auto v = text::to_uint(item, 1, max_count, why))
+                             s.models.shots.push_back(static_cast<int>(*v));
+                         else
+                             problems += (problems.empty() ? "" : "; ") + item + ": " + why;
+                     }
+                     return problems;
+                 }});
+    k.push_back(uint_key(
+        "models.episodes", "few-shot episodes per class pair and shot count (0: none)", 0,
+        max_count, [](const JobSpec& s) { return s.models.episodes; },
+        [](JobSpec& s, std::uint64_t v) { s.models.episodes = static_cast<std::size_t>(v); }));
+    k.push_back(uint_key(
+        "models.capacity_samples", "Gaussian samples per manifold of the mean-field capacity", 1,
+        max_count, [](const JobSpec& s) { return s.models.capacity_samples; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.models.capacity_samples = static_cast<std::size_t>(v);
+        }));
+    k.push_back(bool_key(
+        "models.centre_decorrelation",
+        "remove the correlations between manifold centres before the mean-field capacity (mftma)",
+        [](const JobSpec& s) { return s.models.centre_decorrelation; },
+        [](JobSpec& s, bool v) { s.models.centre_decorrelation = v; }));
+    k.push_back(uint_key(
+        "models.dichotomies",
+        "simulation capacity: random dichotomies per tested dimension (0: no simulation)", 0,
+        max_count, [](const JobSpec& s) { return s.models.dichotomies; },
+        [](JobSpec& s, std::uint64_t v) { s.models.dichotomies = static_cast<std::size_t>(v); }));
     // [pseudo]
     k.push_back(bool_key(
         "pseudo.enabled", "pool each region's units across sessions into pseudo-populations",

@@ -205,7 +205,9 @@ struct InteractionsSection {
     std::size_t permutations = 100;    // trial shuffles within conditions (0: no null)
 };
 
-enum class ModelMeasure { Cka, DebiasedCka, Rsa };
+// Geometry and Capacity (docs/ANALYSES.md §8–9) need models.manifold_column: the same kernels on
+// the population and on every layer.
+enum class ModelMeasure { Cka, DebiasedCka, Rsa, Geometry, Capacity };
 
 // Brain <-> network comparisons (docs/ANALYSES.md §8): every population's condition means in one
 // window against every layer of a network's activations (io/model_file.hpp, docs/MODELS.md).
@@ -226,6 +228,14 @@ struct ModelsSection {
     RdmMeasure layer_rdm = RdmMeasure::Euclidean; // layer side: euclidean or correlation
     std::size_t folds = 5;                        // crossnobis folds
     std::size_t layers_per_item = 4; // layers per work item (results do not depend on it)
+    // Manifolds of the geometry and capacity measures: the trials column grouping stimuli into
+    // classes (e.g. category); a class's manifold is its stimuli (brain: their condition means).
+    std::string manifold_column;
+    std::vector<int> shots{1, 2};       // few-shot m values (each < the smallest class)
+    std::size_t episodes = 100;         // few-shot episodes per class pair and m (0: none)
+    std::size_t capacity_samples = 200; // Gaussian samples per manifold (mftma's n_t)
+    bool centre_decorrelation = true;   // remove the centres' correlations first (mftma)
+    std::size_t dichotomies = 100;      // simulation capacity: dichotomies per tested N (0: none)
 };
 
 struct JobSpec {

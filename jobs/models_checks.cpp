@@ -26,7 +26,15 @@ std::vector<std::string> selected_layers(const JobSpec& spec, const io::ModelFil
 
 InventoryCheck::InventoryCheck(const JobSpec& spec, std::vector<std::string>& problems)
     : spec_(spec) {
-    if (!spec.models.enabled || spec.models.file.empty()) return;
+    if (!spec.models.enabled) return;
+    for (auto m : spec.models.measures)
+        if ((m == ModelMeasure::Geometry || m == ModelMeasure::Capacity) &&
+            spec.models.manifold_column.empty()) {
+            problems.push_back("models.measures: geometry and capacity need "
+                               "models.manifold_column (the class of each stimulus)");
+            break;
+        }
+    if (spec.models.file.empty()) return;
     try {
         auto info = io::read_model_file_info(spec.models.file);
         bool layers_ok = true;
@@ -63,6 +71,10 @@ void InventoryCheck::session(const std::string& shown, const io::SessionInfo& in
                            "' for models.column");
         return;
     }
+    if (!spec_.models.manifold_column.empty() &&
+        table.find(spec_.models.manifold_column) == nullptr)
+        problems.push_back(shown + ": /intervals/trials: no column '" +
+                           spec_.models.manifold_column + "' for models.manifold_column");
     any_column_ = true;
     for (std::size_t r = 0; r < table.rows(); ++r)
         values_.insert(c->is_string ? c->strings.at(r) : text::format_double(c->numbers.at(r)));

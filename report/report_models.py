@@ -1,6 +1,7 @@
 """Brain <-> network figures (/summary/<region>/models, docs/ANALYSES.md §8): each region's layer
 profile — CKA per layer, every session and the mean with the animal bootstrap interval — and the
-RSA profile read against the noise ceiling band (what the data allow)."""
+RSA profile read against the noise ceiling band (what the data allow) — and, when computed, the
+participation ratio and the manifold capacity of each layer beside the population's own value."""
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -18,7 +19,8 @@ def layer_profile(report, region, g):
     cka_name = "debiased_cka" if "debiased_cka" in g else ("cka" if "cka" in g else None)
     methods = labels(g, "comparison")
     rsa_name = f"rsa_{methods[0]}" if methods and f"rsa_{methods[0]}" in g else None
-    panels = [n for n in (cka_name, rsa_name) if n]
+    geometry = [n for n in ("participation_ratio", "capacity") if n in g]
+    panels = [n for n in (cka_name, rsa_name) if n] + geometry
     if not panels:
         return
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4),
@@ -42,11 +44,20 @@ def layer_profile(report, region, g):
             if lo is not None and np.isfinite(lo[0]):
                 ax.axhspan(lo[0], hi[0], color="0.75", alpha=0.5,
                            label=f"noise ceiling ({kind})")
+        if name in geometry:
+            population = array(g, f"population_mean_{name}")
+            if population is not None and np.isfinite(population):
+                ax.axhline(float(population), color=OKABE_ITO[5], ls="--", lw=1.2,
+                           label="population (mean over sessions)")
+            if name == "capacity" and array(g, "profile_simulation_capacity") is not None:
+                ax.plot(x, array(g, "profile_simulation_capacity"), "s:", color=OKABE_ITO[2],
+                        ms=3, lw=1, label="simulation capacity (mean)")
         best = a.get("best_layer")
         if best in layers and name == cka_name:
             ax.axvline(layers.index(best), color=OKABE_ITO[4], ls=":", lw=1,
                        label=f"best layer: {best}")
-        ax.axhline(0, color="0.4", lw=0.6)
+        if name not in geometry:
+            ax.axhline(0, color="0.4", lw=0.6)
         ax.set_xticks(x)
         ax.set_xticklabels(layers, rotation=30 if len(layers) > 3 else 0,
                            ha="right" if len(layers) > 3 else "center", fontsize=7)
@@ -56,7 +67,10 @@ def layer_profile(report, region, g):
                 f"Each session's similarity to every layer (thin), their mean (black); CKA with "
                 f"the 95% bootstrap interval over animals, RSA ({methods[0] if methods else ''}) "
                 f"with the noise ceiling band (lower to upper bound). Best layer by "
-                f"{a.get('best_by', cka_name)}: {a.get('best_layer', '?')}.")
+                f"{a.get('best_by', cka_name)}: {a.get('best_layer', '?')}."
+                + (" Participation ratio and mean-field manifold capacity (classes of "
+                   "models.manifold_column) of each layer, with the population's value dashed."
+                   if geometry else ""))
 
 
 def models_summaries(report, f, regions_wanted):

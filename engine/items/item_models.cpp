@@ -22,6 +22,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "engine/items/models_geometry.hpp"
 #include "engine/items/prepare.hpp"
 #include "io/model_file.hpp"
 #include "io/result_store.hpp"
@@ -236,6 +237,7 @@ Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population p
     auto layers = read_layer_block(
         io::read_item_file(item_file(env.items_dir, layers_item->id).string()), item.block);
     (void)pop.column(spec.models.column); // throws here, on the main thread, when not copied
+    if (!spec.models.manifold_column.empty()) (void)pop.column(spec.models.manifold_column);
     return [&spec, layers = std::move(layers), pop = std::move(pop), block_index = item.block,
             seed = spec.run.seed, key = item.rng_key(), name = item.name(),
             group = analysis_group(item.session_key, item.region),
@@ -287,6 +289,26 @@ Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population p
         }
         const MatrixXd brain = brain_rdm(m, means, trials, labels, folds);
         const MatrixXd brain_gram = kernels::centred_gram(means);
+        // Geometry and capacity (docs/ANALYSES.md §8): the classes of the compared stimuli.
+        const bool geometry = measured(m, jobs::ModelMeasure::Geometry);
+        const bool capacity = measured(m, jobs::ModelMeasure::Capacity);
+        models_geometry::Classes classes;
+        if (geometry || capacity) {
+            const auto& cc = pop.column(m.manifold_column);
+            std::vector<std::string> class_of;
+            for (Index k = 0; k < K; ++k) {
+                const auto& s = layers.stimuli[used[static_cast<std::size_t>(k)]];
+                const auto& ts = trials_of[used[static_cast<std::size_t>(k)]];
+                for (auto t : ts)
+                    if (cc.label(t) != cc.label(ts.front()))
+                        throw std::runtime_error(name + ": stimulus " + s + " has values " +
+                                                 cc.label(ts.front()) + " and " + cc.label(t) +
+                                                 " of models.manifold_column " + m.manifold_column +
+                                                 "; a class needs one");
+                class_of.push_back(cc.label(ts.front()));
+            }
+            classes = models_geometry::classes_of(class_of, name);
+        }
 
         io::ResultBlock block;
         add_population_groups(block, group, attrs);
@@ -330,6 +352,12 @@ Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population p
             block.add_i64(root + "/n_trials", {k}, counts, "1", "trials of each stimulus", {sa});
             block.add_f64(root + "/brain_rdm", {k, k}, flat(brain), "1",
                           "the population's RDM over the stimuli (models.rdm)", {sa, sb});
+            if (geometry || capacity)
+                models_geometry::add(block, root, means,
+                                     models_geometry::participation_ratio(brain_gram), classes, m,
+                                     geometry, capacity, seed, key,
+                                     "the population's condition means (spike counts summed over "
+                                     "models.window) of the class's stimuli");
             if (rsa) {
                 // Split-half noise ceiling: each stimulus's trials in two random halves, an RDM
                 // per half with the same measure (crossnobis: 2 folds within each half).
@@ -399,6 +427,18 @@ Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population p
                 block.add_scalar(lg + "/debiased_cka",
                                  kernels::cka(brain_gram, g, kernels::CkaEstimator::Debiased), "1",
                                  "linear CKA from the unbiased HSIC (Song et al. 2012)");
+            if (geometry || capacity) {
+                // The layer's points on the compared stimuli, from the sub-Gram re-centred over
+                // them (isometric, so every rotation-invariant quantity is exact).
+                const Eigen::VectorXd mu = g.rowwise().mean();
+                const MatrixXd gc = (g.colwise() - mu).rowwise() - mu.transpose() +
+                                    MatrixXd::Constant(K, K, mu.mean());
+                models_geometry::add(block, lg, models_geometry::embedding(gc),
+                                     models_geometry::participation_ratio(gc), classes, m, geometry,
+                                     capacity, seed, key,
+                                     "the layer's activations to the class's stimuli (an isometric "
+                                     "embedding of its centred Gram matrix)");
+            }
             if (!rsa) continue;
             const MatrixXd r = sub(layers.rdms[l], used);
             std::vector<double> score(nm), p(nm);
@@ -430,11 +470,19 @@ Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item) {
         std::vector<std::string> stimuli;
         std::vector<double> brain_rdm;
         std::vector<double> ceiling_lower, ceiling_upper;
+        std::map<std::string, double> brain; // geometry/capacity value of the population
     };
     const auto& m = env.spec.models;
     std::vector<std::string> methods;
     for (auto c : m.compare)
         methods.push_back(kernels::comparison_name(c));
+    // Geometry and capacity values summarised per layer and for the populations.
+    const std::vector<std::pair<std::string, std::string>> geometry_values{
+        {"participation_ratio", "/participation_ratio"},
+        {"capacity", "/capacity/capacity"},
+        {"simulation_capacity", "/capacity/simulation_capacity"},
+        {"manifold_radius", "/capacity/radius"},
+        {"manifold_dimension", "/capacity/dimension"}};
     // The sessions in plan order (one entry per session; its blocks merged).
     std::vector<SessionScores> sessions;
     for (auto need : item.needs) {
@@ -467,9 +515,13 @@ Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item) {
             if (const auto* d = b.find(g.path + "/rsa"))
                 for (std::size_t j = 0; j < methods.size(); ++j)
                     s.score["rsa_" + methods[j]][index] = d->f64().at(j);
+            for (const auto& [name, path] : geometry_values)
+                if (const auto* d = b.find(g.path + path)) s.score[name][index] = d->f64().at(0);
         }
+        for (const auto& [name, path] : geometry_values)
+            if (const auto* d = b.find(root + path)) s.brain[name] = d->f64().at(0);
     }
-    return [&m, sessions = std::move(sessions), methods, region = item.region,
+    return [&m, sessions = std::move(sessions), methods, geometry_values, region = item.region,
             seed = env.spec.run.seed, key = item.rng_key()]() {
         if (sessions.empty()) throw std::runtime_error("models_summary: no session");
         const std::size_t S = sessions.size();
@@ -485,8 +537,10 @@ Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item) {
         if (measured(m, jobs::ModelMeasure::Rsa))
             for (const auto& c : methods)
                 measures.push_back("rsa_" + c);
-        const std::string primary =
-            measured(m, jobs::ModelMeasure::DebiasedCka) ? "debiased_cka" : measures.front();
+        // (None when only geometry and capacity are computed: no best layer.)
+        const std::string primary = measured(m, jobs::ModelMeasure::DebiasedCka) ? "debiased_cka"
+                                    : measures.empty()                           ? std::string()
+                                                                                 : measures.front();
 
         io::ResultBlock block;
         block.group("/summary", {{"description", std::string("statistics across sessions")}});
@@ -531,62 +585,111 @@ Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item) {
                           "layer profile: mean of " + name + " over sessions", {la});
         }
 
-        // Best layer by the primary measure's mean over sessions; bootstrap over sessions.
-        const auto& prim = table.at(primary);
-        const auto mean_profile = kernels::mean_over(prim);
-        const auto best = static_cast<std::size_t>(
-            std::max_element(mean_profile.begin(), mean_profile.end()) - mean_profile.begin());
-        kernels::CounterRng rs(seed, key, models_stream_sessions);
-        std::vector<double> wins(L, 0.0), best_means;
-        for (std::size_t r = 0; r < m.bootstrap; ++r) {
-            std::vector<std::vector<double>> draw;
-            for (std::size_t i = 0; i < S; ++i)
-                draw.push_back(prim[static_cast<std::size_t>(rs.below(S))]);
-            const auto p = kernels::mean_over(draw);
-            wins[static_cast<std::size_t>(std::max_element(p.begin(), p.end()) - p.begin())] +=
-                1.0 / static_cast<double>(m.bootstrap);
-            best_means.push_back(p[best]);
-        }
-        block.group(g, {{"description",
-                         std::string("brain <-> network comparison across the sessions of a "
-                                     "region: scores per session and layer, layer profiles, the "
-                                     "best layer with bootstrap intervals")},
-                        {"best_by", primary},
-                        {"best_layer", layer_names.at(best)},
-                        {"bootstrap", static_cast<std::int64_t>(m.bootstrap)},
-                        {"n_sessions", static_cast<std::int64_t>(S)}});
-        block.add_i64(j("best_layer_index"), {}, {static_cast<std::int64_t>(best)}, "1",
-                      "index into layers of the layer with the highest mean " + primary);
-        block.add_f64(j("best_score_ci_sessions"), {2},
-                      {kernels::quantile_linear(best_means, 0.025),
-                       kernels::quantile_linear(best_means, 0.975)},
-                      "1",
-                      "95 % percentile bootstrap interval of the best layer's mean " + primary +
-                          ", resampling sessions",
-                      {{"bound", ""}});
-        block.add_f64(j("best_layer_frequency_sessions"), {L}, wins, "1",
-                      "fraction of session bootstrap resamples in which each layer is best", {la});
+        if (primary.empty())
+            block.group(g, {{"description",
+                             std::string("geometry and capacity of the layers and populations "
+                                         "across the sessions of a region")},
+                            {"n_sessions", static_cast<std::int64_t>(S)}});
+        if (!primary.empty()) {
+            // Best layer by the primary measure's mean over sessions; bootstrap over sessions.
+            const auto& prim = table.at(primary);
+            const auto mean_profile = kernels::mean_over(prim);
+            const auto best = static_cast<std::size_t>(
+                std::max_element(mean_profile.begin(), mean_profile.end()) - mean_profile.begin());
+            kernels::CounterRng rs(seed, key, models_stream_sessions);
+            std::vector<double> wins(L, 0.0), best_means;
+            for (std::size_t r = 0; r < m.bootstrap; ++r) {
+                std::vector<std::vector<double>> draw;
+                for (std::size_t i = 0; i < S; ++i)
+                    draw.push_back(prim[static_cast<std::size_t>(rs.below(S))]);
+                const auto p = kernels::mean_over(draw);
+                wins[static_cast<std::size_t>(std::max_element(p.begin(), p.end()) - p.begin())] +=
+                    1.0 / static_cast<double>(m.bootstrap);
+                best_means.push_back(p[best]);
+            }
+            block.group(g,
+                        {{"description",
+                          std::string("brain <-> network comparison across the sessions of a "
+                                      "region: scores per session and layer, layer profiles, the "
+                                      "best layer with bootstrap intervals")},
+                         {"best_by", primary},
+                         {"best_layer", layer_names.at(best)},
+                         {"bootstrap", static_cast<std::int64_t>(m.bootstrap)},
+                         {"n_sessions", static_cast<std::int64_t>(S)}});
+            block.add_i64(j("best_layer_index"), {}, {static_cast<std::int64_t>(best)}, "1",
+                          "index into layers of the layer with the highest mean " + primary);
+            block.add_f64(j("best_score_ci_sessions"), {2},
+                          {kernels::quantile_linear(best_means, 0.025),
+                           kernels::quantile_linear(best_means, 0.975)},
+                          "1",
+                          "95 % percentile bootstrap interval of the best layer's mean " + primary +
+                              ", resampling sessions",
+                          {{"bound", ""}});
+            block.add_f64(j("best_layer_frequency_sessions"), {L}, wins, "1",
+                          "fraction of session bootstrap resamples in which each layer is best",
+                          {la});
 
-        // Over animals: each animal's mean profile; bootstrap resampling animals.
-        std::map<std::string, std::vector<std::vector<double>>> by_animal;
-        for (std::size_t i = 0; i < S; ++i)
-            by_animal[sessions[i].subject].push_back(prim[i]);
-        std::vector<std::vector<double>> per_animal, p_nan;
-        std::vector<std::string> animals;
-        for (const auto& [a, rows] : by_animal) {
-            animals.push_back(a);
-            per_animal.push_back(kernels::mean_over(rows));
-            p_nan.push_back(std::vector<double>(L, std::nan("")));
+            // Over animals: each animal's mean profile; bootstrap resampling animals.
+            std::map<std::string, std::vector<std::vector<double>>> by_animal;
+            for (std::size_t i = 0; i < S; ++i)
+                by_animal[sessions[i].subject].push_back(prim[i]);
+            std::vector<std::vector<double>> per_animal, p_nan;
+            std::vector<std::string> animals;
+            for (const auto& [a, rows] : by_animal) {
+                animals.push_back(a);
+                per_animal.push_back(kernels::mean_over(rows));
+                p_nan.push_back(std::vector<double>(L, std::nan("")));
+            }
+            kernels::CounterRng ra(seed, key, models_stream_animals);
+            const auto ca = kernels::cross_animal_summary(per_animal, p_nan, m.bootstrap, ra);
+            block.add_strings(j("animals"), animals, "the animals, sorted",
+                              {{"animal", "animals"}});
+            block.add_f64(j("profile_animals"), {L}, ca.mean, "1",
+                          "mean over animals of each animal's mean " + primary, {la});
+            block.add_f64(j("profile_animals_ci_low"), {L}, ca.ci_low, "1",
+                          "2.5th percentile of the animal bootstrap means", {la});
+            block.add_f64(j("profile_animals_ci_high"), {L}, ca.ci_high, "1",
+                          "97.5th percentile of the animal bootstrap means", {la});
         }
-        kernels::CounterRng ra(seed, key, models_stream_animals);
-        const auto ca = kernels::cross_animal_summary(per_animal, p_nan, m.bootstrap, ra);
-        block.add_strings(j("animals"), animals, "the animals, sorted", {{"animal", "animals"}});
-        block.add_f64(j("profile_animals"), {L}, ca.mean, "1",
-                      "mean over animals of each animal's mean " + primary, {la});
-        block.add_f64(j("profile_animals_ci_low"), {L}, ca.ci_low, "1",
-                      "2.5th percentile of the animal bootstrap means", {la});
-        block.add_f64(j("profile_animals_ci_high"), {L}, ca.ci_high, "1",
-                      "97.5th percentile of the animal bootstrap means", {la});
+
+        // Geometry and capacity: every session's value per layer, the layer profile (mean over
+        // sessions) and the populations' own values beside it.
+        for (const auto& [name, path] : geometry_values) {
+            (void)path;
+            const bool any = std::any_of(sessions.begin(), sessions.end(),
+                                         [&n = name](const auto& s) { return s.brain.count(n); });
+            if (!any) continue;
+            std::vector<double> values, profile(L, 0.0), brain(S, std::nan(""));
+            for (std::size_t i = 0; i < S; ++i) {
+                const auto& s = sessions[i];
+                std::vector<double> row(L, std::nan(""));
+                std::size_t l = 0;
+                for (const auto& [index, lname] : s.layer_names) {
+                    (void)lname;
+                    const auto it = s.score.find(name);
+                    if (l < L && it != s.score.end() && it->second.count(index))
+                        row[l] = it->second.at(index);
+                    ++l;
+                }
+                for (std::size_t k = 0; k < L; ++k)
+                    profile[k] += row[k] / static_cast<double>(S);
+                values.insert(values.end(), row.begin(), row.end());
+                if (const auto it = s.brain.find(name); it != s.brain.end()) brain[i] = it->second;
+            }
+            double brain_mean = 0.0;
+            for (double v : brain)
+                brain_mean += v / static_cast<double>(S);
+            block.add_f64(j(name), {S, L}, values, "1", name + " of each session's layer",
+                          {sa, la});
+            block.add_f64(j("profile_" + name), {L}, profile, "1",
+                          "layer profile: mean of " + name + " over sessions", {la});
+            block.add_f64(j("population_" + name), {S}, brain, "1",
+                          name + " of each session's population (the same kernels on its "
+                                 "condition means)",
+                          {sa});
+            block.add_scalar(j("population_mean_" + name), brain_mean, "1",
+                             "mean over sessions of population_" + name);
+        }
 
         // Noise ceilings: the mean of the sessions' split-half ceilings, and leave-one-session-
         // out over the sessions that share the first session's stimuli (at least two).

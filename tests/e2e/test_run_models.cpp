@@ -384,6 +384,250 @@ print(worst, *out)
     CHECK(v[2] > v[4] + 0.2);
 }
 
+namespace {
+
+// The numpy reference of the geometry and capacity datasets (docs/ANALYSES.md §8–9) from the
+// binned counts and the model file: participation ratio and the few-shot quantities (written
+// here from kernels/manifold.hpp's formulas) on the brain's condition means and on each layer's
+// activations, for every session; for the first session also the mean-field capacity by a numpy
+// port of mftma's steps 1, 3-5 (no centre decorrelation: the reference run turns it off) with
+// scipy's NNLS on its own Gaussian draws, and the simulation's separable fraction at the
+// engine's critical dimension N_c and at N_c - 1, by Gaussian random projection, random
+// dichotomies and separability decided by scipy's linprog (feasibility of y w.x >= 1) — an
+// algorithm independent of the engine's least-distance programming. Prints the worst relative
+// difference of the deterministic quantities, then per population and layer: engine and numpy
+// capacity, engine and numpy fraction at N_c - 1, at N_c, and the engine's simulation capacity.
+const char* geometry_reference = R"(import sys, h5py, numpy as np
+from scipy.optimize import nnls, linprog
+from scipy.stats import norm
+res, model, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
+f, m = h5py.File(res, "r"), h5py.File(model, "r")
+dec = lambda v: v.decode() if isinstance(v, bytes) else v
+labels = [dec(x) for x in m["stimuli"][()]]
+rng = np.random.default_rng(7)
+def pr(x):
+    lam = np.linalg.eigvalsh(np.cov(x.T) if x.shape[1] > 1 else np.atleast_2d(np.var(x, ddof=1)))
+    return lam.sum() ** 2 / (lam ** 2).sum()
+def fewshot(ms, shots):
+    k = len(ms); c = [np.atleast_2d(np.cov(x.T)) for x in ms]; x0 = [x.mean(0) for x in ms]
+    r2 = np.array([np.trace(a) for a in c]); d = np.array([np.trace(a) ** 2 / (a * a).sum() for a in c])
+    sig, bias, pred = np.full((k, k), np.nan), np.full((k, k), np.nan), np.full((k, k, len(shots)), np.nan)
+    for a in range(k):
+        for b in range(k):
+            if a == b: continue
+            dx = (x0[a] - x0[b]) / np.sqrt(r2[a]); s = dx @ dx; u = dx / np.sqrt(s)
+            csa = u @ c[a] @ u / r2[a]; csb = u @ c[b] @ u / r2[a]; ss = (c[a] * c[b]).sum() / r2[a] ** 2
+            sig[a, b], bias[a, b] = s, r2[b] / r2[a] - 1
+            for i, mm in enumerate(shots):
+                mean = 0.5 * s + 0.5 * bias[a, b] / mm
+                noise = (1 / (d[a] * mm) + 1 / (2 * d[a] * mm * mm) + (r2[b] / r2[a]) / (2 * d[b] * mm * mm)
+                         + csa * s + csb * s / mm + ss / mm)
+                pred[a, b, i] = norm.sf(mean / np.sqrt(noise))
+    return r2, d, sig, bias, pred
+def mft(ms):
+    allp = np.vstack(ms); mu = allp.mean(0); inv = []
+    for x in ms:
+        x = x - mu; c = x.mean(0); cn = np.linalg.norm(c)
+        pts = (x - c) / cn
+        q, _ = np.linalg.qr(pts.T); s = np.c_[pts @ q, np.ones(len(pts))]  # m x (D + 1)
+        t = rng.standard_normal((samples, s.shape[1])); acc = 0.0
+        for tt in t:
+            h = s @ tt
+            if h.max() < 0: continue
+            z, _ = nnls(s.T, tt)
+            if np.linalg.norm(s.T @ z) < 1e-8: anchor = s[h.argmax()]
+            else: anchor = s.T @ z / z.sum()
+            acc += max(tt @ anchor, 0.0) ** 2 / (anchor @ anchor)
+        inv.append(acc / samples)
+    return 1.0 / np.mean(inv)
+def separable(x, y):
+    a = -(y[:, None] * x)
+    r = linprog(np.zeros(x.shape[1]), A_ub=a, b_ub=-np.ones(len(y)), bounds=(None, None), method="highs")
+    return r.status == 0
+def fraction(ms, n, trials=100):
+    allp = np.vstack(ms); allp = allp - allp.mean(0)
+    owner = np.concatenate([[i] * len(x) for i, x in enumerate(ms)]); ok = 0
+    for _ in range(trials):
+        y = rng.choice([-1.0, 1.0], len(ms))[owner]
+        ok += separable(allp @ rng.standard_normal((allp.shape[1], n)), y)
+    return ok / trials
+worst, rows = 0.0, []
+def check(group, x, cats, full):
+    global worst
+    names = sorted(set(cats)); ms = [x[[i for i, c in enumerate(cats) if c == n]] for n in names]
+    worst = max(worst, abs(group["participation_ratio"][()] - pr(x)))
+    g = group["geometry"]; shots = list(g["shots"][()])
+    r2, d, sig, bias, pred = fewshot(ms, shots)
+    for name, ref in [("radius2", r2), ("dimension", d), ("signal", sig), ("bias", bias), ("predicted_error", pred)]:
+        ours = g[name][()]; ok = ~np.isnan(ref)
+        assert (np.isnan(ours) == ~ok).all(), name
+        worst = max(worst, (abs(ours[ok] - ref[ok]) / np.maximum(1.0, abs(ref[ok]))).max())
+    if not full: return
+    cap = group["capacity"]; nc = int(cap["critical_dimension"][()])
+    ours = dict(zip(cap["simulation_dimensions"][()], cap["simulation_separable_fraction"][()]))
+    assert nc > 1 and nc - 1 in ours and nc in ours
+    rows.append([cap["capacity"][()], mft(ms), ours[nc - 1], fraction(ms, nc - 1), ours[nc],
+                 fraction(ms, nc), cap["simulation_capacity"][()]])
+for si, s in enumerate(sorted(f["sessions"])):
+    for r in f["sessions/" + s]:
+        gb = f["binned/%s/%s" % (s, r)]
+        counts, edges = gb["counts"][()].astype(float), gb["bin_edges"][()]
+        a, b = int(np.argmin(abs(edges))), int(np.argmin(abs(edges - 0.6)))
+        sums = counts[:, :, a:b].sum(axis=2)
+        stim = [dec(x) for x in gb["trials/stimulus"][()]]
+        cat = [str(int(x)) for x in gb["trials/category"][()]]
+        mg = f["sessions/%s/%s/models" % (s, r)]
+        used = [dec(x) for x in mg["stimuli"][()]]
+        means = np.array([sums[[t for t, x in enumerate(stim) if x == l]].mean(0) for l in used])
+        cats = [cat[stim.index(l)] for l in used]
+        check(mg, means, cats, si == 0)
+        idx = [labels.index(l) for l in used]
+        for layer in mg["layers"]:
+            check(mg["layers/" + layer], m["layers/%s/activations" % layer][()].astype(float)[idx], cats,
+                  si == 0)
+print(worst)
+for row in rows: print(*row)
+)";
+
+// Adds the trials column `category` = stimulus_id // 4 (six classes of four stimuli) to every
+// generated session: the manifolds of the geometry and capacity measures.
+void add_category(const t::TempDir& dir) {
+    t::run_python(R"(import sys, glob, h5py, numpy as np
+for p in sorted(glob.glob(sys.argv[1] + "/*.nwb")):
+    with h5py.File(p, "r+") as f:
+        t = f["intervals/trials"]
+        t["category"] = (t["stimulus_id"][()] // 4).astype(np.int64)
+        t["category"].attrs["description"] = "stimulus class: stimulus_id // 4"
+        cols = [c.decode() if isinstance(c, bytes) else c for c in t.attrs["colnames"]]
+        t.attrs["colnames"] = np.array(cols + ["category"], dtype=h5py.string_dtype())
+)",
+                  {(dir / "data").string()});
+}
+
+} // namespace
+
+namespace {
+
+// 2 sessions (2 animals) x regions A (encodes the stimulus) and C, 16 units, 24 stimuli x 4
+// trials in 6 classes of 4; the model file's latent_A, rotated_A and independent layers.
+void geometry_data(const t::TempDir& dir) {
+    auto r = t::run_command(t::shell_quote(t::binary().string()) + " generate --out " +
+                            t::shell_quote((dir / "data").string()) +
+                            " --sessions 2 --subjects 2 --regions A,C --encoding-regions A"
+                            " --units 16 --conditions 24 --trials 96 --quiet --seed 11"
+                            " --model-file " +
+                            t::shell_quote((dir / "model.h5").string()));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    add_category(dir);
+    write_job(dir, "layers = latent_A, rotated_A, independent\n"
+                   "measures = debiased_cka, geometry, capacity\nmanifold_column = category\n"
+                   "shots = 1, 2, 5\nepisodes = 50\n");
+}
+
+} // namespace
+
+TEST_CASE("geometry and manifold capacity of layers and populations: ground truth, 1/2/3 ranks",
+          "[e2e][models][geometry]") {
+    t::TempDir dir("models-geometry");
+    geometry_data(dir);
+    std::filesystem::path outputs[3];
+    for (int np : {1, 2, 3}) {
+        outputs[np - 1] = dir / ("results-" + std::to_string(np) + ".h5");
+        // Fewer draws than the defaults keep three runs fast on a busy machine.
+        auto r = t::run::neuropop_run(np, {(dir / "job.ini").string(), "--quiet", "--output",
+                                           outputs[np - 1].string(), "--models.capacity_samples",
+                                           "100", "--models.dichotomies", "50"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    for (int np : {2, 3})
+        for (const char* group : {"/sessions", "/summary"}) {
+            std::string report;
+            const int rc = t::run::h5diff(outputs[0], outputs[np - 1], group, report);
+            INFO(np << " ranks, " << group << ": " << report);
+            CHECK(rc == 0);
+        }
+
+    // Ground truth: rotated_A is a rotation and scaling of latent_A, so every geometry and
+    // capacity value is the same (equal Grams up to scale give the same embedding up to scale,
+    // and every layer uses the same draws), to rounding; m = 5 is not below the classes' 4
+    // stimuli and is left out. Also: the summary's profiles, and the mean-field capacity against
+    // the simulation capacity.
+    const auto gt = t::run_python(R"(import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+dec = lambda v: v.decode() if isinstance(v, bytes) else v
+worst, ratio = 0.0, []
+for s in f["sessions"]:
+    for r in f["sessions/" + s]:
+        m = f["sessions/%s/%s/models" % (s, r)]
+        g = m["layers"]
+        for path in ["participation_ratio", "geometry/signal", "geometry/bias", "geometry/dimension",
+                     "geometry/predicted_error", "geometry/empirical_error", "capacity/capacity",
+                     "capacity/radius", "capacity/dimension", "capacity/simulation_capacity"]:
+            a, b = np.asarray(g["latent_A/" + path][()]), np.asarray(g["rotated_A/" + path][()])
+            worst = max(worst, np.nanmax(abs(a - b) / np.maximum(1.0, abs(a))))
+        shots = list(g["latent_A/geometry/shots"][()])
+        for c in [m["capacity"]] + [g[l]["capacity"] for l in g]:
+            ratio.append(c["capacity"][()] / c["simulation_capacity"][()])
+sm = f["summary/A/models"]
+print(worst, len(shots), len(sm["profile_capacity"][()]), sm["population_mean_capacity"][()],
+      int(dec(sm.attrs["best_layer"]) in ("latent_A", "rotated_A")), min(ratio), max(ratio))
+)",
+                                  {outputs[0].string()});
+    INFO(gt);
+    const auto g = t::parse_doubles(gt);
+    REQUIRE(g.size() == 7);
+    CHECK(g[0] < 1e-6);
+    CHECK(g[1] == 2);
+    CHECK(g[2] == 3);
+    CHECK(g[3] > 0);
+    CHECK(g[4] == 1); // the comparison measures still choose region A's own latent
+    // Mean-field vs simulation capacity: with P = 6 classes the simulated alpha = 6 / N_c moves
+    // in steps of ~8 % (N_c = 12 ... 14 here) and finite P biases it; measured ratios 1.0-1.17
+    // at seed 11: within 25 %.
+    CHECK(g[5] > 0.75);
+    CHECK(g[6] < 1.25);
+}
+
+TEST_CASE("geometry and manifold capacity of layers and populations against numpy",
+          "[e2e][models][geometry]") {
+    t::TempDir dir("models-geometry-ref");
+    geometry_data(dir);
+    // Without the centre decorrelation (its port is the kernel's unit test's business) and with
+    // 1000 samples per manifold on both sides.
+    const auto out = dir / "results.h5";
+    auto r = t::run::neuropop_run(0, {(dir / "job.ini").string(), "--quiet",
+                                      "--models.centre_decorrelation", "false",
+                                      "--models.capacity_samples", "1000"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto text =
+        t::run_python(geometry_reference, {out.string(), (dir / "model.h5").string(), "1000"});
+    INFO(text);
+    const auto v = t::parse_doubles(text);
+    // The first session's 2 regions x (population + 3 layers) rows of 7 numbers after the worst.
+    REQUIRE(v.size() == 1 + 8 * 7);
+    // Participation ratios and few-shot quantities: the same formulas in double precision, only
+    // summation orders differ (and the layers' isometric embedding): 1e-8 relative.
+    CHECK(v[0] < 1e-8);
+    for (std::size_t i = 0; i < 8; ++i) {
+        const double* row = &v[1 + 7 * i];
+        INFO("row " << i << ": capacity " << row[0] << " vs " << row[1] << "; fraction at N_c - 1 "
+                    << row[2] << " vs " << row[3] << ", at N_c " << row[4] << " vs " << row[5]);
+        // Independent draws of 1000 samples per manifold, 6 manifolds: differences up to 4.5 %
+        // were seen over 16 groups (relative standard error of a difference ~2 %): 8 %.
+        CHECK(row[0] == Approx(row[1]).epsilon(0.08));
+        // Separable fractions of 100 dichotomies each: the standard deviation of a difference
+        // of two independent estimates is at most 0.071; 0.25 is 3.5 of them.
+        CHECK(std::abs(row[2] - row[3]) <= 0.25);
+        CHECK(std::abs(row[4] - row[5]) <= 0.25);
+        // The engine's bisection rule: below half at N_c - 1, at least half at N_c.
+        CHECK(row[2] < 0.5);
+        CHECK(row[4] >= 0.5);
+    }
+}
+
 TEST_CASE("generate --model-file leaves the NWB files unchanged", "[e2e][models][generate]") {
     // The files carry their wall-clock creation date (/file_create_date), so two runs differ
     // there and nowhere else; h5diff without tolerance over everything but that path.

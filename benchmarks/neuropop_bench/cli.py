@@ -29,20 +29,27 @@ def parse_args(argv=None):
                     help="configure with NEUROPOP_NATIVE=OFF (no -march=native)")
     ap.add_argument("--no-build", action="store_true", help="use the executables as they are")
     ap.add_argument("--only", default="", help="comma-separated bench names to run")
+    ap.add_argument("--scale", action="store_true",
+                    help="run only the scale benchmark, at full size (a study of 6 and of 24 "
+                    "sessions, >= 1 GB of NWB; about half an hour of runs on 2 cores)")
     ap.add_argument("--keep-data", action="store_true", help="keep the scratch data folders")
     ap.add_argument("--results-dir", default=str(BENCH_DIR / "results"))
     return ap.parse_args(argv)
 
 
-def choose_benches(benches, sources, only):
+def choose_benches(benches, sources, only, quick=False, scale=False):
     """(selected benches, unregistered source names). sources: the X of every bench_X.cpp;
     only: the --only text. A bench runs when its source exists or it is a runner, and --only is
-    empty or names it; unregistered are sources without a Bench."""
+    empty or names it; an opt-in bench only when --only names it, in --quick, or with --scale
+    (which selects it alone); unregistered are sources without a Bench."""
     wanted = {s for s in only.split(",") if s}
+    if scale:
+        wanted = {b.name for b in benches if b.opt_in}
     known = {b.name for b in benches}
     unregistered = [n for n in sources if n not in known]
     selected = [b for b in benches
-                if (b.name in sources or b.runner) and (not wanted or b.name in wanted)]
+                if (b.name in sources or b.runner) and (not wanted or b.name in wanted)
+                and (not b.opt_in or quick or b.name in wanted)]
     return selected, unregistered
 
 
@@ -64,7 +71,10 @@ def main(argv=None):
     build_dir = Path(opts.build_dir).resolve()
     jobs = os.cpu_count() or 1
     sources = sorted(p.stem[len("bench_"):] for p in BENCH_DIR.glob("bench_*.cpp"))
-    benches, unregistered = choose_benches(BENCHES, sources, opts.only)
+    if opts.scale and opts.quick:
+        raise SystemExit("benchmarks/run: --scale runs the full size; --quick already runs the "
+                         "scale benchmark at its small size")
+    benches, unregistered = choose_benches(BENCHES, sources, opts.only, opts.quick, opts.scale)
     started = time.time()
 
     errors = []  # failures that make the run exit 1
@@ -99,7 +109,8 @@ def main(argv=None):
 
     results = Path(opts.results_dir)
     results.mkdir(parents=True, exist_ok=True)
-    stem = results / ("%s-%s%s" % (now.strftime("%Y-%m-%d"), host, "-quick" if opts.quick else ""))
+    suffix = "-quick" if opts.quick else ("-scale" if opts.scale else "")
+    stem = results / ("%s-%s%s" % (now.strftime("%Y-%m-%d"), host, suffix))
     stem.with_suffix(".md").write_text(text)
     report.write_csv(stem.with_suffix(".csv"), table, limits, report.scaling_lines(outputs))
     log("wrote %s.md and .csv" % stem)

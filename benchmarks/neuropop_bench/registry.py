@@ -21,6 +21,9 @@ class Bench:
     # runners.RUNNERS.
     runner: object = None
     target: str = None  # CMake target the runner needs (default neuropop_bench_<name>)
+    # Too long for the full run: runs in --quick (at its small size), with --scale (alone, at
+    # full size) or when --only names it.
+    opt_in: bool = False
 
 
 @dataclass
@@ -88,6 +91,8 @@ BENCHES = [
     # end_to_end and pseudo_decoding are in runners.py; looked up by name when the run starts.
     Bench("end_to_end", [], [], runner="end_to_end", target="neuropop"),
     Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
+    # A study at two sizes on 1 and 2 ranks, and the cluster projection (scale.py).
+    Bench("scale", [], [], runner="scale", target="neuropop", opt_in=True),
 ]
 
 BINNING_WORK = ("binning: {units} units, {spikes} spikes, {trials} trials x {bins} bins, "
@@ -206,3 +211,24 @@ ROWS.append(Row("peak memory per rank: the same job, 2 ranks (largest item: {lar
                 <= float(d["bound_mb"]),
                 goal_text="<= 2x largest work item + O(units^2) (+ process baseline)"))
 
+
+# Scale: the large study on 2 ranks against 1 (the ratio is the second rank's speed-up), and how
+# memory, bytes and the merge grow from the small study to the large one (scale.py states the
+# goals' tolerances).
+for _study in ("small", "large"):
+    ROWS.append(Row("scale: {sessions} sessions x {regions} regions x {units} units x {trials} "
+                    "trials ({nwb_gb} GB NWB, {spikes} spikes, {items} items, {items_per_s} "
+                    "items/s), 2 ranks x {threads} thread vs 1", "scale",
+                    {"bench": "scale", "study": _study}, peer={"peer": "scale", "study": _study},
+                    goal_text="— (measured)",
+                    limit_text="peak RSS {rss_mb} MB per rank; read {bytes_read_gb} GB (NWB "
+                               "{sources_gb}, item files {item_files_gb}; /binned {binned_gb}), "
+                               "written {bytes_written_gb} GB; merge {merge_s} s for {datasets} "
+                               "datasets ({merge_ms_per_dataset} ms each)"))
+ROWS.append(Row("scale growth: {sessions} sessions, 2 ranks", "scale", {"bench": "scale_growth"},
+                text=("peak RSS +{rss_growth_pct} %; bytes read x{bytes_read_ratio} for NWB "
+                      "x{nwb_ratio}; merge time per dataset x{merge_per_dataset_ratio}"),
+                meets=lambda d: d["rss_ok"] == "1" and d["bytes_linear_ok"] == "1"
+                and d["merge_ok"] == "1",
+                goal_text="RSS < +20 %; bytes read linear in NWB size (10 %); merge per "
+                          "dataset constant (x1.5)"))

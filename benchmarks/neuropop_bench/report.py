@@ -132,8 +132,8 @@ def comparison(rows, outputs, stream_gbps, errors):
 
 
 def scaling_lines(outputs):
-    """The end-to-end runner's `bench=scaling` lines (the projection per rank count)."""
-    return [d for d in outputs.get("end_to_end", ([], [], []))[0] if d.get("bench") == "scaling"]
+    """The scale runner's `bench=scaling` lines (the projection per rank count)."""
+    return [d for d in outputs.get("scale", ([], [], []))[0] if d.get("bench") == "scaling"]
 
 
 def render_markdown(ctx, rows, table, limits, outputs, unregistered, missed, errors):
@@ -176,10 +176,10 @@ def render_markdown(ctx, rows, table, limits, outputs, unregistered, missed, err
         md.append("")
         md.append("## Scaling projection: IBL Brain-Wide-Map-sized study")
         md.append("")
-        md.append("500 sessions x 400 units x 2 h, the demo job's analyses; measured per-item "
-                  "costs of the 1-rank run above, scaled and put through a simulation of the "
-                  "scheduler (model and assumptions: benchmarks/README.md, \"Scaling "
-                  "projection\").")
+        md.append("500 sessions x 400 units x 2 h, the scale study's job; measured per-item "
+                  "costs, bytes and merge of the scale runs above, scaled and put through a "
+                  "simulation of the scheduler (model, sources and assumptions: "
+                  "benchmarks/README.md, \"Scaling projection\").")
         md.append("")
         md.append("| ranks | projected wall time | efficiency | master busy | I/O share | "
                   "merge share | limited by |")
@@ -188,7 +188,7 @@ def render_markdown(ctx, rows, table, limits, outputs, unregistered, missed, err
             md.append("| %s | %s h | %s | %s | %s | %s | %s |" % (
                 d["ranks"], d["projected_hours"], d["efficiency"], d["master_utilisation"],
                 d["io_share"], d["merge_share"], d["limit"]))
-        for n in outputs["end_to_end"][2]:
+        for n in outputs["scale"][2]:
             if n.startswith("scaling:"):
                 md.append("")
                 md.append(n)

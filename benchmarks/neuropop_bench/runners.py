@@ -1,36 +1,18 @@
 """Whole-program measurements, each a function (build_dir, quick, data) -> (lines, peer lines,
 notes, errors) registered in RUNNERS and named by Bench(..., runner=...) in registry.py:
 end_to_end (`neuropop generate`, then examples/jobs/demo.ini's analyses on that data under mpirun on 1
-and 2 ranks, peak memory per rank, the scaling projection) and pseudo_decoding."""
+and 2 ranks, peak memory per rank), pseudo_decoding, and scale (scale.py: a study at two sizes and
+the cluster projection)."""
 
 import math
 from pathlib import Path
 
 from .common import ROOT
 from .execute import run
-from .scaling import project_scaling
+from .scale import demo_job, scale
 
 MPI_ENV = ["env", "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"]
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`): max RSS of each rank
-
-
-def demo_job(path, sessions, output):
-    """examples/jobs/demo.ini with [data] sessions and [output] path replaced, and [models] off
-    (the generated data here has no model file; the models row measures that analysis)."""
-    section, lines = None, []
-    for line in (ROOT / "examples" / "jobs" / "demo.ini").read_text().splitlines():
-        stripped = line.strip()
-        if stripped.startswith("["):
-            section = stripped
-        key = stripped.split("=", 1)[0].strip() if "=" in stripped else None
-        if section == "[data]" and key == "sessions":
-            line = "sessions = %s" % sessions
-        elif section == "[output]" and key == "path":
-            line = "path = %s" % output
-        elif section == "[models]" and key == "enabled":
-            line = "enabled = false"
-        lines.append(line)
-    path.write_text("\n".join(lines) + "\n")
 
 
 def largest_item(results):
@@ -47,22 +29,11 @@ def largest_item(results):
     return shape, math.prod(shape), max(sh[1] for sh in found), len(found)
 
 
-def session_rates(folder):
-    """Duration (s) and spikes per unit-second of the first generated session."""
-    import h5py
-    first = sorted(Path(folder).glob("*.nwb"))[0]
-    with h5py.File(first, "r") as f:
-        times = f["units/spike_times"]
-        units = f["units/spike_times_index"].shape[0]
-        duration = float(f["intervals/trials/stop_time"][-1])
-        return dict(duration_s=duration, spikes_per_unit_s=times.shape[0] / units / duration)
-
-
 def end_to_end(build_dir, quick, data):
     """Wall time of one job on 1 and on 2 ranks (1 thread each, so the second rank gets the
     second core), the outputs compared with h5diff, and each rank's peak memory."""
     lines, peer_lines, notes, errors = [], [], [], []
-    exe = build_dir / "engine" / "neuropop"
+    exe = build_dir / "cli" / "neuropop"
     if not exe.exists():
         return [], [], ["executable missing: %s" % exe], ["end_to_end: %s missing" % exe]
     sessions, regions, units, trials = (4, 3, 40, 150) if quick else (8, 3, 60, 300)
@@ -104,14 +75,6 @@ def end_to_end(build_dir, quick, data):
             notes.append("h5diff %s exited %d: %s" % (group, rc, (out + err).strip()[-500:]))
     ok = all(same)
     shape, elements, most_units, items = largest_item(data / "ranks2.h5")
-    try:
-        demo = dict(sessions=sessions, regions=regions, units=units, trials=trials, bins=shape[2],
-                    **session_rates(data / "sessions"))
-        more, scaling_notes = project_scaling(data / "ranks1.h5", best[1], demo)
-        lines.extend(more)
-        notes.extend(scaling_notes)
-    except (OSError, KeyError, ValueError, RuntimeError) as e:
-        errors.append("end_to_end: scaling projection failed: %s" % e)
     work = dict(sessions=sessions, regions=regions, units=units, trials=trials, items=items,
                 threads=1)
     lines.append(dict(bench="end_to_end", ranks="2", seconds="%.4g" % best[2], **work))
@@ -166,7 +129,7 @@ def pseudo_decoding(build_dir, quick, data):
     units), 7-object decoding at 0.1-0.5 s, R resamples and B null resamples (labels shuffled within sessions),
     on 1 and 2 ranks (1 thread each); the outputs compared with h5diff."""
     lines, peer_lines, notes, errors = [], [], [], []
-    exe = build_dir / "engine" / "neuropop"
+    exe = build_dir / "cli" / "neuropop"
     if not exe.exists():
         return [], [], ["executable missing: %s" % exe], ["pseudo: %s missing" % exe]
     resamples, nulls = (10, 40) if quick else (100, 1000)
@@ -214,4 +177,4 @@ def pseudo_decoding(build_dir, quick, data):
     return lines, peer_lines, notes, errors
 
 
-RUNNERS = {"end_to_end": end_to_end, "pseudo_decoding": pseudo_decoding}
+RUNNERS = {"end_to_end": end_to_end, "pseudo_decoding": pseudo_decoding, "scale": scale}

@@ -1,40 +1,51 @@
-"""Scaling projection: the measured per-item costs of the 1-rank end-to-end run, scaled to an IBL
-Brain-Wide-Map-sized study, through a simulation of the scheduler (benchmarks/README.md,
-"Scaling projection"). Everything but measured_items is pure arithmetic on its arguments."""
+"""Scaling projection: the measured per-item costs, bytes and merge of the scale benchmark's
+large study (benchmarks/neuropop_bench/scale.py), scaled to an IBL Brain-Wide-Map-sized study,
+through a simulation of the scheduler (benchmarks/README.md, "Scaling projection"). Everything
+but measured_items is pure arithmetic on its arguments."""
 
 import heapq
 
-# The study: 500 sessions x 400 units x 2 hours, the demo job's analyses. Stated assumptions (not
-# measured here): units split over 3 regions as in the demo; trials scale with the session's
-# duration at the demo generator's rate; firing rate as in the demo data; costs scale per
-# analysis kind as below; the shared file system gives FS_GBPS in aggregate and each rank at
-# most RANK_GBPS; the master spends MASTER_US of its main thread per message (request, assign,
-# result: 3 per item) and a worker waits up to the scheduler's 0.5 ms poll before it sees an
-# assignment.
+# The study: 500 sessions x 400 units x 2 hours (the size the project targets), units split over
+# 3 regions, trials and spikes in proportion to the session's duration at the generator's rates.
 BWM = dict(sessions=500, units=400, hours=2.0, regions=3)
-FS_GBPS, RANK_GBPS, MASTER_US, POLL_S = 5.0, 1.0, 20.0, 0.0005
+# The file system and network, from a published machine (NERSC Perlmutter, CPU partition):
+# - FS_GBPS: its all-flash Lustre scratch, "aggregate bandwidth of >5 TB/sec"
+#   (docs.nersc.gov/filesystems/perlmutter-scratch);
+# - RANK_GBPS: one HPE Slingshot-11 NIC (200 Gb/s = 25 GB/s) per CPU node of 2 x 64-core AMD
+#   EPYC 7763 (docs.nersc.gov/systems/perlmutter/architecture), shared by 128 ranks of one core.
+FS_GBPS, RANK_GBPS = 5000.0, 25.0 / 128
+# Not measured here (assumed, and shown in the output as the master's busy fraction): the master
+# spends MASTER_US of its main thread per message (request, assign, result: 3 per item); a worker
+# waits up to the scheduler's 0.5 ms poll (engine/runtime/scheduler.cpp) before it sees work.
+MASTER_US, POLL_S = 20.0, 0.0005
+RANKS = (1, 64, 512, 4096)
 # cost exponent of (trials, units) per analysis kind: binning reads every spike (units x time);
-# PCA/FA/geometry form units x units products over trials; the decoders' fits cost trials x units
-# per iteration.
-COST_EXPONENTS = {"bin": (1, 1), "pca": (1, 2), "cvpca": (1, 2), "fa": (1, 2), "geometry": (1, 2)}
-DEFAULT_EXPONENTS = (1, 1)  # decode, decode_null, decode_summary and any other
+# PCA/FA/geometry and the regressions between regions form units x units products over trials;
+# the decoders' fits cost trials x units per iteration.
+COST_EXPONENTS = {"bin": (1, 1), "pca": (1, 2), "cvpca": (1, 2), "fa": (1, 2), "geometry": (1, 2),
+                  "interactions": (1, 2)}
+DEFAULT_EXPONENTS = (1, 1)  # decode, decode_null, summaries and any other
+# Items made per ordered pair of regions of a session rather than per population.
+PAIR_KINDS = ("interactions", "interactions_summary")
 
 
 def measured_items(results):
-    """Per analysis kind: (items, mean seconds) from /progress of a 1-rank results file, and
-    the number of datasets in the file."""
+    """Per analysis kind: (items, mean seconds, mean bytes read, mean bytes written) from
+    /progress of a results file, and the number of datasets in the file."""
     import h5py
     kinds = {}
     with h5py.File(results, "r") as f:
         p = f["progress"]
         names = [a.decode() if isinstance(a, bytes) else str(a) for a in p["analysis"][:]]
-        for kind, sec in zip(names, p["seconds"][:]):
-            n, total = kinds.get(kind, (0, 0.0))
-            kinds[kind] = (n + 1, total + float(sec))
+        read = p["bytes_read"][:] if "bytes_read" in p else [0] * len(names)
+        written = p["bytes_written"][:] if "bytes_written" in p else [0] * len(names)
+        for kind, sec, r, w in zip(names, p["seconds"][:], read, written):
+            n, total, tr, tw = kinds.get(kind, (0, 0.0, 0.0, 0.0))
+            kinds[kind] = (n + 1, total + float(sec), tr + float(r), tw + float(w))
         datasets = []
         f.visititems(lambda name, obj: datasets.append(name)
                      if isinstance(obj, h5py.Dataset) else None)
-    return {k: (n, total / n) for k, (n, total) in kinds.items()}, len(datasets)
+    return {k: (n, t / n, r / n, w / n) for k, (n, t, r, w) in kinds.items()}, len(datasets)
 
 
 def simulate_schedule(items, ranks, bytes_per_item):
@@ -83,63 +94,83 @@ def simulate_schedule(items, ranks, bytes_per_item):
     return makespan, master_busy, io_total
 
 
-def project_scaling(results, wall_1rank, demo):
-    """Lines `bench=scaling ranks=R ...` for 1, 8, 64, 512 ranks, and notes describing them."""
-    kinds, datasets = measured_items(results)
-    return project(kinds, datasets, wall_1rank, demo)
+
+def merge_model(measured):
+    """The merge's cost from measured runs: measured = {sessions: {ranks: (datasets, merge
+    seconds)}} with 1-rank runs at two sizes and a 2-rank run at the larger. Returns dict(a, b,
+    parallel): a + b x datasets seconds on one rank (the line through the two 1-rank runs; b from
+    the larger run alone, a = 0, if the two do not rise), of which the fraction `parallel`
+    shrinks as 1/ranks (from the 1- and 2-rank runs of the larger study: m2 = m1 (1 - f/2))."""
+    small, large = sorted(measured)
+    ds, ms = measured[small][1]
+    dl, ml = measured[large][1]
+    b = (ml - ms) / (dl - ds) if dl != ds else 0.0
+    a = ms - b * ds
+    if b <= 0 or a < 0:
+        a, b = 0.0, ml / dl
+    m2 = measured[large].get(2, (dl, ml))[1]
+    parallel = min(1.0, max(0.0, 2.0 * (ml - m2) / ml)) if ml > 0 else 0.0
+    return dict(a=a, b=b, parallel=parallel)
 
 
-def project(kinds, datasets, wall_1rank, demo):
-    """project_scaling on measured figures: kinds {analysis kind: (items, mean seconds)} and
-    datasets (in the results file) of the 1-rank run, its wall time, and demo: the demo data's
-    sessions, regions, units, trials, bins, duration_s and spikes_per_unit_s."""
-    populations = demo["sessions"] * demo["regions"]
+def merge_seconds(merge, datasets, results_bytes, ranks):
+    """The merge of a results file of `datasets` datasets and `results_bytes` bytes on `ranks`
+    ranks: the measured model's seconds plus the bytes at the ranks' share of the file
+    system (the measured runs wrote to a local disk, so this counts the data twice: an upper
+    bound)."""
+    meta = (merge["a"] + merge["b"] * datasets) * ((1 - merge["parallel"])
+                                                   + merge["parallel"] / ranks)
+    return meta + results_bytes / (min(FS_GBPS, ranks * RANK_GBPS) * 1e9)
+
+
+def project_measured(kinds, merge, study, null_items_factor=None):
+    """Lines `bench=scaling ranks=R ...` for RANKS and notes. kinds: {analysis kind: (items,
+    mean seconds, mean bytes read)} of the measured study; merge: merge_model(); study: the
+    measured study's sessions, regions, units (per population), trials, duration_s, datasets
+    (in its results file) and results_bytes; null_items_factor: {kind: factor} applied to
+    item counts (the measured job ran fewer permutations than the projected one)."""
+    null_items_factor = null_items_factor or {}
+    populations = study["sessions"] * study["regions"]
     units_bwm = BWM["units"] / BWM["regions"]
-    time_factor = BWM["hours"] * 3600.0 / demo["duration_s"]
-    f_units, f_trials = units_bwm / demo["units"], time_factor
-    trials_bwm = demo["trials"] * time_factor
+    f_units = units_bwm / study["units"]
+    f_trials = BWM["hours"] * 3600.0 / study["duration_s"]
+    trials_bwm = study["trials"] * f_trials
     pops_bwm = BWM["sessions"] * BWM["regions"]
+    pairs_m = study["sessions"] * study["regions"] * (study["regions"] - 1)
+    pairs_bwm = BWM["sessions"] * BWM["regions"] * (BWM["regions"] - 1)
     # Pseudo-population items pool units across sessions: their number and size depend on how
-    # many sessions a study pools and how it subsamples, which the demo cannot tell; they are
-    # left out of the projection (and named in its note).
+    # many sessions a study pools and how it subsamples, which the measured study cannot tell;
+    # they are left out of the projection (and named in its note).
     excluded = {k: v for k, v in kinds.items() if k.startswith("pseudo")}
     kinds = {k: v for k, v in kinds.items() if k not in excluded}
-    per_kind = {}  # kind -> (items in the study, seconds each)
-    for kind, (n, mean) in kinds.items():
+    per_kind = {}  # kind -> (items in the study, seconds each, bytes read each)
+    for kind, (n, mean, read) in kinds.items():
         et, eu = COST_EXPONENTS.get(kind, DEFAULT_EXPONENTS)
-        per_kind[kind] = (max(1, round(n / populations * pops_bwm)),
-                          mean * f_trials ** et * f_units ** eu)
-    # Bytes: a bin item reads its region's spike times (8 B per spike); every other item reads
-    # the population's binned counts (trials x units x bins, 4 B) from the bin item's file.
-    spikes = demo["spikes_per_unit_s"] * units_bwm * BWM["hours"] * 3600.0
-    counts_bytes = trials_bwm * units_bwm * demo["bins"] * 4
-    bytes_per_item = {k: (spikes * 8 if k == "bin" else counts_bytes) for k in kinds}
-    # The study's items, spread over its populations round-robin (a summary item that needs
-    # several populations is tied to one of them here).
-    items = [(i % pops_bwm, kind, sec) for kind, (count, sec) in per_kind.items()
+        per = n / pairs_m * pairs_bwm if kind in PAIR_KINDS else n / populations * pops_bwm
+        count = max(1, round(per * null_items_factor.get(kind, 1.0)))
+        # A bin item reads its region's spikes (units x time); the others read counts
+        # (trials x units), or nothing when their rank holds the population.
+        per_kind[kind] = (count, mean * f_trials ** et * f_units ** eu, read * f_trials * f_units)
+    items = [(i % pops_bwm, kind, sec) for kind, (count, sec, _) in per_kind.items()
              for i in range(count)]
+    bytes_per_item = {k: v[2] for k, v in per_kind.items()}
     compute = sum(sec for _, _, sec in items)
-    # The final merge: the measured overhead of the 1-rank run beyond its items (start-up,
-    # inventory, merge) per dataset of its results file, times the study's datasets; plus the
-    # results' bytes (dominated by the binned cache) at the file system's aggregate rate. It is
-    # collective metadata work that more ranks do not shorten.
-    overhead = max(0.0, wall_1rank - sum(n * m for n, m in kinds.values()) -
-                   sum(n * m for n, m in excluded.values()))
-    datasets_bwm = datasets / populations * pops_bwm
-    merge = overhead / datasets * datasets_bwm + pops_bwm * counts_bytes / (FS_GBPS * 1e9)
+    datasets_bwm = study["datasets"] / populations * pops_bwm
+    results_bwm = study["results_bytes"] / populations * pops_bwm * f_trials * f_units
     lines, base = [], None
-    for ranks in (1, 8, 64, 512):
+    largest = max(sec for _, sec, _ in per_kind.values())
+    for ranks in RANKS:
         makespan, master_busy, io_total = simulate_schedule(items, ranks, bytes_per_item)
-        wall = makespan + merge
+        merge_s = merge_seconds(merge, datasets_bwm, results_bwm, ranks)
+        wall = makespan + merge_s
         base = base or wall
         eff = base / (ranks * wall)
-        largest = max(sec for _, sec in per_kind.values())
         limits = []
         if master_busy / makespan > 0.5:
             limits.append("master")
         if io_total / ranks > 0.25 * makespan:
             limits.append("I/O")
-        if merge > 0.25 * wall:
+        if merge_s > 0.25 * wall:
             limits.append("merge")
         if largest > 0.25 * makespan:
             limits.append("largest item")
@@ -147,16 +178,19 @@ def project(kinds, datasets, wall_1rank, demo):
                           efficiency="%.2f" % eff,
                           master_utilisation="%.3f" % (master_busy / makespan),
                           io_share="%.2f" % (io_total / ranks / makespan),
-                          merge_share="%.2f" % (merge / wall),
+                          merge_share="%.2f" % (merge_s / wall),
                           limit="+".join(limits) or "compute"))
-    notes = ["scaling: %d populations, %d items (%s), %.3g core-hours of items, "
-             "trials %.0f, units %.0f per population, merge %.0f s, %.3g GB read in all"
-             % (pops_bwm, len(items), ",".join("%s %d x %.3g s" % (k, c, sec) for k, (c, sec)
-                                                in sorted(per_kind.items())),
-                compute / 3600, trials_bwm,
-                units_bwm, merge, sum(bytes_per_item[k] for _, k, _ in items) / 1e9)]
+    notes = ["scaling: %d populations, %d items (%s), %.3g core-hours of items, trials %.0f, "
+             "units %.0f per population, %.0f datasets, merge %.3g + %.3g s/dataset (%.0f %% "
+             "parallel), %.3g GB read in all; file system %g GB/s aggregate, %.3g GB/s per rank"
+             % (pops_bwm, len(items),
+                ",".join("%s %d x %.3g s" % (k, c, sec)
+                         for k, (c, sec, _) in sorted(per_kind.items())),
+                compute / 3600, trials_bwm, units_bwm, datasets_bwm, merge["a"], merge["b"],
+                100 * merge["parallel"],
+                sum(bytes_per_item[k] for _, k, _ in items) / 1e9, FS_GBPS, RANK_GBPS)]
     if excluded:
         notes.append("scaling: left out (pseudo-populations across sessions, size set by the "
-                     "study's pooling): %s" % ", ".join("%s %d x %.3g s in the demo" % (k, n, m)
-                                                        for k, (n, m) in sorted(excluded.items())))
+                     "study's pooling): %s" % ", ".join("%s %d x %.3g s measured" % (k, v[0], v[1])
+                                                        for k, v in sorted(excluded.items())))
     return lines, notes

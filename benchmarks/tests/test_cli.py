@@ -59,7 +59,23 @@ class ChooseBenches(unittest.TestCase):
         self.assertTrue(sources)
         chosen, unregistered = choose_benches(BENCHES, sources, "")
         self.assertEqual(unregistered, [])
+        self.assertEqual(self.names(chosen), [b.name for b in BENCHES if not b.opt_in])
+        chosen, _ = choose_benches(BENCHES, sources, "", quick=True)
         self.assertEqual(self.names(chosen), [b.name for b in BENCHES])
+
+    def test_an_opt_in_bench_runs_in_quick_with_scale_or_when_named(self):
+        benches = self.benches + [Bench("scale", [], [], runner="scale", opt_in=True)]
+        sources = ["gemm", "pca", "stream"]
+        self.assertNotIn("scale", self.names(choose_benches(benches, sources, "")[0]))
+        self.assertIn("scale", self.names(choose_benches(benches, sources, "", quick=True)[0]))
+        self.assertEqual(self.names(choose_benches(benches, sources, "scale")[0]), ["scale"])
+        # --scale runs it alone, whatever --only says.
+        self.assertEqual(self.names(choose_benches(benches, sources, "pca", scale=True)[0]),
+                         ["scale"])
+
+    def test_scale_flag(self):
+        self.assertTrue(parse_args(["--scale"]).scale)
+        self.assertFalse(parse_args([]).scale)
 
 
 if __name__ == "__main__":

@@ -111,7 +111,8 @@ class Render(unittest.TestCase):
     def test_markdown(self):
         table = [dict(work="w", peer="p", peer_time="1 s", ours_time="0.5 s", ratio="2x",
                       goal="g", met="MISSED", check="c", limit="—")]
-        out = outputs(end_to_end=([self.scaling], [], ["scaling: note", "other"]))
+        out = outputs(end_to_end=([], [], []),
+                      scale=([self.scaling], [], ["scaling: note", "other"]))
         text = report.render_markdown(self.ctx, registry.ROWS, table, [("lim", "1 GB/s")], out,
                                       ["new"], ["w"], ["boom"])
         lines = text.splitlines()
@@ -136,7 +137,7 @@ class Render(unittest.TestCase):
         self.assertIn("bench=scaling ranks=8 projected_hours=2.7 efficiency=0.98 "
                       "master_utilisation=0.000 io_share=0.02 merge_share=0.01 limit=compute",
                       lines)
-        self.assertIn("NOTE end_to_end: other", lines)
+        self.assertIn("NOTE scale: other", lines)
         self.assertIn("Not run (no entry in benchmarks/run BENCHES): neuropop_bench_new", lines)
         self.assertEqual(lines[-2:], ["Summary: 1 rows, 1 missed their goal: w; 1 errors; "
                                       "build 3 s, runs 40 s", "- ERROR: boom"])

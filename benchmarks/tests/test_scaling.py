@@ -1,5 +1,5 @@
-"""The scheduler simulation and the Brain-Wide-Map projection (neuropop_bench/scaling.py), on
-cases small enough to work out by hand."""
+"""The scheduler simulation, the merge model and the Brain-Wide-Map projection
+(neuropop_bench/scaling.py), on cases small enough to work out by hand."""
 
 import unittest
 
@@ -46,43 +46,75 @@ class SimulateSchedule(unittest.TestCase):
         self.assertAlmostEqual(busy, len(items) * MSG, places=12)
 
     def test_io_at_the_per_rank_share_of_the_file_system(self):
-        # 8 ranks share FS_GBPS = 5 GB/s: 0.625 GB/s each (below the 1 GB/s per-rank cap).
+        # 8 ranks: each at the per-rank NIC share (the aggregate is far from saturated).
         items = [(p, "bin", 0.0) for p in range(8)]
         _, _, io = simulate_schedule(items, 8, {"bin": 1.25e9})
-        self.assertAlmostEqual(io, 8 * 1.25e9 / (min(scaling.RANK_GBPS, scaling.FS_GBPS / 8)
-                                                 * 1e9), places=9)
-        self.assertAlmostEqual(io, 16.0, places=9)
+        self.assertAlmostEqual(io, 8 * 1.25e9 / (scaling.RANK_GBPS * 1e9), places=6)
+        # 100 000 ranks: the aggregate divided by the ranks is the smaller share.
+        _, _, io = simulate_schedule([(0, "bin", 0.0)], 100000, {"bin": 1e9})
+        self.assertAlmostEqual(io, 1e9 / (scaling.FS_GBPS / 100000 * 1e9), places=6)
 
 
-class Project(unittest.TestCase):
-    # One demo population of 400/3 / 2 units over a 2 h session: f_units = 2, f_trials = 1.
-    demo = dict(sessions=1, regions=1, units=400 / 3 / 2, trials=100, bins=10, duration_s=7200.0,
-                spikes_per_unit_s=1.0)
-    kinds = {"bin": (1, 1.0), "pca": (1, 1.0), "decode": (2, 1.0), "pseudo_null": (4, 3.0)}
+class MergeModel(unittest.TestCase):
+    def test_line_through_two_sizes_and_the_parallel_fraction(self):
+        # 1 rank: 2 s at 100 datasets, 5 s at 400 -> a = 1 s, b = 0.01 s; 2 ranks at 400: 4 s,
+        # so m2 = m1 (1 - f / 2) gives f = 0.4.
+        m = scaling.merge_model({6: {1: (100, 2.0)}, 24: {1: (400, 5.0), 2: (400, 4.0)}})
+        self.assertAlmostEqual(m["a"], 1.0, places=12)
+        self.assertAlmostEqual(m["b"], 0.01, places=12)
+        self.assertAlmostEqual(m["parallel"], 0.4, places=12)
+
+    def test_a_merge_that_does_not_rise_is_per_dataset_from_the_larger_run(self):
+        m = scaling.merge_model({6: {1: (100, 3.0)}, 24: {1: (400, 2.0), 2: (400, 3.0)}})
+        self.assertEqual(m["a"], 0.0)
+        self.assertAlmostEqual(m["b"], 2.0 / 400, places=15)
+        self.assertEqual(m["parallel"], 0.0)  # slower on 2 ranks: nothing shrinks
+
+    def test_merge_seconds(self):
+        m = dict(a=1.0, b=0.01, parallel=0.5)
+        # (1 + 0.01 x 1000) x (0.5 + 0.5 / 4) + bytes at min(FS, 4 x per-rank) GB/s
+        got = scaling.merge_seconds(m, 1000, 1e9, 4)
+        want = 11.0 * 0.625 + 1e9 / (min(scaling.FS_GBPS, 4 * scaling.RANK_GBPS) * 1e9)
+        self.assertAlmostEqual(got, want, places=12)
+
+
+class ProjectMeasured(unittest.TestCase):
+    # One measured session, one region of 400/3/2 units over 2 h: f_units = 2, f_trials = 1.
+    study = dict(sessions=1, regions=1, units=400 / 3 / 2, trials=100, duration_s=7200.0,
+                 datasets=10, results_bytes=1000)
+    kinds = {"bin": (1, 1.0, 8.0), "pca": (1, 1.0, 0.0), "decode_null": (2, 1.0, 4.0),
+             "pseudo_null": (4, 3.0, 0.0)}
+    merge = dict(a=0.0, b=0.5, parallel=0.0)
 
     def test_rows_per_rank_count_and_notes(self):
-        lines, notes = scaling.project(dict(self.kinds), 10, 100.0, self.demo)
-        self.assertEqual([d["ranks"] for d in lines], ["1", "8", "64", "512"])
+        lines, notes = scaling.project_measured(dict(self.kinds), self.merge, self.study,
+                                                {"decode_null": 2.0})
+        self.assertEqual([d["ranks"] for d in lines], [str(r) for r in scaling.RANKS])
         self.assertEqual(lines[0]["efficiency"], "1.00")
         for d in lines:
-            self.assertEqual(d["bench"], "scaling")
             self.assertEqual(set(d), {"bench", "ranks", "projected_hours", "efficiency",
                                       "master_utilisation", "io_share", "merge_share", "limit"})
         # Costs scale as trials x units^2 for pca, trials x units otherwise; counts per
-        # population times the study's 1500 populations.
-        self.assertIn("bin 1500 x 2 s,decode 3000 x 2 s,pca 1500 x 4 s", notes[0])
-        self.assertIn("1500 populations, 6000 items", notes[0])
-        # Pseudo-population items are left out and named.
+        # population times the study's 1500 populations, decode_null's doubled.
+        self.assertIn("bin 1500 x 2 s,decode_null 6000 x 2 s,pca 1500 x 4 s", notes[0])
+        self.assertIn("1500 populations, 9000 items", notes[0])
+        # 10 datasets per population -> 15 000; bytes: bin 8 x 2 per item, decode_null 4 x 2.
+        self.assertIn("15000 datasets", notes[0])
+        self.assertIn("%.3g GB read in all" % ((1500 * 16 + 6000 * 8) / 1e9), notes[0])
         self.assertEqual(len(notes), 2)
-        self.assertIn("pseudo_null 4 x 3 s in the demo", notes[1])
+        self.assertIn("pseudo_null 4 x 3 s measured", notes[1])
 
-    def test_merge_from_the_overhead_beyond_the_items(self):
-        # Wall 100 s - items (1 + 1 + 2 + 12 s) = 84 s over 10 datasets of 1 population:
-        # 8.4 s per dataset x 10 x 1500 populations, plus the binned counts at 5 GB/s.
-        _, notes = scaling.project(dict(self.kinds), 10, 100.0, self.demo)
-        counts_bytes = 100 * (400 / 3) * 10 * 4
-        merge = 84.0 / 10 * 10 * 1500 + 1500 * counts_bytes / 5e9
-        self.assertIn("merge %.0f s" % merge, notes[0])
+    def test_pair_items_scale_with_ordered_region_pairs(self):
+        study = dict(self.study, regions=4)  # 12 ordered pairs per session; the study has 6
+        kinds = {"bin": (4, 1.0, 0.0), "interactions": (12, 1.0, 0.0)}
+        _, notes = scaling.project_measured(kinds, self.merge, study)
+        self.assertIn("interactions 3000 x", notes[0])  # 500 sessions x 6 pairs
+
+    def test_merge_that_more_ranks_do_not_shorten_limits_efficiency(self):
+        slow = dict(a=0.0, b=10.0, parallel=0.0)
+        lines, _ = scaling.project_measured(dict(self.kinds), slow, self.study)
+        self.assertIn("merge", lines[-1]["limit"])
+        self.assertLess(float(lines[-1]["efficiency"]), 0.1)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def end_to_end(build_dir, quick, data):
     """Wall time of one job on 1 and on 2 ranks (1 thread each, so the second rank gets the
     second core), the outputs compared with h5diff, and each rank's peak memory."""
     lines, peer_lines, notes, errors = [], [], [], []
-    exe = build_dir / "engine" / "neuropop"
+    exe = build_dir / "cli" / "neuropop"
     if not exe.exists():
         return [], [], ["executable missing: %s" % exe], ["end_to_end: %s missing" % exe]
     sessions, regions, units, trials = (4, 3, 40, 150) if quick else (8, 3, 60, 300)
@@ -166,7 +166,7 @@ def pseudo_decoding(build_dir, quick, data):
     units), 7-object decoding at 0.1-0.5 s, R resamples and B null resamples (labels shuffled within sessions),
     on 1 and 2 ranks (1 thread each); the outputs compared with h5diff."""
     lines, peer_lines, notes, errors = [], [], [], []
-    exe = build_dir / "engine" / "neuropop"
+    exe = build_dir / "cli" / "neuropop"
     if not exe.exists():
         return [], [], ["executable missing: %s" % exe], ["pseudo: %s missing" % exe]
     resamples, nulls = (10, 40) if quick else (100, 1000)

@@ -151,9 +151,10 @@ CentredGram::CentredGram(Index features)
 
 void CentredGram::add_rows(const Eigen::Ref<const Eigen::MatrixXd>& x, Index first, Index count,
                            const Eigen::RowVectorXd& shift) {
-    if (count > block_rows || first + count > x.rows() || x.cols() != features_ ||
+    if (!packed_ || count > block_rows || first + count > x.rows() || x.cols() != features_ ||
         shift.size() != features_)
-        throw std::logic_error("CentredGram::add_rows: block out of range or wrong width");
+        throw std::logic_error(
+            "CentredGram::add_rows: block out of range, wrong width or packing released");
     kernel().add_block(x.data(), x.outerStride(), features_, first, count, shift.data(), block_rows,
                        padded_, packed_.get(), gram_.get(), sums_.get());
 }
@@ -171,6 +172,14 @@ void CentredGram::add(const CentredGram& other) {
 Eigen::MatrixXd CentredGram::lower() const {
     const Eigen::Map<const Eigen::MatrixXd> all(gram_.get(), padded_, padded_);
     return all.topLeftCorner(features_, features_);
+}
+
+Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> CentredGram::lower_view() const {
+    return {gram_.get(), features_, features_, Eigen::OuterStride<>(padded_)};
+}
+
+void CentredGram::release_packing() {
+    packed_.reset();
 }
 
 Eigen::VectorXd CentredGram::sums() const {

@@ -46,6 +46,12 @@ public:
 
     // Lower triangle of the accumulated Gram matrix (features × features; upper part undefined).
     Eigen::MatrixXd lower() const;
+    // The same lower triangle read in place (column stride = features rounded up to 8), valid
+    // while this accumulator lives: no copy and no fresh pages for a large matrix.
+    Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> lower_view() const;
+    // Frees the packing buffer (features × block_rows) once every row has been added; add_rows
+    // throws afterwards.
+    void release_packing();
     // Column sums of the centred rows.
     Eigen::VectorXd sums() const;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -150,18 +151,21 @@ public:
         // register-tiled kernel (kernels/centred_gram.hpp, half the flops of a GEMM) reads them
         // in place. One task per fold, its blocks in row order: the bits do not depend on the
         // thread count.
+        // Each accumulator is kept and read in place (lower_view): copying its N × N result
+        // out would cost a pass over N² doubles and as many fresh pages per fold.
         grams_.resize(static_cast<std::size_t>(l.n_folds));
         const Eigen::RowVectorXd zero = Eigen::RowVectorXd::Zero(n);
         tbb::parallel_for(
             tbb::blocked_range<int>(0, l.n_folds, 1), [&](const tbb::blocked_range<int>& gs) {
                 for (int g = gs.begin(); g < gs.end(); ++g) {
-                    detail::CentredGram gram(n);
+                    auto gram = std::make_unique<detail::CentredGram>(n);
                     const Index end = l.fold_start[static_cast<std::size_t>(g) + 1];
                     for (Index r = l.fold_start[static_cast<std::size_t>(g)]; r < end;
                          r += detail::CentredGram::block_rows)
-                        gram.add_rows(y_, r, std::min(detail::CentredGram::block_rows, end - r),
-                                      zero);
-                    grams_[static_cast<std::size_t>(g)] = gram.lower();
+                        gram->add_rows(y_, r, std::min(detail::CentredGram::block_rows, end - r),
+                                       zero);
+                    gram->release_packing();
+                    grams_[static_cast<std::size_t>(g)] = std::move(gram);
                 }
             });
     }
@@ -232,7 +236,7 @@ public:
             bool first = true;
             for (int g = 0; g < l.n_folds; ++g) {
                 if (g == f) continue;
-                const auto h = grams_[static_cast<std::size_t>(g)].col(j).tail(n - j);
+                const auto h = grams_[static_cast<std::size_t>(g)]->lower_view().col(j).tail(n - j);
                 if (first)
                     cov.col(j).tail(n - j) = h;
                 else
@@ -289,7 +293,7 @@ private:
     std::vector<int> row_condition_; // condition of each row of y_
     MatrixXd y_;                     // trials in fold order, minus their condition's overall mean
     MatrixXd y_sums_;                // cell sums of y_
-    std::vector<MatrixXd> grams_;    // per fold, lower triangle valid
+    std::vector<std::unique_ptr<detail::CentredGram>> grams_; // per fold (lower_view)
     MatrixXd q_; // trial Gram matrix Y Yᵀ, fold order (when some fold has N > P_train)
 };
 

@@ -59,7 +59,7 @@
 // 2 threads, benchmarks/peers/geometry.py: 6.15 s idle). Memory on top of the input: the centred
 // copy (P N doubles, 100 MB), F per-fold Gram matrices (N² each, 160 MB) and per fold being
 // factorised its scatter and Cholesky factor (N² each); measured peak beyond the 98 MB input
-// (benchmarks/bench_geometry.cpp, extra_rss_mb): 409 MB on 1 thread, 486 MB on 2.
+// (benchmarks/bench_geometry.cpp, extra_rss_mb): 302-314 MB on 1 thread, 446-531 MB on 2.
 // 1 800 trials × 7 000 units, 36 conditions, 5 folds (N > P_train): 1.8 s of CPU on 1 thread
 // (before: 6.2 s), peak RSS 290 MB including the 100 MB input: the centred copy, Q (26 MB), per
 // fold G (17 MB) and K × P products.

@@ -14,6 +14,7 @@
 #include "kernels/parallel.hpp"
 #include "kernels/ridge.hpp"
 #include "kernels/rng.hpp"
+#include "kernels/small_product.hpp"
 
 namespace neuropop::kernels {
 
@@ -101,7 +102,16 @@ MatrixXd stack_test_rows(std::span<const MatrixXd> bins, std::span<const int> ro
 std::vector<int> predict_stacked(const FittedDecoder& decoder, const MatrixXd& rows) {
     const MatrixXd w = decoder.model.coef.array().rowwise() / decoder.scaler.scale.array();
     const Eigen::VectorXd c = decoder.model.intercept - w * decoder.scaler.mean.transpose();
-    MatrixXd scores = rows * w.transpose();
+    // The register-blocked K-column product streams the stacked rows once; Eigen's general
+    // product would repack all of them (bins × test trials × units) for every fit.
+    MatrixXd scores(rows.rows(), w.rows());
+    if (const auto product = detail::small_product_for(w.rows())) {
+        const MatrixXd wt = w.transpose(); // units × classes, the kernel's right-hand side
+        product(rows.data(), rows.outerStride(), rows.rows(), rows.cols(), wt.data(),
+                wt.outerStride(), scores.data(), scores.outerStride());
+    } else {
+        scores.noalias() = rows * w.transpose();
+    }
     scores.rowwise() += c.transpose();
     std::vector<int> out(static_cast<std::size_t>(rows.rows()));
     for (Index i = 0; i < scores.rows(); ++i) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <numbers>
 #include <set>
 
@@ -43,12 +44,15 @@ std::uint64_t region_item(const std::string& name) {
 // bits the acceptance uniform.
 class SpikeWalker {
 public:
-    SpikeWalker(BlockRng& rng, std::vector<double>& out) : rng_(rng), out_(out) {
-        out_.resize(std::max<std::size_t>(out_.capacity(), 64));
+    // `capacity`: the expected number of candidates, and more (see spikes_of); the buffer is
+    // left uninitialised (no zero-fill) and grows only if a unit draws more.
+    SpikeWalker(BlockRng& rng, std::size_t capacity)
+        : rng_(rng), out_(new double[std::max<std::size_t>(capacity, 64)]),
+          capacity_(std::max<std::size_t>(capacity, 64)) {
         advance();
     }
-    // Trims the buffer to the spikes written.
-    void finish() { out_.resize(n_); }
+    std::unique_ptr<double[]> release() { return std::move(out_); }
+    std::size_t size() const { return n_; }
 
     // Every candidate is a spike: rate over [t0, t1).
     void homogeneous(double rate, double t0, double t1) {
@@ -93,7 +97,11 @@ public:
 
 private:
     void room() {
-        if (n_ == out_.size()) out_.resize(2 * out_.size());
+        if (n_ < capacity_) return;
+        std::unique_ptr<double[]> grown(new double[2 * capacity_]);
+        std::copy(out_.get(), out_.get() + n_, grown.get());
+        out_ = std::move(grown);
+        capacity_ *= 2;
     }
     // Gaps are computed four at a time (one Philox block): the four logs are independent, so
     // they overlap in the pipeline instead of each waiting behind the previous acceptance test.
@@ -119,7 +127,8 @@ private:
     }
 
     BlockRng& rng_;
-    std::vector<double>& out_;
+    std::unique_ptr<double[]> out_;
+    std::size_t capacity_;
     std::size_t n_ = 0;      // spikes written to out_
     double left_ = 0.0;      // unit time from the current position to the next candidate
     std::uint32_t bits_ = 0; // acceptance bits of the draw that placed the next candidate
@@ -438,70 +447,113 @@ double SessionModel::expected_count(std::size_t unit) const {
     return total;
 }
 
-std::vector<double> SessionModel::simulate_unit(std::size_t unit) const {
-    const auto& reg = regions_[region_of(unit)];
-    const std::size_t nb = basis_.functions;
-    const double base = baseline(unit);
+namespace {
+
+// One unit's spikes, sorted, in an uninitialised buffer sized once from the thinning bound
+// (simulate_unit copies it into a vector; simulate concatenates them).
+struct UnitSpikes {
+    std::unique_ptr<double[]> times;
+    std::size_t size = 0;
+};
+
+UnitSpikes spikes_of(const SessionModel& model, std::size_t unit) {
+    const GeneratorConfig& config = model.config();
+    const TrialSchedule& trials = model.trials();
+    const TemporalBasis& basis = model.basis();
+    const auto& reg = model.regions()[model.region_of(unit)];
+    const std::size_t nb = basis.functions, n_trials = trials.size();
+    const double base = model.baseline(unit);
     auto row = reg.loadings.row(static_cast<Eigen::Index>(unit - reg.first_unit));
     // l_u . X_c per condition, once; the trial noise term is added per trial.
-    std::vector<double> mean_weights(config_.conditions * nb);
-    for (std::size_t c = 0; c < config_.conditions; ++c)
+    std::vector<double> mean_weights(config.conditions * nb);
+    for (std::size_t c = 0; c < config.conditions; ++c)
         for (std::size_t j = 0; j < nb; ++j)
             mean_weights[c * nb + j] =
                 row.dot(reg.coefficients[c].col(static_cast<Eigen::Index>(j)));
 
-    BlockRng rng(config_.seed, session_, stream_spikes(unit));
-    std::vector<double> out;
-    out.reserve(static_cast<std::size_t>(base * trials_.session_end * 1.25) + 16);
-    SpikeWalker walker(rng, out);
-    std::vector<double> a(nb), ea(nb);
-    double cursor = 0.0;
-    for (std::size_t i = 0; i < trials_.size(); ++i) {
-        walker.homogeneous(base, cursor, trials_.stim_on[i]);
+    // Every trial's weights a and exp(a) first, and from them the expected number of
+    // candidates (the bound intensity integrated over the session): the output buffer is sized
+    // from it once, with room for 6 standard deviations of the Poisson count, instead of
+    // growing (and being copied) from a guess at the baseline rate.
+    std::vector<double> a(n_trials * nb), ea(n_trials * nb);
+    std::vector<double> bounds(n_trials * basis.segments.size()),
+        exp_bounds(n_trials * basis.segments.size());
+    double candidates = 0.0, cursor = 0.0;
+    for (std::size_t i = 0; i < n_trials; ++i) {
+        candidates += base * (trials.stim_on[i] - cursor);
         const auto& z = reg.trial_noise[i];
-        const double* w = &mean_weights[trials_.condition[i] * nb];
+        const double* w = &mean_weights[trials.condition[i] * nb];
+        double* ai = &a[i * nb];
+        double* eai = &ea[i * nb];
         for (std::size_t j = 0; j < nb; ++j) {
-            a[j] = w[j] + row.dot(z.col(static_cast<Eigen::Index>(j)));
-            ea[j] = std::exp(a[j]);
+            ai[j] = w[j] + row.dot(z.col(static_cast<Eigen::Index>(j)));
+            eai[j] = std::exp(ai[j]);
         }
-        for (const auto& seg : basis_.segments) {
+        for (std::size_t k = 0; k < basis.segments.size(); ++k) {
+            const auto& seg = basis.segments[k];
             // Inside a segment the active phi are >= 0 and sum to 1 (to at most 1 in the edge
             // segments, the rest being weight 0), so m <= max(active a [, 0]).
             double bound = seg.edge ? 0.0 : -HUGE_VAL, exp_bound = seg.edge ? 1.0 : 0.0;
             for (std::size_t j = seg.lo; j < seg.hi; ++j)
-                if (a[j] > bound) {
-                    bound = a[j];
-                    exp_bound = ea[j];
+                if (ai[j] > bound) {
+                    bound = ai[j];
+                    exp_bound = eai[j];
                 }
-            walker.thinned(base, bound, exp_bound, a, basis_, seg, trials_.start[i]);
+            bounds[i * basis.segments.size() + k] = bound;
+            exp_bounds[i * basis.segments.size() + k] = exp_bound;
+            candidates +=
+                base * exp_bound * basis.bin * static_cast<double>(seg.end_bin - seg.first_bin);
         }
-        cursor = trials_.stop[i];
+        cursor = trials.stop[i];
     }
-    walker.homogeneous(base, cursor, trials_.session_end);
-    walker.finish();
+    candidates += base * (trials.session_end - cursor);
+    const double room = candidates + 6.0 * std::sqrt(candidates) + 64.0;
+
+    BlockRng rng(config.seed, model.session(), stream_spikes(unit));
+    SpikeWalker walker(rng, std::isfinite(room) ? static_cast<std::size_t>(room) : 64);
+    cursor = 0.0;
+    for (std::size_t i = 0; i < n_trials; ++i) {
+        walker.homogeneous(base, cursor, trials.stim_on[i]);
+        const std::span<const double> ai(&a[i * nb], nb);
+        for (std::size_t k = 0; k < basis.segments.size(); ++k)
+            walker.thinned(base, bounds[i * basis.segments.size() + k],
+                           exp_bounds[i * basis.segments.size() + k], ai, basis, basis.segments[k],
+                           trials.start[i]);
+        cursor = trials.stop[i];
+    }
+    walker.homogeneous(base, cursor, trials.session_end);
+    UnitSpikes out{walker.release(), walker.size()};
     // Candidates come out in time order within a piece; this only guards a one-ulp overlap
     // where the last candidate of a piece rounds past the start of the next.
-    if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
+    double* first = out.times.get();
+    if (!std::is_sorted(first, first + out.size)) std::sort(first, first + out.size);
     return out;
 }
 
+} // namespace
+
+std::vector<double> SessionModel::simulate_unit(std::size_t unit) const {
+    const UnitSpikes s = spikes_of(*this, unit);
+    return std::vector<double>(s.times.get(), s.times.get() + s.size);
+}
+
 SpikeTrains SessionModel::simulate() const {
-    std::vector<std::vector<double>> per_unit(units_);
+    std::vector<UnitSpikes> per_unit(units_);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, units_),
                       [&](const tbb::blocked_range<std::size_t>& range) {
                           for (std::size_t u = range.begin(); u != range.end(); ++u)
-                              per_unit[u] = simulate_unit(u);
+                              per_unit[u] = spikes_of(*this, u);
                       });
     SpikeTrains st;
     std::size_t total = 0;
     for (const auto& v : per_unit)
-        total += v.size();
+        total += v.size;
     st.times.reserve(total);
     st.offsets.reserve(units_ + 1);
     for (auto& v : per_unit) {
-        st.times.insert(st.times.end(), v.begin(), v.end());
+        st.times.insert(st.times.end(), v.times.get(), v.times.get() + v.size);
         st.offsets.push_back(st.times.size());
-        std::vector<double>().swap(v);
+        v.times.reset();
     }
     return st;
 }

@@ -22,6 +22,7 @@
 #include "kernels/stats.hpp"
 #include "tests/support/support.hpp"
 #include "tests/unit/decode_support.hpp"
+#include "tests/unit/reference_data.hpp"
 
 namespace k = neuropop::kernels;
 namespace td = neuropop::test::decode;
@@ -453,6 +454,72 @@ print(" ".join(str(v) for v in (correct / n).ravel()))
                     r.generalization[static_cast<std::size_t>(t * n_bins + u)] / 18.0;
         CHECK(within > 0.6);                     // pattern shared within a half
         CHECK(std::abs(across - 1.0 / 3) < 0.1); // chance across halves (sd ≈ 0.04/entry)
+    }
+}
+
+TEST_CASE("temporal generalisation's stacked scoring predicts as each bin's own pipeline on IT "
+          "data",
+          "[decode][generalization][real]") {
+    // The generalisation scores every bin's held-out trials in one product with the z-scorer
+    // folded into the weights; here every (train bin, test bin) count must equal the one of the
+    // plain pipeline (z-score the test bin with the training fold's scaler, then predict), on
+    // the IT session with the most units, 10 bins of 50 ms after stimulus onset.
+    neuropop::test::TempDir dir("decode-tg-it");
+    const auto meta = neuropop::test::parse_doubles(neuropop::test::run_python(
+        neuropop::test::python_it_counts() + R"(
+import sys, glob
+folder, out = sys.argv[1], sys.argv[2]
+best = None
+for path in sorted(glob.glob(folder + "/zhang-desimone-it-*.nwb")):
+    counts, labels = it_counts(path, 0.0, 0.5, 0.05)
+    if best is None or counts.shape[1] > best[0].shape[1]:
+        best = (counts, labels)
+counts, labels = best
+names = sorted(set(labels["stimulus_ID"]))
+y = np.array([names.index(v) for v in labels["stimulus_ID"]], dtype="<i4")
+y.tofile(out + "/y.i32")
+for b in range(counts.shape[2]):
+    np.ascontiguousarray(counts[:, :, b]).tofile(out + "/x%d.f64" % b)
+print(counts.shape[0], counts.shape[1], counts.shape[2], len(names))
+)",
+        {neuropop::test::it_sessions_dir().string(), dir.path().string()}));
+    REQUIRE(meta.size() == 4);
+    const auto n = static_cast<Eigen::Index>(meta[0]), p = static_cast<Eigen::Index>(meta[1]);
+    const auto n_bins = static_cast<std::size_t>(meta[2]);
+    const int classes = static_cast<int>(meta[3]);
+    REQUIRE(p >= 8);
+    std::vector<MatrixXd> bins;
+    for (std::size_t b = 0; b < n_bins; ++b)
+        bins.push_back(td::read_matrix(dir / ("x" + std::to_string(b) + ".f64"), n, p));
+    const auto labels = td::read_raw<int>(dir / "y.i32");
+    k::CrossValidation cv;
+    cv.seed = 5;
+    for (auto kind : {k::DecoderKind::Logistic, k::DecoderKind::Lda}) {
+        INFO("decoder " << static_cast<int>(kind));
+        k::DecoderOptions options;
+        options.kind = kind;
+        const auto r = k::decode_bins(bins, labels, classes, options, cv, true);
+        std::vector<double> expected(n_bins * n_bins, 0.0);
+        const auto& ids = r.fold_ids[0];
+        for (int f = 0; f < cv.folds; ++f) {
+            std::vector<int> train, test, train_y, test_y;
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                (ids[i] == f ? test : train).push_back(static_cast<int>(i));
+                (ids[i] == f ? test_y : train_y).push_back(labels[i]);
+            }
+            for (std::size_t b = 0; b < n_bins; ++b) {
+                const auto fd = k::fit_decoder(bins[b], train, train_y, classes, options);
+                std::vector<int> out(test.size());
+                for (std::size_t t = 0; t < n_bins; ++t) {
+                    k::predict_rows(fd, bins[t], test, out);
+                    for (std::size_t i = 0; i < out.size(); ++i)
+                        expected[b * n_bins + t] += out[i] == test_y[i] ? 1.0 : 0.0;
+                }
+            }
+        }
+        for (double& v : expected)
+            v /= static_cast<double>(n);
+        CHECK(r.generalization == expected);
     }
 }
 

@@ -6,9 +6,10 @@
 // Timed: kernels::fit_stimulus_glm on the rows pooled by (condition, bin), the pooling of each
 // unit's counts included; once, for information, fit_poisson_glm on the dense design.
 // Prints `bench=poisson_glm threads=1 seconds=<best> cpu_seconds=<best> fits=<units> rows=<n>
-// cols=<d> ... dense_seconds=<s> dense_max_abs_diff=<pooled vs dense coefficients>`. With data=DIR it writes x.f64 [row, column], y.f64 [unit, row], ours.f64
-// [unit, intercept + weights] and meta.txt for benchmarks/peers/poisson_glm.py, which fits the
-// same problems with scikit-learn's PoissonRegressor(alpha = λ / rows).
+// cols=<d> ... dense_seconds=<s> dense_max_abs_diff=<pooled vs dense coefficients>`. With data=DIR
+// it writes x.f64 [row, column], y.f64 [unit, row], ours.f64 [unit, intercept + weights] and
+// meta.txt for benchmarks/peers/poisson_glm.py, which fits the same problems with scikit-learn's
+// PoissonRegressor(alpha = λ / rows).
 
 #include <algorithm>
 #include <cmath>

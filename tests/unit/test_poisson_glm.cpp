@@ -165,7 +165,7 @@ TEST_CASE("Poisson GLM Newton fit equals scipy and scikit-learn on the same obje
 
     // The same fit on rows pooled by (condition, bin), as fit_coupled_glm fits its
     // stimulus-only model: the same objective summed in another order, so the same minimiser
-    // to rounding (measured 4e-15 from both references); same bound.
+    // to rounding; same bound.
     const k::PooledStimulus pooled = k::pool_stimulus(data.conditions, 2, data.trial_basis);
     CHECK(pooled.design.rows() == 2 * data.trial_basis.rows());
     CHECK(pooled.exposure.sum() == static_cast<double>(stim.rows()));

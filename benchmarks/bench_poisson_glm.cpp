@@ -3,11 +3,15 @@
 // trial raised-cosine basis, one fit per unit, L2 penalty λ on the summed log-likelihood, on 1
 // thread (the per-unit fits of the analysis run one per thread).
 //
+// Timed: kernels::fit_stimulus_glm on the rows pooled by (condition, bin), the pooling of each
+// unit's counts included; once, for information, fit_poisson_glm on the dense design.
 // Prints `bench=poisson_glm threads=1 seconds=<best> cpu_seconds=<best> fits=<units> rows=<n>
-// cols=<d> ...`. With data=DIR it writes x.f64 [row, column], y.f64 [unit, row], ours.f64
-// [unit, intercept + weights] and meta.txt for benchmarks/peers/poisson_glm.py, which fits the
-// same problems with scikit-learn's PoissonRegressor(alpha = λ / rows).
+// cols=<d> ... dense_seconds=<s> dense_max_abs_diff=<pooled vs dense coefficients>`. With data=DIR
+// it writes x.f64 [row, column], y.f64 [unit, row], ours.f64 [unit, intercept + weights] and
+// meta.txt for benchmarks/peers/poisson_glm.py, which fits the same problems with scikit-learn's
+// PoissonRegressor(alpha = λ / rows).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -77,21 +81,43 @@ int main(int argc, char** argv) try {
     }
 
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+    // As the coupling analysis fits its stimulus-only model: the design's rows repeat per
+    // (condition, bin), so each unit's counts are summed over the trials of a condition (timed)
+    // and the same objective is minimised on the pooled rows, one condition's block at a time
+    // (kernels/poisson_glm.hpp fit_stimulus_glm). The pooled design depends only on the labels and
+    // is built once, as the dense design x is for the peer.
+    const k::PooledStimulus pooled =
+        k::pool_stimulus(labels, conditions, k::trial_basis(bins, basis));
     std::vector<k::PoissonGlmFit> fits(static_cast<std::size_t>(units));
     const Timing t = time_best(repeats, [&] {
         for (int u = 0; u < units; ++u)
-            fits[static_cast<std::size_t>(u)] = k::fit_poisson_glm(x, y.col(u), lambda);
+            fits[static_cast<std::size_t>(u)] =
+                k::fit_stimulus_glm(pooled, pooled.pool(y.col(u)), lambda);
     });
+    // For information: the Newton fit on the dense n × d design (what the peer is given).
+    std::vector<k::PoissonGlmFit> dense(static_cast<std::size_t>(units));
+    const Timing t_dense = time_best(1, [&] {
+        for (int u = 0; u < units; ++u)
+            dense[static_cast<std::size_t>(u)] = k::fit_poisson_glm(x, y.col(u), lambda);
+    });
+    double dense_diff = 0;
+    for (int u = 0; u < units; ++u) {
+        const auto& a = fits[static_cast<std::size_t>(u)];
+        const auto& b = dense[static_cast<std::size_t>(u)];
+        dense_diff = std::max({dense_diff, std::abs(a.intercept - b.intercept),
+                               (a.weights - b.weights).cwiseAbs().maxCoeff()});
+    }
     int iterations = 0, unconverged = 0;
     for (const auto& f : fits) {
         iterations += f.iterations;
         unconverged += f.converged ? 0 : 1;
     }
     std::printf("bench=poisson_glm threads=1 seconds=%.6g cpu_seconds=%.6g fits=%d rows=%lld "
-                "cols=%lld lambda=%g mean_iterations=%.2f unconverged=%d\n",
+                "cols=%lld lambda=%g mean_iterations=%.2f unconverged=%d dense_seconds=%.6g "
+                "dense_max_abs_diff=%.3g\n",
                 t.seconds, t.cpu_seconds, units, static_cast<long long>(n),
                 static_cast<long long>(d), lambda, static_cast<double>(iterations) / units,
-                unconverged);
+                unconverged, t_dense.seconds, dense_diff);
     std::fflush(stdout);
 
     if (auto it = args.find("data"); it != args.end()) {

@@ -143,6 +143,9 @@ int generate(const Args& args) {
          "post-spike basis functions of the filters")
         ("coupled-regions", po::value(&coupled_regions)->default_value(""),
          "comma-separated coupled regions (empty: every region)")
+        ("coupling-across", po::bool_switch(&coupling.across),
+         "the coupled regions form one network: pairs of units in different regions are coupled "
+         "too (truth under /scratch/ground_truth/coupling/<A+B...>)")
         ("channel-rank", po::value(&channels),
          "communication channels between regions, comma-separated SOURCE>TARGET:RANK[:GAIN] "
          "(e.g. VISp>CA1:3): the target's trial-to-trial latent noise gains a random rank-RANK "

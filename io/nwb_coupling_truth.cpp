@@ -66,13 +66,31 @@ void add_coupling_truth(NwbSession& s, const kernels::SessionModel& model,
         names.push_back(model.config().regions[t.region]);
     s.scratch.push_back({p + "regions", "coupled regions", {}, false, names});
     for (const auto& t : truths) {
-        const std::string g = p + groups[t.region] + "/";
+        // One region: its group; a network across regions (--coupling-across): the region
+        // groups joined by '+', with each unit's region.
+        std::string name = groups[t.region], regions = model.config().regions[t.region];
+        for (std::size_t i = 1; i < t.regions.size(); ++i) {
+            name += "+" + groups[t.regions[i]];
+            regions += "+" + model.config().regions[t.regions[i]];
+        }
+        const std::string g = p + name + "/";
         s.scratch_groups.push_back({g.substr(0, g.size() - 1),
-                                    "coupling truth of region " + model.config().regions[t.region],
-                                    {{"region", model.config().regions[t.region]}}});
+                                    "coupling truth of region " + regions,
+                                    {{"region", regions}}});
         std::vector<std::int64_t> rows(t.units);
         for (std::size_t u = 0; u < t.units; ++u)
-            rows[u] = static_cast<std::int64_t>(t.first_unit + u);
+            rows[u] = static_cast<std::int64_t>(t.unit_indices[u]);
+        if (t.regions.size() > 1) {
+            std::vector<std::string> unit_regions;
+            for (std::size_t n : t.regions)
+                for (std::size_t u = 0; u < model.regions()[n].units; ++u)
+                    unit_regions.push_back(model.config().regions[n]);
+            s.scratch.push_back({g + "unit_regions",
+                                 "region of each unit, in the order of the matrices' axes",
+                                 {},
+                                 false,
+                                 unit_regions});
+        }
         s.scratch.push_back({g + "unit_rows",
                              "rows of /units, in the order of the matrices' axes",
                              {},

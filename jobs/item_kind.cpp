@@ -7,6 +7,7 @@ namespace neuropop::jobs {
 namespace {
 
 using detail::add_coupling_items;
+using detail::add_coupling_pair_items;
 using detail::add_cvpca_items;
 using detail::add_decode_items;
 using detail::add_fa_items;
@@ -62,6 +63,10 @@ constexpr std::array<ItemKindRow, item_kind_count> rows{{
      .stage = Stage::Analyse,
      .whole_plan = add_models_items},
     {.kind = ItemKind::ModelsSummary, .name = "models_summary", .stage = Stage::Summarise},
+    {.kind = ItemKind::CouplingPair,
+     .name = "coupling_pair",
+     .stage = Stage::Analyse,
+     .whole_plan = add_coupling_pair_items},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, empty name): every

@@ -44,9 +44,9 @@ enum class ItemKind : std::uint8_t {
     ModelLayers,
     Models,
     ModelsSummary,
+    CouplingPair,
 };
-inline constexpr std::size_t item_kind_count =
-    static_cast<std::size_t>(ItemKind::ModelsSummary) + 1;
+inline constexpr std::size_t item_kind_count = static_cast<std::size_t>(ItemKind::CouplingPair) + 1;
 
 // A planner appends items to the plan (ids are plan positions, so the order planners run in is
 // the order of the ids). make_plan adds every population's bin item first, then calls each

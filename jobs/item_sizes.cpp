@@ -131,6 +131,13 @@ public:
         case ItemKind::Coupling:
             coupling(e, p);
             break;
+        case ItemKind::CouplingPair: {
+            // One model over both regions' units, the target's fitted.
+            Shape both = p;
+            both.units += other != nullptr ? other->units : 0.0;
+            coupling(e, both);
+            break;
+        }
         case ItemKind::Interactions: {
             // The target's counts too, then window sums of both regions, their residuals and
             // per fold the training copies and the K x K fitted-value Gram (K target units).
@@ -282,6 +289,7 @@ bool sized_kind(ItemKind kind) {
     case ItemKind::Geometry:
     case ItemKind::Coupling:
     case ItemKind::Interactions:
+    case ItemKind::CouplingPair:
         return true;
     case ItemKind::InteractionsSummary:
     case ItemKind::DecodeSummary:
@@ -313,7 +321,7 @@ void each_estimate(const JobSpec& spec, const Plan& plan, const F& f) {
                      .emplace(key,
                               population_shape(spec, plan.sessions.at(w.session).info, w.region))
                      .first;
-        if (w.kind == ItemKind::Interactions) {
+        if (w.kind == ItemKind::Interactions || w.kind == ItemKind::CouplingPair) {
             const auto other = population_shape(spec, plan.sessions.at(w.session).info, w.target);
             f(i, w, estimator.item(w, it->second, &other));
         } else {

@@ -205,6 +205,45 @@ void add_coupling_keys(std::vector<KeySpec>& k) {
         "costs units^3 (units fits of units x history_basis columns)",
         2, 10000, [](const JobSpec& s) { return s.coupling.max_units; },
         [](JobSpec& s, std::uint64_t v) { s.coupling.max_units = static_cast<std::size_t>(v); }));
+    k.push_back(
+        {"coupling.pairs",
+         "'none', 'all', or comma-separated SOURCE>TARGET region pairs (e.g. VISp>LGd)",
+         "region pairs whose target units are fitted with the source region's units' history as "
+         "coupling covariates too (one item per session and pair, under "
+         "/sessions/<s>/coupling_pairs/<source>__<target>); all: every ordered pair recorded in "
+         "the same session; none: per-region coupling only",
+         [](const JobSpec& s) {
+             if (s.coupling.all_pairs) return std::string("all");
+             if (s.coupling.pairs.empty()) return std::string("none");
+             std::vector<std::string> items;
+             for (const auto& [a, b] : s.coupling.pairs)
+                 items.push_back(a + ">" + b);
+             return text::join(items);
+         },
+         [](JobSpec& s, const std::string& t, const fs::path&) {
+             auto& c = s.coupling;
+             c.pairs.clear();
+             c.all_pairs = t == "all";
+             if (c.all_pairs || t == "none") return std::string();
+             std::string problems;
+             for (const auto& item : text::split_list(t)) {
+                 const auto gt = item.find('>');
+                 std::string a = gt == std::string::npos ? "" : text::trim(item.substr(0, gt));
+                 std::string b = gt == std::string::npos ? "" : text::trim(item.substr(gt + 1));
+                 const auto why = a.empty() || b.empty() ? "'" + item + "' is not SOURCE>TARGET"
+                                  : a == b               ? "'" + item + "': source = target"
+                                                         : std::string();
+                 if (why.empty() && std::find(c.pairs.begin(), c.pairs.end(),
+                                              std::make_pair(a, b)) != c.pairs.end())
+                     problems += (problems.empty() ? "" : "; ") + ("'" + item + "' listed twice");
+                 else if (!why.empty())
+                     problems += (problems.empty() ? "" : "; ") + why;
+                 else
+                     c.pairs.emplace_back(std::move(a), std::move(b));
+             }
+             if (problems.empty() && c.pairs.empty()) problems = "no pair given";
+             return problems;
+         }});
 }
 
 // [interactions] (docs/ANALYSES.md §7).

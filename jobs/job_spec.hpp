@@ -186,6 +186,12 @@ struct CouplingSection {
     std::vector<double> lambdas{1000, 316.2, 100, 31.62, 10, 3.162, 1};
     std::size_t folds = 5;      // cross-validation folds over whole trials
     std::size_t max_units = 60; // larger populations are skipped (listed with the reason)
+    // Region pairs (source, target) of a session whose target units are also fitted with the
+    // source's units' history as coupling covariates: one item per session and pair, results
+    // under /sessions/<s>/coupling_pairs/<source>__<target>. all_pairs: every ordered pair of
+    // populations recorded together; neither: none (the default).
+    bool all_pairs = false;
+    std::vector<std::pair<std::string, std::string>> pairs;
 };
 
 // Communication subspaces between the regions of a session (docs/ANALYSES.md §7): one item per

@@ -45,6 +45,11 @@ void add_fa_items(const PlanContext& ctx, const Population& p, Plan& plan);
 // Coupled Poisson GLM (jobs/planner_coupling.cpp): one item per population with 2 to
 // coupling.max_units units and at least coupling.folds trials.
 void add_coupling_items(const PlanContext& ctx, const Population& p, Plan& plan);
+// Coupled GLM across region pairs (jobs/planner_coupling.cpp): one item per session and
+// coupling.pairs pair, when coupling is enabled.
+void add_coupling_pair_items(const PlanContext& ctx, Plan& plan);
+// "<source>__<target>": the pair's group name under coupling_pairs/.
+std::string coupling_pair_name(const std::string& source, const std::string& target);
 
 // Stage 2 Decode and DecodeNull items per population and target, then stage 3 DecodeSummary
 // items per target across regions (jobs/planner_decode.cpp).

@@ -99,17 +99,31 @@ simulate_coupling(const SessionModel& model, const CouplingConfig& config, Spike
 
     std::vector<std::vector<double>> replaced(model.units());
     std::vector<bool> is_replaced(model.units(), false);
-    std::vector<CoupledRegionTruth> truths;
+    // The networks simulated: each coupled region on its own, or (config.across) one network of
+    // all coupled regions' units, so that couplings cross regions.
+    std::vector<std::vector<std::size_t>> networks;
     for (std::size_t r = 0; r < model.regions().size(); ++r) {
-        const auto& reg = model.regions()[r];
-        if (!coupled(config, reg.name)) continue;
+        if (!coupled(config, model.regions()[r].name)) continue;
+        if (networks.empty() || !config.across) networks.emplace_back();
+        networks.back().push_back(r);
+    }
+    std::vector<CoupledRegionTruth> truths;
+    for (const auto& network : networks) {
+        const std::size_t r = network.front();
         CounterRng rng(cfg.seed, model.session(), stream_coupling(r));
         CoupledRegionTruth truth;
         truth.region = r;
-        truth.first_unit = reg.first_unit;
-        truth.units = reg.units;
+        truth.regions = network;
+        for (std::size_t n : network) {
+            const auto& reg = model.regions()[n];
+            for (std::size_t u = 0; u < reg.units; ++u)
+                truth.unit_indices.push_back(reg.first_unit + u);
+        }
+        truth.first_unit = truth.unit_indices.empty() ? 0 : truth.unit_indices.front();
+        truth.units = truth.unit_indices.size();
         truth.basis = basis;
-        const auto U = static_cast<Index>(reg.units);
+        const auto& members = truth.unit_indices;
+        const auto U = static_cast<Index>(truth.units);
         truth.basis_weights = Eigen::MatrixXd::Zero(U * U, nb);
         Eigen::VectorXd shape = Eigen::VectorXd::Zero(nb);
         shape(0) = 1.0;
@@ -137,10 +151,10 @@ simulate_coupling(const SessionModel& model, const CouplingConfig& config, Spike
 
         // Log drive per unit and trial-relative coupling bin, per trial: ln(Σ rate · model bin).
         const std::size_t T = trials.size();
-        std::vector<double> log_drive(reg.units * T * trial_bins);
+        std::vector<double> log_drive(truth.units * T * trial_bins);
         std::vector<double> a(tb.functions);
-        for (std::size_t u = 0; u < reg.units; ++u) {
-            const std::size_t unit = reg.first_unit + u;
+        for (std::size_t u = 0; u < truth.units; ++u) {
+            const std::size_t unit = members[u];
             const double base = model.baseline(unit);
             for (std::size_t i = 0; i < T; ++i) {
                 model.weights(unit, i, a);
@@ -157,15 +171,15 @@ simulate_coupling(const SessionModel& model, const CouplingConfig& config, Spike
                 }
             }
         }
-        std::vector<double> log_base(reg.units);
-        for (std::size_t u = 0; u < reg.units; ++u)
-            log_base[u] = std::log(model.baseline(reg.first_unit + u) * delta);
+        std::vector<double> log_base(truth.units);
+        for (std::size_t u = 0; u < truth.units; ++u)
+            log_base[u] = std::log(model.baseline(members[u]) * delta);
 
         // Ring of future history input per unit: slot k mod (lags + 1) holds bin k's.
         const auto ring = static_cast<std::size_t>(lags) + 1;
-        std::vector<double> pending(reg.units * ring, 0.0);
-        std::vector<std::size_t> counts(reg.units);
-        std::vector<std::vector<double>> times(reg.units);
+        std::vector<double> pending(truth.units * ring, 0.0);
+        std::vector<std::size_t> counts(truth.units);
+        std::vector<std::vector<double>> times(truth.units);
         std::size_t trial = 0;
         std::vector<std::size_t> trial_first(T);
         for (std::size_t i = 0; i < T; ++i)
@@ -175,7 +189,7 @@ simulate_coupling(const SessionModel& model, const CouplingConfig& config, Spike
                 ++trial;
             const bool inside = trial < T && k >= trial_first[trial];
             const std::size_t slot = k % ring;
-            for (std::size_t u = 0; u < reg.units; ++u) {
+            for (std::size_t u = 0; u < truth.units; ++u) {
                 const double drive =
                     inside ? log_drive[(u * T + trial) * trial_bins + (k - trial_first[trial])]
                            : log_base[u];
@@ -187,10 +201,10 @@ simulate_coupling(const SessionModel& model, const CouplingConfig& config, Spike
                 }
                 counts[u] = poisson(mu, rng);
             }
-            for (std::size_t s = 0; s < reg.units; ++s) {
+            for (std::size_t s = 0; s < truth.units; ++s) {
                 if (counts[s] == 0) continue;
                 const auto c = static_cast<double>(counts[s]);
-                for (std::size_t t = 0; t < reg.units; ++t) {
+                for (std::size_t t = 0; t < truth.units; ++t) {
                     const Index row = static_cast<Index>(t) * U + static_cast<Index>(s);
                     for (Index l = 0; l < lags; ++l)
                         pending[t * ring + (k + 1 + static_cast<std::size_t>(l)) % ring] +=
@@ -203,9 +217,9 @@ simulate_coupling(const SessionModel& model, const CouplingConfig& config, Spike
                 truth.spikes += counts[s];
             }
         }
-        for (std::size_t u = 0; u < reg.units; ++u) {
-            replaced[reg.first_unit + u] = std::move(times[u]);
-            is_replaced[reg.first_unit + u] = true;
+        for (std::size_t u = 0; u < truth.units; ++u) {
+            replaced[members[u]] = std::move(times[u]);
+            is_replaced[members[u]] = true;
         }
         truths.push_back(std::move(truth));
     }

@@ -43,6 +43,10 @@ struct CouplingConfig {
     std::size_t basis = 4;            // post-spike basis functions (≥ 2)
     double cap = 20.0;                // μ cap, spikes per bin
     std::vector<std::string> regions; // coupled regions; empty: every region
+    // One network of all coupled regions' units (ordered pairs in different regions coupled
+    // with the same density), drawn from the first coupled region's stream; false: each region
+    // on its own.
+    bool across = false;
 
     bool enabled() const { return weight > 0.0; }
     // Empty when valid for `model` (bins must tile trials and gaps), else every problem.
@@ -58,7 +62,9 @@ PostSpikeBasisSpec coupling_history_basis(std::size_t n_basis, double history, d
 inline constexpr double own_history_weights[] = {-1.5, -0.5, -0.2};
 
 struct CoupledRegionTruth {
-    std::size_t region = 0; // index in GeneratorConfig::regions
+    std::size_t region = 0;                // index in GeneratorConfig::regions (the first one)
+    std::vector<std::size_t> regions;      // every region of the network (several: across)
+    std::vector<std::size_t> unit_indices; // model units, in the order of the matrices' axes
     std::size_t first_unit = 0, units = 0;
     Eigen::MatrixXd basis;         // lags × n_basis
     Eigen::MatrixXd basis_weights; // units² × n_basis, row target · units + source
@@ -68,7 +74,8 @@ struct CoupledRegionTruth {
 };
 
 // Redraws the spikes of the coupled regions' units in `spikes` (the other units are left as they
-// are) and returns each coupled region's truth, in region order. `config` must validate.
+// are) and returns each network's truth (one per coupled region, or one for all: across), in
+// region order. `config` must validate.
 std::vector<CoupledRegionTruth>
 simulate_coupling(const SessionModel& model, const CouplingConfig& config, SpikeTrains& spikes);
 

@@ -67,9 +67,9 @@ def populations(f, wanted):
         for region, rg in sg.items():
             if wanted and region not in wanted:
                 continue
-            # /sessions/<s>/interactions holds region pairs, not a population (no region
-            # attribute); report_interactions draws it.
-            if region == "interactions" and "region" not in rg.attrs:
+            # /sessions/<s>/interactions and /sessions/<s>/coupling_pairs hold region pairs,
+            # not a population (no region attribute); report_interactions draws the first.
+            if region in ("interactions", "coupling_pairs") and "region" not in rg.attrs:
                 continue
             a = attrs(rg)
             n_units = n_trials = None

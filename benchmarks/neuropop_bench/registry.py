@@ -176,6 +176,12 @@ ROWS.append(Row("Poisson GLM (coupling's uncoupled model): {fits} fits of {rows}
                 ratio_at_least=5.0, check_keys=("max_abs_coef_diff",),
                 goal_text=">= 5x sklearn PoissonRegressor(newton-cholesky, alpha = lambda / n, "
                           "tol 1e-8)"))
+# For information: scikit-learn given the same pooling of the repeated (condition, bin) rows.
+ROWS.append(Row("Poisson GLM as above, scikit-learn on the pooled (condition, bin) rows with "
+                "sample weights, {threads} thread", "poisson_glm",
+                {"bench": "poisson_glm", "threads": "1"},
+                peer={"peer": "poisson_glm", "tool": "sklearn-newton-cholesky-pooled"},
+                check_keys=("max_abs_coef_diff",), goal_text="(information)"))
 # Communication subspace: the RRR rank curve and the ridge curve, 10-fold, one thread each.
 ROWS.append(Row("communication subspace: {n} datapoints, {p} source x {k} target units, RRR ranks "
                 "0..{ranks} + ridge over {lambdas} lambdas, {folds}-fold CV, {threads} thread(s)",

@@ -21,6 +21,13 @@ penalty — and solver='lbfgs' at its defaults (tol=1e-4), what a user writes, f
 Prints one `peer=poisson_glm tool=sklearn-<solver> threads=1 seconds=<best>
 cpu_seconds=<best> check=<text> ok=<1|0>` line per solver; ok=1 when every coefficient is
 within 1e-4 of neuropop's.
+
+For information (tool=sklearn-newton-cholesky-pooled), the structure neuropop uses given to
+scikit-learn too: the design has one distinct row per (condition, bin); with those rows
+(np.unique, once, untimed, as neuropop builds its pooled design once), sample_weight = the
+number of bins pooled into a row and y = their mean count, PoissonRegressor minimises
+(1/n) sum_g [e_g exp(eta_g) - Y_g eta_g] + (alpha/2) ||w||^2 + const, the same objective, so
+alpha = lambda / n still. Timed per unit: the pooling of its counts (np.bincount) and the fit.
 """
 import sys
 import warnings
@@ -57,6 +64,28 @@ def main(argv):
         print(f"peer=poisson_glm tool=sklearn-{solver} threads=1 seconds={seconds:.6g} "
               f"cpu_seconds={cpu:.6g} tol={tol:g} max_abs_coef_diff={diff:.3g} "
               f"check=max|coef-ours|={diff:.2g} ok={int(diff <= 1e-4)}", flush=True)
+
+    rows, group = np.unique(x, axis=0, return_inverse=True)
+    group = group.ravel()
+    exposure = np.bincount(group, minlength=len(rows)).astype(float)
+
+    def pooled():
+        out = np.empty((units, p + 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for u in range(units):
+                total = np.bincount(group, weights=y[u], minlength=len(rows))
+                m = PoissonRegressor(alpha=lam / n, solver="newton-cholesky", tol=1e-8,
+                                     max_iter=1000).fit(rows, total / exposure,
+                                                        sample_weight=exposure)
+                out[u, 0], out[u, 1:] = m.intercept_, m.coef_
+        return out
+    with threadpoolctl.threadpool_limits(limits=1):
+        seconds, cpu, theirs = timed(repeats, pooled)
+    diff = float(np.max(np.abs(theirs - ours)))
+    print(f"peer=poisson_glm tool=sklearn-newton-cholesky-pooled threads=1 seconds={seconds:.6g} "
+          f"cpu_seconds={cpu:.6g} tol=1e-08 max_abs_coef_diff={diff:.3g} "
+          f"check=max|coef-ours|={diff:.2g} ok={int(diff <= 1e-4)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -112,6 +112,7 @@ constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
     {.kind = ItemKind::ModelLayers, .prepare = prepare_model_layers},
     {.kind = ItemKind::Models, .prepare_population = prepare_models},
     {.kind = ItemKind::ModelsSummary, .prepare = prepare_models_summary},
+    {.kind = ItemKind::CouplingPair, .prepare = prepare_coupling_pair},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, no function): every

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <tuple>
 
 #include "engine/items/prepare.hpp"
+#include "io/result_store.hpp"
 #include "jobs/coupling_shape.hpp"
 #include "kernels/coupling_generator.hpp"
 #include "kernels/folds.hpp"
@@ -249,6 +251,296 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
                          "ordered pairs with integrated weight < -threshold");
         block.add_scalar(n + "/mean_gain_vs_stimulus", fit.gain_vs_stimulus.mean(), "bits/spike",
                          "mean over fitted units of gain_vs_stimulus");
+        return block;
+    };
+}
+
+Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
+    if (item.needs.size() != 2)
+        throw std::logic_error(item.name() + ": needs the source's and the target's bin items");
+    const auto population = [&](std::uint64_t id) {
+        const auto& bin = env.plan.items.at(id);
+        auto block = io::read_item_file(item_file(env.items_dir, bin.id).string());
+        return Population::from_block(block, binned_group(bin.session_key, bin.region));
+    };
+    const auto& session = env.plan.sessions.at(item.session);
+    io::Attributes attrs{{"session", session.key},     {"identifier", session.identifier},
+                         {"subject", session.subject}, {"source", item.region},
+                         {"target", item.target},      {"file", session.file}};
+    return [&spec = env.spec, seed = env.spec.run.seed, key = item.rng_key(), name = item.name(),
+            group = "/sessions/" + io::path_safe(item.session_key) + "/coupling_pairs",
+            pair = io::path_safe(item.region) + "__" + io::path_safe(item.target),
+            attrs = std::move(attrs), source = population(item.needs[0]),
+            target = population(item.needs[1]), source_name = item.region,
+            target_name = item.target]() {
+        std::string why;
+        const auto shape = jobs::coupling_shape(spec, &why);
+        if (!shape) throw std::runtime_error(name + ": " + why);
+        if (source.trials != target.trials || source.trial_conditions != target.trial_conditions)
+            throw std::runtime_error(name + ": the two regions' bin items hold different trials");
+        const auto& c = spec.coupling;
+        const std::size_t T = target.trials, B = shape->bins;
+
+        // Folds over whole trials (keyed by this item, so they are the pair's own), then the
+        // target units that spike outside every test fold (fitted) and the source units with
+        // any spike in the window (a silent unit's history is a zero column).
+        kernels::CounterRng rng(seed, key, stream_coupling_folds);
+        const auto folds = kernels::shuffled_folds(T, static_cast<int>(c.folds), rng);
+        struct Member {
+            const Population* pop;
+            std::size_t unit;
+        };
+        std::vector<Member> members; // the model's units: fitted target units, then sources
+        std::vector<std::int64_t> excluded;
+        for (std::size_t u = 0; u < target.units; ++u) {
+            std::vector<double> per_fold(c.folds, 0.0);
+            double total = 0;
+            for (std::size_t t = 0; t < T; ++t)
+                for (std::size_t b = shape->range.first; b < shape->range.last; ++b) {
+                    per_fold[static_cast<std::size_t>(folds[t])] += target.at(t, u, b);
+                    total += target.at(t, u, b);
+                }
+            if (std::all_of(per_fold.begin(), per_fold.end(),
+                            [&](double f) { return total - f > 0; }))
+                members.push_back({&target, u});
+            else
+                excluded.push_back(target.unit_ids[u]);
+        }
+        const std::size_t fitted = members.size();
+        for (std::size_t u = 0; u < source.units; ++u) {
+            double total = 0;
+            for (std::size_t t = 0; t < T; ++t)
+                for (std::size_t b = shape->range.first; b < shape->range.last; ++b)
+                    total += source.at(t, u, b);
+            if (total > 0)
+                members.push_back({&source, u});
+            else
+                excluded.push_back(source.unit_ids[u]);
+        }
+        const std::size_t U = members.size();
+        std::string excluded_text;
+        for (auto id : excluded) {
+            if (!excluded_text.empty()) excluded_text += ',';
+            excluded_text += std::to_string(id);
+        }
+
+        io::ResultBlock block;
+        block.group("/sessions", {{"description", std::string("analyses per session and region")}});
+        block.group(group, {{"description",
+                             std::string("coupled Poisson GLMs across region pairs: each target "
+                                         "unit fitted with both regions' units' history")}});
+        const std::string g = group + "/" + pair;
+        auto ga = attrs;
+        const auto& w = c.window;
+        for (io::Attribute a : io::Attributes{
+                 {"description",
+                  std::string("coupled Poisson GLM (Pillow et al. 2008) of the target region's "
+                              "units: log rate = condition x trial raised-cosine basis + own "
+                              "history + coupling filters from the past counts of the other "
+                              "target units and of the source region's units; as "
+                              "/sessions/<s>/<region>/coupling otherwise")},
+                 {"penalty",
+                  std::string("L2 on the SUMMED log-likelihood: sum_i [exp(eta_i) - y_i eta_i] "
+                              "+ (lambda / 2) ||w||^2, intercept unpenalised; scikit-learn's "
+                              "PoissonRegressor(alpha) penalises the MEAN, alpha = lambda / "
+                              "bins")},
+                 {"window", w.name},
+                 {"window_start", w.start},
+                 {"window_stop", w.stop},
+                 {"first_bin", static_cast<std::int64_t>(shape->range.first)},
+                 {"bin", shape->bin},
+                 {"n_bins", static_cast<std::int64_t>(B)},
+                 {"history", c.history},
+                 {"lags", static_cast<std::int64_t>(shape->lags)},
+                 {"history_basis", static_cast<std::int64_t>(c.history_basis)},
+                 {"stimulus_basis", static_cast<std::int64_t>(c.stimulus_basis)},
+                 {"folds", static_cast<std::int64_t>(c.folds)},
+                 {"fold_rng",
+                  std::string("shuffled folds over trials, CounterRng(seed, item key, stream " +
+                              std::to_string(stream_coupling_folds) + ")")},
+                 {"n_trials", static_cast<std::int64_t>(T)},
+                 {"n_target_units", static_cast<std::int64_t>(target.units)},
+                 {"n_source_region_units", static_cast<std::int64_t>(source.units)},
+                 {"n_fitted_units", static_cast<std::int64_t>(fitted)},
+                 {"excluded_units",
+                  std::string(excluded_text.empty() ? "none" : excluded_text) +
+                      " (target unit ids without spikes outside some test fold, source unit "
+                      "ids without spikes in the window)"}})
+            ga.push_back(std::move(a));
+        if (fitted == 0) {
+            ga.push_back({"not_fitted", std::string("no target unit spikes outside every test "
+                                                    "fold")});
+            block.group(g, ga);
+            return block;
+        }
+
+        MatrixXd counts(static_cast<Index>(T * B), static_cast<Index>(U));
+        for (std::size_t t = 0; t < T; ++t)
+            for (std::size_t k = 0; k < B; ++k)
+                for (std::size_t i = 0; i < U; ++i) {
+                    double sum = 0;
+                    const std::size_t first = shape->range.first + k * shape->merge;
+                    for (std::size_t b = first; b < first + shape->merge; ++b)
+                        sum += members[i].pop->at(t, members[i].unit, b);
+                    counts(static_cast<Index>(t * B + k), static_cast<Index>(i)) = sum;
+                }
+        std::vector<int> conditions(T);
+        for (std::size_t t = 0; t < T; ++t)
+            conditions[t] = static_cast<int>(std::lower_bound(target.conditions.begin(),
+                                                              target.conditions.end(),
+                                                              target.trial_conditions[t]) -
+                                             target.conditions.begin());
+        kernels::CoupledGlmSpec glm;
+        glm.n_conditions = static_cast<int>(target.conditions.size());
+        glm.trial_basis =
+            kernels::trial_basis(static_cast<int>(B), static_cast<int>(c.stimulus_basis));
+        glm.history_basis = kernels::post_spike_basis(
+            kernels::coupling_history_basis(c.history_basis, c.history, shape->bin));
+        glm.l2 = c.lambdas;
+        for (std::size_t i = 0; i < fitted; ++i)
+            glm.targets.push_back(static_cast<int>(i));
+        const auto fit = kernels::fit_coupled_glm(counts, conditions, folds, glm);
+
+        std::vector<double> grid = c.lambdas;
+        std::sort(grid.begin(), grid.end(), std::greater<>());
+        const auto nb = static_cast<std::size_t>(fit.n_basis);
+        const auto lags = static_cast<std::size_t>(fit.lags);
+        const auto C = target.conditions.size(), Bs = c.stimulus_basis;
+
+        // Network summary per block of the integrated weights: target <- target (off-diagonal)
+        // and target <- source region.
+        struct Summary {
+            double sum_abs = 0;
+            std::size_t positive = 0, strong_positive = 0, strong_negative = 0, pairs = 0;
+        };
+        Summary within, across;
+        for (Index t = 0; t < fit.integrated.rows(); ++t)
+            for (Index s = 0; s < fit.integrated.cols(); ++s) {
+                if (s == t) continue;
+                const bool from_source = static_cast<std::size_t>(s) >= fitted;
+                Summary& m = from_source ? across : within;
+                const double v = fit.integrated(t, s);
+                ++m.pairs;
+                m.sum_abs += std::abs(v);
+                m.positive += v > 0 ? 1 : 0;
+                m.strong_positive += v > strong_coupling ? 1 : 0;
+                m.strong_negative += v < -strong_coupling ? 1 : 0;
+            }
+        block.group(g, ga);
+        const io::ResultBlock::Axis tgt{"target unit", "target_unit_ids"},
+            src{"source unit", "source_unit_ids"}, basis{"basis function", "basis_index"},
+            lag{"lag", "lag"}, model{"model", "model"}, lambda{"lambda", "lambdas"},
+            condition{"condition", "conditions"},
+            stim_basis{"stimulus basis function", "stimulus_basis_index"};
+        std::vector<std::int64_t> target_ids, source_ids;
+        std::vector<std::string> source_regions;
+        for (std::size_t i = 0; i < U; ++i) {
+            const auto id = members[i].pop->unit_ids[members[i].unit];
+            if (i < fitted) target_ids.push_back(id);
+            source_ids.push_back(id);
+            source_regions.push_back(i < fitted ? target_name : source_name);
+        }
+        block.add_i64(g + "/target_unit_ids", {fitted}, target_ids, "1",
+                      "/units/id of each fitted unit (the target region's)", {tgt});
+        block.add_i64(g + "/source_unit_ids", {U}, source_ids, "1",
+                      "/units/id of each unit whose history is a covariate: the fitted target "
+                      "units, then the source region's units",
+                      {src});
+        block.add_strings(g + "/source_regions", source_regions,
+                          "region of each unit of source_unit_ids", {src});
+        block.add_i64(g + "/basis_index", {nb}, one_based(nb), "1",
+                      "history basis function number (1-based)", {basis});
+        std::vector<double> lag_s(lags);
+        for (std::size_t l = 0; l < lags; ++l)
+            lag_s[l] = static_cast<double>(l + 1) * shape->bin;
+        block.add_f64(g + "/lag", {lags}, lag_s, "s",
+                      "time in the past of the count each filter entry weighs ((l + 1) bins)",
+                      {lag});
+        block.add_strings(g + "/model", {model_names[0], model_names[1], model_names[2]},
+                          "nested models: stimulus only; stimulus + own history (uncoupled); "
+                          "stimulus + the history of every unit of both regions (coupled)",
+                          {model});
+        block.add_f64(g + "/lambdas", {grid.size()}, grid, "1",
+                      "L2 penalties tried (on the summed log-likelihood), descending", {lambda});
+        block.add_strings(g + "/conditions", target.conditions, "condition labels", {condition});
+        block.add_i64(g + "/stimulus_basis_index", {Bs}, one_based(Bs), "1",
+                      "trial basis function number (1-based)", {stim_basis});
+        block.add_f64(g + "/history_basis", {lags, nb}, row_major(glm.history_basis), "1",
+                      "log-stretched raised-cosine post-spike basis (GLMspiketools "
+                      "makeBasis_PostSpike); filter = basis x filter_weights",
+                      {lag, basis});
+        block.add_f64(g + "/filter_weights", {fitted, U, nb}, row_major(fit.coupling_weights), "1",
+                      "coupling filters in the history basis [target, source, basis]; source "
+                      "== target: the own-history filter",
+                      {tgt, src, basis});
+        block.add_f64(g + "/filters", {fitted, U, lags}, row_major(fit.coupling_filters),
+                      "log rate per spike",
+                      "coupling filters over lags [target, source, lag] (history_basis x "
+                      "filter_weights)",
+                      {tgt, src, lag});
+        block.add_f64(g + "/integrated_weights", {fitted, U}, row_major(fit.integrated),
+                      "log rate per spike",
+                      "filter summed over lags [target, source]: the integrated coupling weight "
+                      "(source == target: own history)",
+                      {tgt, src});
+        block.add_f64(g + "/stimulus_weights", {fitted, C, Bs}, row_major(fit.stimulus_weights),
+                      "1",
+                      "coupled model's weights of each condition's trial raised-cosine basis "
+                      "[target unit, condition, basis]",
+                      {tgt, condition, stim_basis});
+        block.add_f64(g + "/intercepts", {fitted}, to_vector(fit.intercepts), "log spikes per bin",
+                      "coupled model's intercept", {tgt});
+        block.add_f64(g + "/spikes", {fitted}, to_vector(fit.spikes), "spikes",
+                      "spikes of each fitted unit in the modelled bins", {tgt});
+        block.add_f64(g + "/cv_log_likelihood", {fitted, 3}, row_major(fit.cv_log_likelihood),
+                      "nats",
+                      "cross-validated log-likelihood (summed over test folds, log y! "
+                      "included) at the chosen lambda [target unit, model]",
+                      {tgt, model});
+        block.add_f64(g + "/chosen_lambda", {fitted, 3}, row_major(fit.chosen_l2), "1",
+                      "lambda with the highest cross-validated log-likelihood [target unit, "
+                      "model]",
+                      {tgt, model});
+        std::vector<double> curves;
+        for (const auto& m : fit.cv_curves)
+            for (double v : row_major(m))
+                curves.push_back(v);
+        block.add_f64(g + "/cv_curves", {3, fitted, grid.size()}, curves, "nats",
+                      "cross-validated log-likelihood for every lambda [model, target unit, "
+                      "lambda]",
+                      {model, tgt, lambda});
+        block.add_f64(g + "/gain_vs_stimulus", {fitted}, to_vector(fit.gain_vs_stimulus),
+                      "bits/spike",
+                      "cross-validated log-likelihood gain of the coupled over the "
+                      "stimulus-only model, divided by the unit's spikes and ln 2",
+                      {tgt});
+        block.add_f64(g + "/gain_vs_uncoupled", {fitted}, to_vector(fit.gain_vs_uncoupled),
+                      "bits/spike",
+                      "cross-validated log-likelihood gain of the coupled over the uncoupled "
+                      "(stimulus + own history) model, per spike, in bits",
+                      {tgt});
+        for (const auto& [leaf, m, what] :
+             {std::tuple{"network_within", &within, "between distinct target-region units"},
+              std::tuple{"network_across", &across, "from source-region to target-region units"}}) {
+            const std::string n = g + "/" + leaf;
+            block.group(n,
+                        {{"description", std::string("summary of the integrated weights ") + what},
+                         {"threshold", strong_coupling},
+                         {"threshold_meaning",
+                          std::string("a coupling is strong when |integrated weight| > "
+                                      "threshold (log rate per spike)")},
+                         {"n_pairs", static_cast<std::int64_t>(m->pairs)}});
+            const double np = static_cast<double>(m->pairs);
+            block.add_scalar(n + "/mean_abs_weight", m->pairs ? m->sum_abs / np : std::nan(""),
+                             "log rate per spike", "mean |integrated weight| over ordered pairs");
+            block.add_scalar(n + "/fraction_positive",
+                             m->pairs ? static_cast<double>(m->positive) / np : std::nan(""), "1",
+                             "fraction of ordered pairs with a positive integrated weight");
+            block.add_scalar(n + "/strong_positive", static_cast<double>(m->strong_positive),
+                             "pairs", "ordered pairs with integrated weight > threshold");
+            block.add_scalar(n + "/strong_negative", static_cast<double>(m->strong_negative),
+                             "pairs", "ordered pairs with integrated weight < -threshold");
+        }
         return block;
     };
 }

@@ -73,6 +73,9 @@ Work prepare_geometry(const ItemEnv& env, const jobs::WorkItem& item, Population
 // Coupled Poisson GLM (engine/items/item_coupling.cpp); its folds over trials use this stream.
 inline constexpr std::uint64_t stream_coupling_folds = 40;
 Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population pop);
+// The coupled GLM of a target region's units with a source region's units' history too
+// (coupling.pairs; item_coupling.cpp).
+Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item);
 
 // Communication subspaces (engine/items/item_interactions*.cpp): one item per session and
 // ordered region pair reads both regions' bin items; the summary reads every session's item of

@@ -101,16 +101,17 @@ TEST_CASE("generated sessions give bitwise identical /binned and /sessions for 1
         {{1, 1}, {2, 1}, {3, 1}, {1, 2}, {3, 2}}, tmp, {"/binned", "/sessions", "/summary"});
 }
 
-// The coupled GLM on generated coupled units (two sessions, two regions, so items spread over
-// ranks): per-unit fits run in parallel over TBB threads and the folds come from the item's own
-// stream, so ranks and threads must not change a bit.
+// The coupled GLM on generated coupled units (two sessions, two regions coupled across, so items
+// spread over ranks), per region and per ordered region pair (coupling.pairs = all): per-unit
+// fits run in parallel over TBB threads and the folds come from the item's own stream, so ranks
+// and threads must not change a bit.
 TEST_CASE("coupling gives bitwise identical /sessions for 1 or 2 or 3 ranks and 1 or 2 threads",
           "[mpi]") {
     TempDir tmp("determinism-coupling");
     run::generate(tmp / "nwb", "--sessions 2 --regions VISp,CA1 --units 5 --trials 40 "
                                "--conditions 2 --latent-noise 0 --baseline-median 20 "
                                "--coupling 0.6 --coupling-bin 0.01 --coupling-history 0.05 "
-                               "--coupling-basis 3 --seed 9");
+                               "--coupling-basis 3 --coupling-across --seed 9");
     const auto job = tmp / "coupling.ini";
     std::ofstream(job) << "[data]\nsessions = nwb\n"
                           "[align]\nevent = stim_on_time\nstart = 0\nstop = 0.4\n"
@@ -121,7 +122,7 @@ TEST_CASE("coupling gives bitwise identical /sessions for 1 or 2 or 3 ranks and 
                           "[fa]\nenabled = false\n"
                           "[coupling]\nenabled = true\nwindow = 0:0.4\nbin = 0.02\n"
                           "history = 0.06\nhistory_basis = 3\nstimulus_basis = 4\n"
-                          "lambdas = 10, 1\nfolds = 3\n";
+                          "lambdas = 10, 1\nfolds = 3\npairs = all\n";
     check_configurations(
         [&job](const std::filesystem::path& out, int threads) {
             return std::vector<std::string>{

@@ -48,7 +48,8 @@ TEST_CASE("item kinds keep the names results files already carry", "[registry]")
                                          "interactions_summary",
                                          "model_layers",
                                          "models",
-                                         "models_summary"};
+                                         "models_summary",
+                                         "coupling_pair"};
     REQUIRE(names.size() == jobs::item_kind_count);
     for (const auto kind : every_kind()) {
         const auto i = static_cast<std::size_t>(kind);

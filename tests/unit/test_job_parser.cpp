@@ -402,6 +402,8 @@ TEST_CASE("the coupling section has its defaults, parses its keys and names bad 
         CHECK(r.spec.coupling.max_units == 60);
         CHECK(r.spec.coupling.lambdas == d.lambdas);
         CHECK(r.spec.coupling.window.name == "coupling");
+        CHECK_FALSE(r.spec.coupling.all_pairs);
+        CHECK(r.spec.coupling.pairs.empty());
     }
     SECTION("every key parses") {
         const auto r = check_job_text(std::string(minimal_job) +
@@ -409,7 +411,7 @@ TEST_CASE("the coupling section has its defaults, parses its keys and names bad 
                                           "[coupling]\nenabled = true\nwindow = r:0:0.8\n"
                                           "bin = 0.02\nhistory = 0.1\nhistory_basis = 3\n"
                                           "stimulus_basis = 6\nlambdas = 100, 10, 0\n"
-                                          "folds = 4\nmax_units = 12\n",
+                                          "folds = 4\nmax_units = 12\npairs = A>B, B > C\n",
                                       (dir / "j.ini").string(), {});
         INFO(joined(r.problems));
         REQUIRE(r.problems.empty());
@@ -422,6 +424,8 @@ TEST_CASE("the coupling section has its defaults, parses its keys and names bad 
         CHECK(c.lambdas == std::vector<double>{100, 10, 0});
         CHECK(c.folds == 4);
         CHECK(c.max_units == 12);
+        CHECK_FALSE(c.all_pairs);
+        CHECK(c.pairs == std::vector<std::pair<std::string, std::string>>{{"A", "B"}, {"B", "C"}});
         const auto shape = coupling_shape(r.spec);
         REQUIRE(shape);
         CHECK(shape->merge == 2);
@@ -431,14 +435,17 @@ TEST_CASE("the coupling section has its defaults, parses its keys and names bad 
     SECTION("bad values, one line each") {
         const auto r =
             check_job_text(std::string(minimal_job) + "[coupling]\nlambdas = 10, -1, x\nfolds = 1\n"
-                                                      "history_basis = 1\nmax_units = 1\n",
+                                                      "history_basis = 1\nmax_units = 1\n"
+                                                      "pairs = A>A, B\n",
                            (dir / "j.ini").string(), {});
         INFO(joined(r.problems));
         CHECK(count_with(r.problems, {"coupling.lambdas = '10, -1, x'", "-1 is not >= 0"}) == 1);
         CHECK(count_with(r.problems, {"coupling.folds = '1'"}) == 1);
         CHECK(count_with(r.problems, {"coupling.history_basis = '1'"}) == 1);
         CHECK(count_with(r.problems, {"coupling.max_units = '1'"}) == 1);
-        CHECK(r.problems.size() == 4);
+        CHECK(count_with(r.problems, {"coupling.pairs = 'A>A, B'", "source = target",
+                                      "'B' is not SOURCE>TARGET"}) == 1);
+        CHECK(r.problems.size() == 5);
     }
     SECTION("keys that do not fit the alignment, only when enabled") {
         const std::string keys = "[coupling]\nwindow = 0:0.5\nbin = 0.07\n";

@@ -163,6 +163,38 @@ TEST_CASE("Poisson GLM Newton fit equals scipy and scikit-learn on the same obje
     CHECK((stim_ours - stim_ref).cwiseAbs().maxCoeff() <= 1e-10);
     CHECK((stim_ours - stim_scipy).cwiseAbs().maxCoeff() <= 1e-10);
 
+    // The same fit on rows pooled by (condition, bin), as fit_coupled_glm fits its
+    // stimulus-only model: the same objective summed in another order, so the same minimiser
+    // to rounding; same bound.
+    const k::PooledStimulus pooled = k::pool_stimulus(data.conditions, 2, data.trial_basis);
+    CHECK(pooled.design.rows() == 2 * data.trial_basis.rows());
+    CHECK(pooled.exposure.sum() == static_cast<double>(stim.rows()));
+    const VectorXd pooled_y = pooled.pool(data.counts.col(2));
+    CHECK(pooled_y.sum() == data.counts.col(2).sum());
+    const auto pooled_fit =
+        k::fit_poisson_glm_pooled(pooled.design, pooled.exposure, pooled_y, 2.0);
+    CHECK(pooled_fit.converged);
+    VectorXd pooled_ours(stim.cols() + 1);
+    pooled_ours << pooled_fit.intercept, pooled_fit.weights;
+    CHECK((pooled_ours - stim_ref).cwiseAbs().maxCoeff() <= 1e-10);
+    CHECK((pooled_ours - stim_scipy).cwiseAbs().maxCoeff() <= 1e-10);
+    CHECK(pooled_fit.objective == Approx(stim_fit.objective).epsilon(1e-13));
+    // And with the design's condition blocks used directly (fit_stimulus_glm).
+    const auto block_fit = k::fit_stimulus_glm(pooled, pooled_y, 2.0);
+    CHECK(block_fit.converged);
+    VectorXd block_ours(stim.cols() + 1);
+    block_ours << block_fit.intercept, block_fit.weights;
+    CHECK((block_ours - stim_ref).cwiseAbs().maxCoeff() <= 1e-10);
+    CHECK((block_ours - stim_scipy).cwiseAbs().maxCoeff() <= 1e-10);
+    // A subset of trials (the training trials of a fold) pools only those trials' rows.
+    std::vector<char> odd(data.conditions.size());
+    for (std::size_t t = 0; t < odd.size(); ++t)
+        odd[t] = static_cast<char>(t % 2);
+    const k::PooledStimulus half = k::pool_stimulus(data.conditions, 2, data.trial_basis, odd);
+    CHECK(half.exposure.sum() == static_cast<double>(stim.rows() / 2));
+    CHECK_THROWS_AS(k::fit_poisson_glm_pooled(pooled.design, -pooled.exposure, pooled_y, 1.0),
+                    std::invalid_argument);
+
     // Objective and log-likelihood are consistent: LL = −f + λ/2‖w‖² − Σ log y!.
     double log_factorials = 0;
     for (Eigen::Index i = 0; i < y.size(); ++i)
@@ -267,6 +299,28 @@ TEST_CASE("Coupled GLM is bitwise identical on 1 and 2 threads", "[poisson_glm]"
     CHECK((one.stimulus_weights.array() == two.stimulus_weights.array()).all());
     CHECK((one.cv_log_likelihood.array() == two.cv_log_likelihood.array()).all());
     CHECK((one.gain_vs_stimulus.array() == two.gain_vs_stimulus.array()).all());
+
+    // Fitting a subset of units (a target region's, with every unit's history as covariates):
+    // each fitted unit's computations are those of the full fit, so its rows equal the full
+    // fit's bitwise.
+    spec.targets = {3, 1};
+    const auto some = k::fit_coupled_glm(data.counts, data.conditions, folds, spec);
+    REQUIRE(some.targets == 2);
+    REQUIRE(some.integrated.rows() == 2);
+    REQUIRE(some.integrated.cols() == 4);
+    for (Eigen::Index r = 0; r < 2; ++r) {
+        const Eigen::Index u = spec.targets[static_cast<std::size_t>(r)];
+        CHECK((some.integrated.row(r).array() == one.integrated.row(u).array()).all());
+        CHECK((some.coupling_weights.middleRows(r * 4, 4).array() ==
+               one.coupling_weights.middleRows(u * 4, 4).array())
+                  .all());
+        CHECK(
+            (some.cv_log_likelihood.row(r).array() == one.cv_log_likelihood.row(u).array()).all());
+        CHECK(some.spikes(r) == one.spikes(u));
+    }
+    spec.targets = {1, 1};
+    CHECK_THROWS_AS(k::fit_coupled_glm(data.counts, data.conditions, folds, spec),
+                    std::invalid_argument);
 }
 
 TEST_CASE("Coupled design (stimulus + history basis of every unit) fits as scipy's Newton "

@@ -96,6 +96,9 @@ BENCHES = [
     Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
     # A study at two sizes on 1 and 2 ranks, and the cluster projection (scale.py).
     Bench("scale", [], [], runner="scale", target="neuropop", opt_in=True),
+    # The final merge alone at 5 000 and 20 000 results datasets (--quick: 1 000, 4 000) on
+    # 1, 2 and 4 ranks (runners.merge runs bench_merge.cpp under mpirun).
+    Bench("merge", [], [], runner="merge", target="neuropop_bench_merge", opt_in=True),
 ]
 
 BINNING_WORK = ("binning: {units} units, {spikes} spikes, {trials} trials x {bins} bins, "
@@ -241,3 +244,20 @@ ROWS.append(Row("scale growth: {sessions} sessions, 2 ranks", "scale", {"bench":
                 and d["merge_ok"] == "1",
                 goal_text="RSS < +20 %; bytes read linear in NWB size (10 %); merge per "
                           "dataset constant (x1.5)"))
+
+# The final merge: 2 and 4 ranks against 1 at the larger dataset count (goal: 2 ranks <= 0.7 x
+# the time of 1), and each rank's peak memory during the merge (goal: <= 100 MB at 20 000
+# datasets and flat from 5 000 to 20 000; "flat" taken as < 20 % growth).
+for _ranks in ("2", "4"):
+    ROWS.append(Row("merge: {datasets} results datasets ({items} item files), {ranks} ranks vs 1",
+                    "merge", {"bench": "merge", "ranks": _ranks, "size": "large"},
+                    peer={"peer": "merge", "size": "large"},
+                    ratio_at_least=1 / 0.7 if _ranks == "2" else None,
+                    goal_text=">= 1.43x (2 ranks <= 0.7 x 1 rank)" if _ranks == "2" else "—",
+                    limit_text="plan {plan_s} s, create + write {create_write_s} s, serial pass "
+                               "{serial_pass_s} s; peak RSS per rank {peak_rss_mb} MB"))
+ROWS.append(Row("merge memory: peak RSS of any rank, {small} and {large} datasets", "merge",
+                {"bench": "merge_memory"},
+                text="{small_mb} MB and {large_mb} MB (+{growth_pct} %)",
+                meets=lambda d: float(d["large_mb"]) <= 100 and float(d["growth_pct"]) < 20,
+                goal_text="<= 100 MB at the larger count, < 20 % growth"))

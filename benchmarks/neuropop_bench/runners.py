@@ -7,7 +7,7 @@ the cluster projection)."""
 import math
 from pathlib import Path
 
-from .common import ROOT
+from .common import ROOT, parse_lines
 from .execute import run
 from .scale import demo_job, scale
 
@@ -177,4 +177,42 @@ def pseudo_decoding(build_dir, quick, data):
     return lines, peer_lines, notes, errors
 
 
-RUNNERS = {"end_to_end": end_to_end, "pseudo_decoding": pseudo_decoding, "scale": scale}
+def merge(build_dir, quick, data):
+    """The final merge alone (bench_merge.cpp) at two dataset counts on 1, 2 and 4 ranks
+    (oversubscribed: the merge's I/O and HDF5 bookkeeping, not its compute, is measured). Lines:
+    bench=merge (2 and 4 ranks) and peer=merge (1 rank, the reference), and the memory line."""
+    lines, peer_lines, notes, errors = [], [], [], []
+    exe = build_dir / "benchmarks" / "neuropop_bench_merge"
+    if not exe.exists():
+        return [], [], ["executable missing: %s" % exe], ["merge: %s missing" % exe]
+    data.mkdir(parents=True)
+    sizes = (1000, 4000) if quick else (5000, 20000)
+    peaks = {}
+    for datasets in sizes:
+        for ranks in (1, 2, 4):
+            cmd = ["mpirun", "--oversubscribe", "-np", str(ranks), str(exe),
+                   "datasets=%d" % datasets, "dir=%s" % data]
+            rc, out, err, _ = run(cmd, 3600, MPI_ENV)
+            found = [d for d in parse_lines(out) if d.get("bench") == "merge"]
+            if rc != 0 or not found:
+                errors.append("merge: %d datasets on %d rank(s) exited %d" % (datasets, ranks, rc))
+                notes.append("%s: %s" % (" ".join(cmd), err.strip()[-500:]))
+                return lines, peer_lines, notes, errors
+            d = dict(found[0], size="large" if datasets == sizes[1] else "small")
+            peaks[(datasets, ranks)] = max(float(x) for x in d["peak_rss_mb"].split(","))
+            if ranks == 1:
+                d["peer"] = d.pop("bench")
+                d.update(tool="neuropop merge, 1 rank", check="same_layout", ok="1")
+                peer_lines.append(d)
+            else:
+                lines.append(d)
+    small, large = sizes
+    worst = {n: max(peaks[(n, r)] for r in (1, 2, 4)) for n in sizes}
+    lines.append(dict(bench="merge_memory", small=str(small), large=str(large),
+                      small_mb="%.1f" % worst[small], large_mb="%.1f" % worst[large],
+                      growth_pct="%.1f" % (100 * (worst[large] / worst[small] - 1))))
+    return lines, peer_lines, notes, errors
+
+
+RUNNERS = {"end_to_end": end_to_end, "pseudo_decoding": pseudo_decoding, "scale": scale,
+           "merge": merge}

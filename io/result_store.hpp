@@ -107,6 +107,10 @@ MergeLayout plan_merge(const std::vector<std::string>& sources,
                        std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);
 
+// Whether `d`, read back from a results file, is an index scale plan_merge added (above), not a
+// dataset an item wrote: readers that take an item's results from a results file leave these out.
+bool is_index_scale(const DatasetBlock& d);
+
 std::vector<std::uint8_t> encode(const MergeLayout& layout);
 MergeLayout decode(const std::vector<std::uint8_t>& bytes);
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Slurm arrays pool across sessions: a job with [pseudo] (pooled PCA and decoding per region and
-# per animal) split by slurm/submit --array 3 into three shards, none of which pools anything;
-# the chained merge job (one srun rank) runs the resamples, nulls and their summaries over the
-# shards' /binned. Then the same shards merged again with srun --ntasks=2. Both merged files
+# Slurm arrays pool across sessions: a job with [pseudo] (pooled PCA per region and per animal,
+# with nulls; tests/mpi/test_merge.cpp covers pooled decoding) split by slurm/submit --array 3
+# into three shards, none of which pools anything; the chained merge job (one srun rank) runs
+# the resamples, nulls and their summaries over the shards' /binned. Then the same shards merged again with srun --ntasks=2. Both merged files
 # equal the job run at once under mpirun (same_as_single: /pseudo and /summary included).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -11,15 +11,9 @@ require_neuropop
 d=$(workdir neuropop_array_pseudo)
 write_generated_job "$d"
 cat >>"$d/study.ini" <<INI
-[decode]
-enabled = true
-targets = stimulus
-permutations = 2
-folds = 3
-windows = resp:0.05:0.45
 [pseudo]
 enabled = true
-analyses = pca, decode
+analyses = pca
 trials = 8
 resamples = 2
 nulls = 4

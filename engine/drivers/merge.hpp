@@ -8,13 +8,14 @@
 // that plan orders /inventory, the skipped list and /progress as the single run does, and must
 // match the shards' sessions and items exactly. The items no shard plans (a shard plans with
 // run.summaries off) run here: the pseudo-population items ([pseudo]: resamples, nulls, their
-// assembly and summary) on every rank through the scheduler and executor of `neuropop run`, with
-// the bin items' populations read from the /binned group of the shard that binned them and their
-// item files in OUT.partial.d/items; the summaries that read per-session results
-// (decode_summary, interactions_summary) on rank 0 from the shards' groups. Every rank then
-// writes OUT.partial with the same collective merge as `neuropop run` (io::write_collective,
-// values read from the shard files and the pooled items' files), rank 0 fills the strings in the
-// serial pass, and OUT.partial is renamed to OUT.
+// assembly and summary) and models_summary on every rank through the scheduler and executor of
+// `neuropop run`, with the bin items' populations read from the /binned group of the shard that
+// binned them; the summaries with a from_shards builder (decode_summary, interactions_summary)
+// on rank 0 from the shards' groups. Both write item files in OUT.partial.d/items. Every rank
+// then writes OUT.partial with the same collective merge as `neuropop run`
+// (io::write_collective, values read from the shard files, then those item files in id order),
+// rank 0 fills the strings in the serial pass, and OUT.partial is renamed to OUT (the folder
+// goes).
 //
 // What differs from the single run's file (everything else is identical, h5diff-exact): the root
 // attributes job (its output.path and run.threads), created, ranks, threads, the mpio_* counts
@@ -48,7 +49,6 @@ struct MergeResult {
     std::string output;
     std::size_t shards = 0, items = 0, summaries = 0; // summaries: stage-3 items run here
     std::size_t pooled = 0; // items across sessions run here through the scheduler (pseudo, models)
-
     double seconds = 0.0;
     io::MpioCounts mpio; // summed over ranks
 };

@@ -19,14 +19,17 @@ void usage(std::ostream& os) {
           "Joins the results files of the N shards of one job (neuropop run JOB --shard I/N, one "
           "per Slurm array task) into OUT, the file the whole job run at once writes: /binned and "
           "/sessions from the shards, /inventory, the skipped list and /progress in the whole "
-          "job's order, then the summaries across sessions (decode_summary: /summary/<region>/"
-          "decode/<target>) that shards leave out. Every shard 0..N-1 must be given exactly once, "
+          "job's order, then the items across sessions that shards leave out: the summaries "
+          "(decode_summary: /summary/<region>/decode/<target>, interactions_summary, "
+          "models_summary) and the pseudo-populations ([pseudo]: resamples, nulls and their "
+          "summaries, run on every rank of the merge over the shards' /binned, with the single "
+          "run's draws). Every shard 0..N-1 must be given exactly once, "
           "all of the same job, none with failed items; the job's data must still be there (the "
           "merge takes its inventory again). Writes OUT.partial, renamed to OUT when complete.\n\n"
           "--force  overwrite an existing OUT\n"
           "--quiet  no summary line\n\n"
-          "Exit codes: 0 success; 2 bad input (every problem listed, nothing written); 1 "
-          "internal error.\n";
+          "Exit codes: 0 success; 2 bad input (every problem listed, nothing written); 3 an item "
+          "run by the merge failed (named; nothing written); 1 internal error.\n";
 }
 
 int merge_ranks(const Args& args) {
@@ -68,9 +71,11 @@ int merge_ranks(const Args& args) {
             std::cerr << "neuropop merge: " << p << "\n";
     } else if (!options.quiet) {
         std::cerr << "neuropop merge: " << engine::format_duration(r.seconds) << ", " << r.shards
-                  << " shards, " << r.items << " items (" << r.summaries << " summaries run here), "
-                  << ctx.size() << (ctx.size() == 1 ? " rank" : " ranks") << "; results in "
-                  << r.output << "\n";
+                  << " shards, " << r.items << " items (" << r.summaries << " summaries run here"
+                  << (r.pooled > 0 ? "; " + std::to_string(r.pooled) + " items across sessions"
+                                   : "")
+                  << "), " << ctx.size() << (ctx.size() == 1 ? " rank" : " ranks")
+                  << "; results in " << r.output << "\n";
     }
     return r.exit_code;
 }

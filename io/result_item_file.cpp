@@ -360,4 +360,19 @@ ResultBlock read_item_file(const std::string& path, bool values) {
     return out;
 }
 
+ResultBlock read_item_file(const std::string& path, const WantedValues& wanted) {
+    h5::File f = h5::File::open(path);
+    ResultBlock out;
+    read_group(f, "/", false, out);
+    std::vector<std::size_t> chosen;
+    for (std::size_t i = 0; i < out.datasets.size(); ++i)
+        if (out.datasets[i].type() != ElementType::String && wanted(out, out.datasets[i]))
+            chosen.push_back(i);
+    for (auto i : chosen) {
+        auto& d = out.datasets[i];
+        d.values = detail::read_values(f.open_dataset(d.path), d.type());
+    }
+    return out;
+}
+
 } // namespace neuropop::io

@@ -109,6 +109,10 @@ private:
 // Index datasets for the axes that name no dimension scale, and those axes pointed at them.
 // An axis labelled L of length n in group G uses G/L when that is (or becomes) a 1-D dataset of n
 // elements, else G/L_index, G/L_index2, ...: deterministic, as the datasets come in item order.
+constexpr const char* index_scale_prefix = "position along the ";
+constexpr const char* index_scale_suffix =
+    " axis (0-based), for the datasets of this group that have no other coordinate for it";
+
 ResultBlock index_scales(MergeLayout& layout) {
     std::map<std::string, std::uint64_t> length_of; // 1-D datasets (and new indexes): length
     std::set<std::string> taken;
@@ -132,9 +136,7 @@ ResultBlock index_scales(MergeLayout& layout) {
                     for (std::uint64_t i = 0; i < n; ++i)
                         values[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(i);
                     block.add_i64(path, {n}, std::move(values), "1",
-                                  "position along the " + d.dims[axis] +
-                                      " axis (0-based), for the datasets of this group that "
-                                      "have no other coordinate for it",
+                                  index_scale_prefix + d.dims[axis] + index_scale_suffix,
                                   {{d.dims[axis], base_name(path)}});
                     taken.insert(path);
                     length_of[path] = n;
@@ -260,6 +262,15 @@ private:
 };
 
 } // namespace
+
+bool is_index_scale(const DatasetBlock& d) {
+    const std::string prefix = index_scale_prefix, suffix = index_scale_suffix;
+    return d.type() == ElementType::Int64 && d.shape.size() == 1 && d.dims.size() == 1 &&
+           d.scales.size() == 1 && d.scales[0] == base_name(d.path) &&
+           d.description.size() > prefix.size() + suffix.size() &&
+           d.description.compare(0, prefix.size(), prefix) == 0 &&
+           d.description.compare(d.description.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
 
 MergeLayout plan_merge(const std::vector<std::string>& item_files,
                        std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,

@@ -18,6 +18,7 @@
 //    seconds (412 tiny writes of the IT job: 4-7 s on 2 ranks) for a few kilobytes.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,11 @@ std::optional<ItemHeader> read_item_header(const std::string& path);
 // Everything in an item file (values included); with values == false, string datasets are still
 // read but numeric ones keep only their shape.
 ResultBlock read_item_file(const std::string& path, bool values = true);
+// Everything in an item file with the values of only the numeric datasets `wanted` selects (given
+// the file's datasets, shapes and axes, and the dataset in question); the others keep only their
+// shape, as with values == false. For readers that use a few datasets of a large item file.
+using WantedValues = std::function<bool(const ResultBlock& shapes, const DatasetBlock& dataset)>;
+ResultBlock read_item_file(const std::string& path, const WantedValues& wanted);
 
 // ---- complete results files (io/result_read.cpp) --------------------------------------------
 
@@ -106,6 +112,10 @@ MergeLayout plan_merge(const std::vector<std::string>& sources,
                        const std::vector<ResultBlock>& blocks,
                        std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);
+
+// Whether `d`, read back from a results file, is an index scale plan_merge added (above), not a
+// dataset an item wrote: readers that take an item's results from a results file leave these out.
+bool is_index_scale(const DatasetBlock& d);
 
 std::vector<std::uint8_t> encode(const MergeLayout& layout);
 MergeLayout decode(const std::vector<std::uint8_t>& bytes);

@@ -1,14 +1,21 @@
 #pragma once
 // `neuropop merge OUT SHARD...` as a library function: joins the results files of the N shards
 // of one job (`neuropop run --shard i/N`, slurm/array.sbatch) into the results file the whole
-// job would have written, then runs the summaries across sessions the shards left out.
+// job would have written, then runs the items across sessions the shards left out.
 //
 // Collective over the context's communicator. Rank 0 checks the shards (one job, shards 0..N-1
 // each exactly once, no failed item), takes the job's inventory again and plans the whole job:
 // that plan orders /inventory, the skipped list and /progress as the single run does, and must
-// match the shards' sessions and items exactly. Every rank then writes OUT.partial with the same
-// collective merge as `neuropop run` (io::write_collective, values read from the shard files),
-// rank 0 fills the strings in the serial pass, and OUT.partial is renamed to OUT.
+// match the shards' sessions and items exactly. The items no shard plans (a shard plans with
+// run.summaries off) run here: the pseudo-population items ([pseudo]: resamples, nulls, their
+// assembly and summary) and models_summary on every rank through the scheduler and executor of
+// `neuropop run`, with the bin items' populations read from the /binned group of the shard that
+// binned them; the summaries with a from_shards builder (decode_summary, interactions_summary)
+// on rank 0 from the shards' groups. Both write item files in OUT.partial.d/items. Every rank
+// then writes OUT.partial with the same collective merge as `neuropop run`
+// (io::write_collective, values read from the shard files, then those item files in id order),
+// rank 0 fills the strings in the serial pass, and OUT.partial is renamed to OUT (the folder
+// goes).
 //
 // What differs from the single run's file (everything else is identical, h5diff-exact): the root
 // attributes job (its output.path and run.threads), created, ranks, threads, the mpio_* counts
@@ -36,10 +43,12 @@ struct MergeOptions {
 };
 
 struct MergeResult {
-    int exit_code = 0;                 // 0 ok, 1 internal error, 2 bad input (nothing written)
+    // 0 ok, 1 internal error, 2 bad input, 3 an item run here failed (nothing written)
+    int exit_code = 0;
     std::vector<std::string> problems; // rank 0: every problem, one line each
     std::string output;
     std::size_t shards = 0, items = 0, summaries = 0; // summaries: stage-3 items run here
+    std::size_t pooled = 0; // items across sessions run here through the scheduler (pseudo, models)
     double seconds = 0.0;
     io::MpioCounts mpio; // summed over ranks
 };

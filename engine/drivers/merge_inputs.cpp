@@ -1,7 +1,9 @@
 #include "engine/drivers/merge_inputs.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "engine/items/prepare.hpp"
@@ -116,8 +118,11 @@ struct ShardRow {
     std::size_t shard = 0;
 };
 
+// An item in two shards is a problem unless `shared` (an intermediate item every shard runs for
+// itself, e.g. model_layers: each shard reads the layers its populations are compared with).
 void read_progress(const std::string& path, std::size_t shard,
-                   std::map<std::string, ShardRow>& rows, std::vector<std::string>& problems) {
+                   std::map<std::string, ShardRow>& rows, std::vector<std::string>& problems,
+                   const std::set<std::string>& shared) {
     const auto block = io::read_results_group(path, "/progress", true);
     const auto& names = block.at("/progress/name").text();
     const auto& analyses = block.at("/progress/analysis").text();
@@ -132,7 +137,7 @@ void read_progress(const std::string& path, std::size_t shard,
                     errors.at(i), read.at(i), written.at(i)},
                    shard};
         auto [it, fresh] = rows.emplace(names[i], r);
-        if (!fresh)
+        if (!fresh && shared.count(names[i]) == 0)
             problems.push_back(path + ": /progress: item " + names[i] + " is also in shard " +
                                std::to_string(it->second.shard));
     }
@@ -216,24 +221,61 @@ MergeInputs check_merge_inputs(const MergeOptions& options) {
                                " (did the data change since the shard ran?)");
     }
     if (!problems.empty()) return in;
+    // What the shards together plan: the whole job without the items that need every session.
+    std::set<std::string> sharded, shared;
+    {
+        auto shard_spec = in.spec;
+        shard_spec.run.summaries = false;
+        for (const auto& item : jobs::make_plan(shard_spec, inventory.sessions).items) {
+            sharded.insert(item.name());
+            // Items of no session (their session key names none) run in every shard that
+            // needs them; only intermediate ones may, as nothing of theirs is merged.
+            if (item.intermediate && item.kind != jobs::ItemKind::Bin &&
+                std::none_of(
+                    inventory.sessions.begin(), inventory.sessions.end(),
+                    [&](const jobs::SessionEntry& s) { return s.key == item.session_key; }))
+                shared.insert(item.name());
+        }
+    }
     in.plan = jobs::make_plan(in.spec, std::move(inventory.sessions));
 
     // Every item of the plan from exactly one shard, in plan order; stage 3 runs here.
     std::map<std::string, ShardRow> rows;
     for (std::size_t i = 0; i < count; ++i)
-        read_progress(in.shards[i], i, rows, problems);
+        read_progress(in.shards[i], i, rows, problems, shared);
+    // An item no shard plans (a shard plans with run.summaries off) can run here when everything
+    // it reads is here: bin items' populations (the shards' /binned), items that run here too
+    // (needs precede an item in plan order), and for a kind reading its needs by group
+    // (models_summary), the groups of items the shards ran.
+    std::vector<bool> runs_here(in.plan->items.size(), false);
+    const auto runnable = [&](const jobs::WorkItem& item) {
+        if (item.kind == jobs::ItemKind::Bin || sharded.count(item.name()) != 0) return false;
+        for (auto need : item.needs) {
+            const auto& n = in.plan->items.at(need);
+            if (n.kind == jobs::ItemKind::Bin || runs_here.at(need)) continue;
+            if (!runner_of(item.kind).reads_needs_by_group || sharded.count(n.name()) == 0)
+                return false;
+        }
+        return true;
+    };
     for (const auto& item : in.plan->items) {
         ProgressRow row;
         if (runner_of(item.kind).from_shards != nullptr) {
             in.summaries.push_back(item.id);
             row.name = item.name();
             row.analysis = jobs::to_string(item.kind);
+        } else if (runnable(item)) {
+            runs_here[item.id] = true;
+            in.pooled.push_back(item.id);
+            row.name = item.name();
+            row.analysis = jobs::to_string(item.kind);
         } else if (auto it = rows.find(item.name()); it == rows.end()) {
-            if (item.session_key.empty())
+            if (sharded.count(item.name()) == 0)
                 problems.push_back("item " + item.name() + " pools every session (" +
                                    jobs::to_string(item.kind) +
-                                   "): neuropop merge cannot run it; run this job as one MPI "
-                                   "job (slurm/run.sbatch) instead of shards");
+                                   ") and reads items of the shards neuropop merge cannot "
+                                   "read; run this job as one MPI job (slurm/run.sbatch) "
+                                   "instead of shards");
             else
                 problems.push_back("item " + item.name() +
                                    " of the job is in no shard (did the data change since the "

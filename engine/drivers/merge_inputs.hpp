@@ -20,7 +20,11 @@ struct MergeInputs {
     std::optional<jobs::Plan> plan;       // the whole job's plan, summaries included
     std::vector<std::string> shards;      // shard files by shard index
     std::vector<ProgressRow> rows;        // /progress in plan order; summary rows still empty
-    std::vector<std::uint64_t> summaries; // ids of the stage-3 items the merge runs
+    std::vector<std::uint64_t> summaries; // ids of the stage-3 items built from the shards' results
+    // Ids of the items no shard runs because they pool sessions (pseudo-populations: their
+    // resamples, nulls, assembly and summary): the merge runs them through the scheduler, as
+    // `neuropop run` does, reading bin items' populations from the shards' /binned.
+    std::vector<std::uint64_t> pooled;
 };
 
 MergeInputs check_merge_inputs(const MergeOptions& options);

@@ -129,14 +129,6 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
                           << ")\n";
             start = folder.check(spec.run.force, spec.run.resume, job, s.problems);
         }
-        if (spec.run.shards > 0 && spec.pseudo.enabled)
-            s.problems.push_back("--shard: pseudo.enabled: pseudo-populations pool every "
-                                 "session of a region, so a job with [pseudo] cannot be split "
-                                 "into shards; run it as one MPI job (slurm/run.sbatch)");
-        if (spec.run.shards > 0 && spec.models.enabled)
-            s.problems.push_back("--shard: models.enabled: the models summary combines every "
-                                 "session of a region and neuropop merge cannot build it yet; "
-                                 "run a job with [models] as one MPI job (slurm/run.sbatch)");
         if (spec.run.shards > 0 && inventory.problems.empty()) {
             const auto total = inventory.sessions.size();
             inventory.sessions = jobs::shard_sessions(std::move(inventory.sessions), spec.run.shard,

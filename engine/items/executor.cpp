@@ -111,7 +111,9 @@ constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
      .from_shards = interactions_summary_from_shards},
     {.kind = ItemKind::ModelLayers, .prepare = prepare_model_layers},
     {.kind = ItemKind::Models, .prepare_population = prepare_models},
-    {.kind = ItemKind::ModelsSummary, .prepare = prepare_models_summary},
+    {.kind = ItemKind::ModelsSummary,
+     .prepare = prepare_models_summary,
+     .reads_needs_by_group = true},
     {.kind = ItemKind::CouplingPair, .prepare = prepare_coupling_pair},
 }};
 
@@ -224,6 +226,14 @@ std::vector<std::uint64_t> bins_needed(const PlanView& plan, const jobs::WorkIte
     return out;
 }
 
+// An item's results below `group` of a results file, as its item file holds them: without the
+// index scales the merge added there (a bin item's trial columns would gain one).
+io::ResultBlock results_of(const std::string& file, const std::string& group) {
+    auto block = io::read_results_group(file, group, true);
+    std::erase_if(block.datasets, [](const io::DatasetBlock& d) { return io::is_index_scale(d); });
+    return block;
+}
+
 } // namespace
 
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
@@ -238,9 +248,11 @@ std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
 }
 
 ItemExecutor::ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan,
-                           std::filesystem::path items_dir, int rank, std::uint64_t cache_bytes)
+                           std::filesystem::path items_dir, int rank, std::uint64_t cache_bytes,
+                           ResultsLocator locate_bin, ResultsLocator locate_results)
     : spec_(spec), plan_(plan), items_dir_(std::move(items_dir)), rank_(rank),
-      fail_(names_from_env()), cache_(cache_budget(cache_bytes)) {}
+      fail_(names_from_env()), cache_(cache_budget(cache_bytes)),
+      locate_bin_(std::move(locate_bin)), locate_results_(std::move(locate_results)) {}
 
 ExecutorCounts ItemExecutor::counts() const {
     ExecutorCounts c = *counts_;
@@ -251,16 +263,26 @@ ExecutorCounts ItemExecutor::counts() const {
 std::shared_ptr<const Population> ItemExecutor::population(const jobs::WorkItem& bin) {
     return cache_.get(bin.id, [&] {
         const auto before = io::io_bytes().read;
-        auto block = io::read_item_file(item_file(items_dir_, bin.id).string());
+        const auto group = binned_group(bin.session_key, bin.region);
+        const auto block = locate_bin_ ? results_of(locate_bin_(bin), group)
+                                       : io::read_item_file(item_file(items_dir_, bin.id).string());
         counts_->population_bytes_read += io::io_bytes().read - before;
-        return Population::from_block(block, binned_group(bin.session_key, bin.region));
+        return Population::from_block(block, group);
     });
 }
 
 std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     const jobs::WorkItem& item = plan_.items.at(id);
-    const detail::ItemEnv env{spec_, plan_, items_dir_, rank_,
-                              [this](const jobs::WorkItem& bin) { return population(bin); }};
+    const detail::ItemEnv env{
+        spec_,
+        plan_,
+        items_dir_,
+        rank_,
+        [this](const jobs::WorkItem& bin) { return population(bin); },
+        [this](const jobs::WorkItem& need, const std::string& group) {
+            return locate_results_ ? results_of(locate_results_(need), group)
+                                   : io::read_item_file(item_file(items_dir_, need.id).string());
+        }};
     const detail::ItemRunner& runner = detail::runner_of(item.kind);
     const auto read_before = io::io_bytes().read;
     detail::Work work;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,10 +66,16 @@ struct ExecutorCounts {
     PopulationCache::Counts cache;
 };
 
+// Which results file holds an item's results, for an executor whose needs ran elsewhere
+// (`neuropop merge`, engine/drivers/merge.cpp: the shard that ran the item). By default an
+// item's results are its own file in the work folder.
+using ResultsLocator = std::function<std::string(const jobs::WorkItem& item)>;
+
 class ItemExecutor : public Executor {
 public:
     ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan, std::filesystem::path items_dir,
-                 int rank, std::uint64_t cache_bytes);
+                 int rank, std::uint64_t cache_bytes, ResultsLocator locate_bin = {},
+                 ResultsLocator locate_results = {});
     std::unique_ptr<Task> prepare(std::uint64_t id) override;
     ExecutorCounts counts() const;
 
@@ -81,6 +88,9 @@ private:
     int rank_;
     std::vector<std::string> fail_;
     PopulationCache cache_;
+    // Bin items' populations (/binned/<session>/<region>) and other needs' results
+    // (ItemEnv::results) when not read from the work folder.
+    ResultsLocator locate_bin_, locate_results_;
     // Shared with the tasks, which add their item file's bytes when they commit.
     std::shared_ptr<ExecutorCounts> counts_ = std::make_shared<ExecutorCounts>();
 };

@@ -92,10 +92,10 @@ void add_curve(io::ResultBlock& block, const std::string& g, const kernels::CvCu
 Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item) {
     if (item.needs.size() != 2)
         throw std::logic_error(item.name() + ": needs the source's and the target's bin items");
+    // Both regions' counts through the rank's cache (docs/DESIGN.md "Data locality"): the same
+    // populations the session's other analyses read. The item keeps its own copies.
     const auto population = [&](std::uint64_t id) {
-        const auto& bin = env.plan.items.at(id);
-        auto block = io::read_item_file(item_file(env.items_dir, bin.id).string());
-        return Population::from_block(block, binned_group(bin.session_key, bin.region));
+        return *env.population(env.plan.items.at(id));
     };
     const auto& session = env.plan.sessions.at(item.session);
     io::Attributes attrs{{"session", session.key},     {"identifier", session.identifier},

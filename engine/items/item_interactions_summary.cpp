@@ -190,9 +190,18 @@ io::ResultBlock interactions_summary(const std::vector<const io::ResultBlock*>& 
 } // namespace
 
 Work prepare_interactions_summary(const ItemEnv& env, const jobs::WorkItem& item) {
+    // Of each session's item file only the scalars the summary uses (interactions_summary
+    // above); the curves and null distributions stay unread (docs/DESIGN.md "Data locality").
+    const io::WantedValues used = [](const io::ResultBlock&, const io::DatasetBlock& d) {
+        const auto ends = [&](const std::string& tail) {
+            return d.path.size() > tail.size() &&
+                   d.path.compare(d.path.size() - tail.size(), tail.size(), tail) == 0;
+        };
+        return ends("/optimal_dimension") || ends("/peak_performance") || ends("/null/p_value");
+    };
     std::vector<io::ResultBlock> blocks;
     for (auto need : item.needs)
-        blocks.push_back(io::read_item_file(item_file(env.items_dir, need).string()));
+        blocks.push_back(io::read_item_file(item_file(env.items_dir, need).string(), used));
     return [blocks = std::move(blocks), source = item.region, target = item.target,
             key = item.rng_key()]() {
         std::vector<const io::ResultBlock*> view;

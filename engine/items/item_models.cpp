@@ -494,8 +494,8 @@ Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item) {
             sessions.back().subject = env.plan.sessions.at(it.session).subject;
         }
         auto& s = sessions.back();
-        const auto b = io::read_item_file(item_file(env.items_dir, need).string());
         const auto root = analysis_group(it.session_key, it.region) + "/models";
+        const auto b = env.results(it, root);
         if (const auto* d = b.find(root + "/stimuli")) s.stimuli = d->text();
         if (const auto* d = b.find(root + "/brain_rdm")) s.brain_rdm = d->f64();
         if (const auto* d = b.find(root + "/noise_ceiling_lower")) s.ceiling_lower = d->f64();

@@ -124,11 +124,28 @@ void add_pooling_record(io::ResultBlock& out, const std::vector<std::string>& se
 }
 
 Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
+    // The first resample is read whole (its coordinates, labels and pooling record are copied);
+    // of the other resamples only the datasets stacked over resamples, of the nulls only the
+    // null statistics (docs/DESIGN.md "Data locality").
+    const std::string inner_group = pseudo_inner_group(item);
+    const io::WantedValues stacked = [&inner_group](const io::ResultBlock& b,
+                                                    const io::DatasetBlock& d) {
+        return under(d.path, inner_group) &&
+               coordinates_of(b, io::parent_path(d.path)).count(io::base_name(d.path)) == 0;
+    };
+    const io::WantedValues null_statistics = [](const io::ResultBlock&, const io::DatasetBlock& d) {
+        return d.path.rfind("/null/", 0) == 0;
+    };
     std::vector<io::ResultBlock> resamples, nulls;
     for (auto need : item.needs) {
         const auto& n = env.plan.items.at(need);
-        auto block = io::read_item_file(item_file(env.items_dir, n.id).string());
-        (n.kind == jobs::ItemKind::PseudoResample ? resamples : nulls).push_back(std::move(block));
+        const auto file = item_file(env.items_dir, n.id).string();
+        if (n.kind != jobs::ItemKind::PseudoResample)
+            nulls.push_back(io::read_item_file(file, null_statistics));
+        else if (resamples.empty())
+            resamples.push_back(io::read_item_file(file));
+        else
+            resamples.push_back(io::read_item_file(file, stacked));
     }
     if (resamples.empty()) throw std::logic_error(item.name() + ": no resample item");
     const jobs::PseudoTarget target = pseudo_target(env.spec, item.target);

@@ -136,7 +136,7 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
 
         // No population source: the pooled analysis runs here, on a compute thread, which must
         // not read files; it is given its pooled population.
-        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}};
+        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}, {}};
         jobs::WorkItem inner;
         inner.kind = jobs::pooled_kind(target.analysis);
         inner.session = item.session;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -23,23 +24,69 @@ struct AnimalRuns {
     std::string inner; // the group the pooled analysis wrote in these blocks
 };
 
+bool is_statistic(const std::string& name) {
+    const auto& stats = pseudo_statistics();
+    return std::find(stats.begin(), stats.end(), name) != stats.end();
+}
+
+// Whether `name` is the name of a dimension scale of some dataset of `group` that `uses` picks.
+bool scale_of(const io::ResultBlock& block, const std::string& group, const std::string& name,
+              const std::function<bool(const io::DatasetBlock&)>& uses) {
+    for (const auto& x : block.datasets)
+        if (io::parent_path(x.path) == group && uses(x) &&
+            std::find(x.scales.begin(), x.scales.end(), name) != x.scales.end())
+            return true;
+    return false;
+}
+
+// The values the summary uses of a "pseudo" item's file (the rest, the per-resample stacks and
+// null distributions, is most of it): the p-values p_<stat>, the matching <stat>_mean and the
+// coordinates of the p-values.
+bool pooled_value_used(const io::ResultBlock& block, const io::DatasetBlock& d) {
+    const auto name = io::base_name(d.path);
+    const auto group = io::parent_path(d.path);
+    const auto is_p = [](const io::DatasetBlock& x) {
+        return io::base_name(x.path).rfind("p_", 0) == 0;
+    };
+    if (is_p(d)) return true;
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, "_mean") == 0 &&
+        block.find(io::join_path(group, "p_" + name.substr(0, name.size() - 5))) != nullptr)
+        return true;
+    return scale_of(block, group, name, is_p);
+}
+
+// The values the cross-animal summary uses of a resample item's file: the statistics below the
+// pooled analysis's group and their coordinates; of a null item's file, the null statistics.
+io::WantedValues animal_values_used(const std::string& inner) {
+    return [inner](const io::ResultBlock& block, const io::DatasetBlock& d) {
+        if (d.path.rfind("/null/", 0) == 0) return true;
+        if (d.path.rfind(inner + "/", 0) != 0) return false;
+        const auto is_stat = [](const io::DatasetBlock& x) {
+            return x.type() == io::ElementType::Float64 && is_statistic(io::base_name(x.path));
+        };
+        return is_stat(d) ||
+               scale_of(block, io::parent_path(d.path), io::base_name(d.path), is_stat);
+    };
+}
+
 } // namespace
 
 Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
-    // region -> pooled block; region -> animal -> runs
+    // region -> pooled block; region -> animal -> runs. Only the datasets the summary uses are
+    // read (docs/DESIGN.md "Data locality").
     std::map<std::string, io::ResultBlock> pooled;
     std::map<std::string, std::map<std::string, AnimalRuns>> animals;
     for (auto need : item.needs) {
         const auto& n = env.plan.items.at(need);
-        auto block = io::read_item_file(item_file(env.items_dir, n.id).string());
+        const auto file = item_file(env.items_dir, n.id).string();
         if (n.kind == jobs::ItemKind::Pseudo) {
-            pooled[n.region] = std::move(block);
+            pooled[n.region] = io::read_item_file(file, io::WantedValues(pooled_value_used));
             continue;
         }
         auto& runs = animals[n.region][n.session_key.substr(std::string("animal=").size())];
         runs.inner = pseudo_inner_group(n);
         (n.kind == jobs::ItemKind::PseudoResample ? runs.resamples : runs.nulls)
-            .push_back(std::move(block));
+            .push_back(io::read_item_file(file, animal_values_used(runs.inner)));
     }
     return [item, pooled = std::move(pooled), animals = std::move(animals),
             seed = env.spec.run.seed, bootstrap = env.spec.pseudo.bootstrap]() {

@@ -25,6 +25,10 @@ struct ItemEnv {
     // The population a bin item counted, through the rank's cache
     // (engine/items/population_cache.hpp).
     std::function<std::shared_ptr<const Population>(const jobs::WorkItem& bin)> population;
+    // The results item `need` wrote below `group` (with values): by default its whole item file;
+    // in `neuropop merge`, the group in the shard that ran it (engine/drivers/merge.cpp). Only
+    // kinds with ItemRunner::reads_needs_by_group read their needs this way.
+    std::function<io::ResultBlock(const jobs::WorkItem& need, const std::string& group)> results;
 };
 
 using Work = std::function<io::ResultBlock()>;
@@ -41,6 +45,9 @@ struct ItemRunner {
     // a stage-3 kind without it cannot be run from shards.
     io::ResultBlock (*from_shards)(const jobs::Plan&, const std::vector<std::string>& shards,
                                    const jobs::WorkItem&) = nullptr;
+    // Reads the items it needs (other than bin items) only through ItemEnv::results, one group
+    // each: `neuropop merge` can then run it over needs that ran in the shards.
+    bool reads_needs_by_group = false;
 };
 const ItemRunner& runner_of(jobs::ItemKind kind);
 

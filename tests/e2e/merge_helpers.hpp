@@ -116,9 +116,10 @@ inline void require_merge_identical(const std::filesystem::path& single,
     CHECK(diffs.count("/@job(run flags)") == 1);
     CHECK(diffs.count("only in B: /@merged_shards") == 1);
     std::vector<std::string> groups{"/binned", "/sessions", "/inventory"};
-    if (run_python("import sys, h5py\nprint('summary' in h5py.File(sys.argv[1], 'r'))\n",
-                   {single.string()}) == "True\n")
-        groups.push_back("/summary");
+    for (const char* optional : {"summary", "pseudo"})
+        if (run_python("import sys, h5py\nprint(sys.argv[2] in h5py.File(sys.argv[1], 'r'))\n",
+                       {single.string(), optional}) == "True\n")
+            groups.push_back(std::string("/") + optional);
     for (const auto& group : groups) {
         std::string report;
         const int rc = run::h5diff(single, merged, group, report);

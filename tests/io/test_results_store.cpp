@@ -94,6 +94,22 @@ TEST_CASE("an item file gives back every dataset, attribute and group it was wri
     CHECK(shapes.at("/sessions/s1/VISp/counts").u32().empty());
     CHECK(shapes.at("/sessions/s1/VISp/conditions").text() ==
           block.at("/sessions/s1/VISp/conditions").text());
+
+    // With a selector: the chosen numbers' values, the others' shapes, strings anyway; the
+    // selector sees every dataset's shape and axes.
+    std::size_t seen = 0;
+    const io::ResultBlock some = io::read_item_file(
+        path, io::WantedValues([&](const io::ResultBlock& all, const io::DatasetBlock& d) {
+            seen = all.datasets.size();
+            return d.path == "/sessions/s1/VISp/rates";
+        }));
+    CHECK(seen == block.datasets.size());
+    CHECK(some.at("/sessions/s1/VISp/rates").f64() == block.at("/sessions/s1/VISp/rates").f64());
+    CHECK(some.at("/sessions/s1/VISp/counts").u32().empty());
+    CHECK(some.at("/sessions/s1/VISp/counts").shape == std::vector<std::uint64_t>{2, 4, 3});
+    CHECK(some.at("/sessions/s1/VISp/time").f64().empty());
+    CHECK(some.at("/sessions/s1/VISp/conditions").text() ==
+          block.at("/sessions/s1/VISp/conditions").text());
 }
 
 TEST_CASE("a damaged item file is reported, a missing one has no header", "[results_store]") {
@@ -163,6 +179,11 @@ TEST_CASE("the merge plan keeps item order, adds index scales, spreads large dat
     CHECK(unit.source == -1);
     REQUIRE(inline_blocks.size() == 2); // the index scales' block was added
     CHECK(inline_blocks[1].at("/sessions/s1/VISp/unit").i64() == std::vector<std::int64_t>{0, 1});
+    // Read back from a results file, such an index is told apart from the items' datasets.
+    CHECK(io::is_index_scale(inline_blocks[1].at("/sessions/s1/VISp/unit")));
+    for (const auto& item : {results::item_a(), results::item_b()})
+        for (const auto& d : item.datasets)
+            CHECK_FALSE(io::is_index_scale(d));
     CHECK(layout_dataset(layout, "/sessions/s1/VISp/time").is_scale);
     CHECK_FALSE(layout_dataset(layout, "/sessions/s1/VISp/time").collective);
     // The next large dataset goes to the less loaded rank; strings never go collectively.

@@ -107,3 +107,94 @@ TEST_CASE("merged shards of an interactions job give the single run's interactio
     REQUIRE(run::count_datasets(single, "/summary/interactions") > 0);
     merge::require_merge_identical(single, args.front());
 }
+
+// Pseudo-populations pool every session of a region: no shard runs them. The merge runs their
+// resamples, nulls, assembly and summary (per region and per animal) over the shards' /binned
+// with the run's scheduler and item keys, so /pseudo and /summary equal the single run's bitwise,
+// on 1, 2 or 3 merge ranks.
+TEST_CASE("merged shards of a pseudo-population job give the single run's /pseudo and /summary on "
+          "1, 2 or 3 merge ranks",
+          "[mpi]") {
+    TempDir tmp("merge-pseudo");
+    const auto job = merge::write_job(
+        tmp, "[decode]\nenabled = true\ntargets = stimulus\npermutations = 2\nfolds = 3\n"
+             "windows = resp:0.05:0.45\n"
+             "[pseudo]\nenabled = true\nanalyses = pca, decode\ntrials = 8\nresamples = 3\n"
+             "nulls = 4\nnulls_per_item = 2\nper_animal = true\nbootstrap = 20\n");
+    const std::vector<std::string> off{"--quiet", "--cvpca.enabled", "false", "--fa.enabled",
+                                       "false"};
+    const auto single = tmp / "single.h5";
+    std::vector<std::string> single_args{job.string(), "--output", single.string()};
+    single_args.insert(single_args.end(), off.begin(), off.end());
+    auto r = run::neuropop_run(2, single_args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(run::count_datasets(single, "/pseudo") > 0);
+    std::vector<std::string> shards;
+    for (int i = 0; i < 3; ++i) {
+        shards.push_back((tmp / ("out.shard-" + std::to_string(i) + ".h5")).string());
+        std::vector<std::string> shard_args{job.string(), "--shard",     std::to_string(i) + "/3",
+                                            "--output",   shards.back(), "--threads",
+                                            "1"};
+        shard_args.insert(shard_args.end(), off.begin(), off.end());
+        r = run::neuropop_run(0, shard_args);
+        INFO("shard " << i << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+        // A shard runs its sessions' items only: nothing pooled.
+        CHECK(run_python("import sys, h5py\nprint('pseudo' in h5py.File(sys.argv[1], 'r'))\n",
+                         {shards.back()}) == "False\n");
+    }
+    for (int np : {1, 2, 3}) {
+        const auto merged = tmp / ("merged-np" + std::to_string(np) + ".h5");
+        std::vector<std::string> args{merged.string()};
+        args.insert(args.end(), shards.begin(), shards.end());
+        r = merge::neuropop_merge(np, args);
+        INFO("merge -np " << np << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+        REQUIRE_THAT(r.err, Catch::Contains("items across sessions"));
+        merge::require_merge_identical(single, merged);
+        REQUIRE_FALSE(std::filesystem::exists(merged.string() + ".partial"));
+        REQUIRE_FALSE(std::filesystem::exists(merged.string() + ".partial.d"));
+    }
+}
+
+// Brain <-> network comparisons: each shard compares its sessions' populations with the model's
+// layers; the merge runs each region's models_summary (bootstrap over sessions) through the
+// scheduler, reading the models groups from the shards, which must equal the single run's.
+TEST_CASE("merged shards of a models job give the single run's models summary", "[mpi]") {
+    TempDir tmp("merge-models");
+    auto gen = run_command(shell_quote(binary().string()) + " generate --out " +
+                           shell_quote((tmp / "nwb").string()) +
+                           " --sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions VISp "
+                           "--units 20 --trials 80 --conditions 4 --seed 5 --quiet --model-file " +
+                           shell_quote((tmp / "model.h5").string()));
+    INFO(gen.err);
+    REQUIRE(gen.exit_code == 0);
+    const auto job = tmp / "job.ini";
+    std::ofstream(job)
+        << "[data]\nsessions = nwb\n"
+           "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
+           "bin_width = 0.05\n[conditions]\ncolumns = stimulus\n[run]\nseed = 7\n"
+           "[pca]\nenabled = false\n[cvpca]\nenabled = false\n[fa]\nenabled = false\n"
+           "[models]\nenabled = true\nfile = model.h5\ncolumn = stimulus\n"
+           "window = response:0:0.6\npermutations = 10\nbootstrap = 20\n"
+           "layers_per_item = 2\n";
+    const auto single = tmp / "single.h5";
+    auto r = run::neuropop_run(2, {job.string(), "--output", single.string(), "--quiet"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(run::count_datasets(single, "/summary") > 0);
+    std::vector<std::string> args{(tmp / "merged.h5").string()};
+    for (int i = 0; i < 3; ++i) {
+        args.push_back((tmp / ("out.shard-" + std::to_string(i) + ".h5")).string());
+        r = merge::run_shard(0, job, i, 3, args.back());
+        INFO("shard " << i << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    r = merge::neuropop_merge(2, args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // One models_summary per region.
+    REQUIRE_THAT(r.err, Catch::Contains("2 items across sessions"));
+    merge::require_merge_identical(single, args.front());
+}

@@ -49,8 +49,8 @@ TEST_CASE("each rank reads a population about once: the cache and the master's a
     TempDir tmp("data-locality");
     run::generate(tmp / "nwb", "--sessions 4 --subjects 2 --regions A,B --units 12 --trials 60 "
                                "--conditions 3 --encoding-regions A --seed 3");
-    // Five analyses per population (PCA, cvPCA, FA, decoding and its null blocks) and pooled
-    // PCA resamples that read every session of a region.
+    // Five analyses per population (PCA, cvPCA, FA, decoding and its null blocks), pooled
+    // PCA resamples that read every session of a region and interactions that read two regions.
     const auto job = tmp / "job.ini";
     std::ofstream(job)
         << "[data]\nsessions = " << (tmp / "nwb").string()
@@ -61,7 +61,9 @@ TEST_CASE("each rank reads a population about once: the cache and the master's a
            "[decode]\nenabled = true\ntargets = stimulus\nwindows = resp:0:0.6\nfolds = 3\n"
            "permutations = 10\npermutations_per_item = 5\n"
            "[pseudo]\nenabled = true\nanalyses = pca\n"
-           "trials = 8\nresamples = 2\nnulls = 2\nbootstrap = 20\n";
+           "trials = 8\nresamples = 2\nnulls = 2\nbootstrap = 20\n"
+           "[interactions]\nenabled = true\nwindow = resp:0:0.6\nranks = 3\nfolds = 3\n"
+           "permutations = 2\n";
     const auto cached = tmp / "cached.h5", uncached = tmp / "uncached.h5";
     auto a = run::neuropop_run(2, {job.string(), "--output", cached.string(), "--quiet"});
     INFO(a.err);
@@ -83,6 +85,7 @@ TEST_CASE("each rank reads a population about once: the cache and the master's a
     INFO("cached: hits " << on.at("cache_hits") << ", misses " << on.at("cache_misses")
                          << ", population bytes " << on.at("bytes_read_populations")
                          << " of item-file bytes " << on.at("bytes_read_item_files")
+                         << " (uncached " << off.at("bytes_read_item_files") << ")"
                          << "; uncached " << off.at("bytes_read_populations") << "; /binned "
                          << on.at("binned_bytes"));
     REQUIRE(on.at("binned_bytes") > 0);
@@ -92,6 +95,13 @@ TEST_CASE("each rank reads a population about once: the cache and the master's a
     REQUIRE(on.at("bytes_read_populations") <= 1.5 * on.at("binned_bytes"));
     REQUIRE(off.at("bytes_read_populations") > 3.0 * on.at("binned_bytes"));
     REQUIRE(on.at("bytes_read_populations") <= on.at("bytes_read_item_files"));
+    // The other item-file reads (null blocks, pooled resamples, summaries) take only the datasets
+    // their readers use, and interactions items (both regions of a session) read through the
+    // cache: below /binned in all, where reading whole files would be several times it.
+    REQUIRE(on.at("bytes_read_item_files") - on.at("bytes_read_populations") <
+            on.at("binned_bytes"));
+    // Together: the goal of docs/DESIGN.md "Data locality", at most 1.5 x /binned.
+    REQUIRE(on.at("bytes_read_item_files") <= 1.5 * on.at("binned_bytes"));
     REQUIRE(on.at("cache_hits") > 0);
     REQUIRE(off.at("cache_hits") == 0);
     REQUIRE(on.at("items_on_holding_rank") > 0);

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <tuple>
+#include <string>
 
 #include "engine/items/prepare.hpp"
 #include "io/result_store.hpp"
@@ -28,6 +28,132 @@ using Eigen::MatrixXd;
 constexpr double strong_coupling = 0.2;
 
 const char* const model_names[] = {"stimulus", "uncoupled", "coupled"};
+
+// Off-diagonal integrated weights of one block of the coupling matrix, for the network summary.
+struct NetworkSummary {
+    double sum_abs = 0;
+    std::size_t positive = 0, strong_positive = 0, strong_negative = 0, pairs = 0;
+    void add(double v) {
+        ++pairs;
+        sum_abs += std::abs(v);
+        positive += v > 0 ? 1 : 0;
+        strong_positive += v > strong_coupling ? 1 : 0;
+        strong_negative += v < -strong_coupling ? 1 : 0;
+    }
+};
+
+void add_network(io::ResultBlock& block, const std::string& n, const NetworkSummary& m,
+                 const std::string& description) {
+    block.group(n, {{"description", description},
+                    {"threshold", strong_coupling},
+                    {"threshold_meaning", std::string("a coupling is strong when |integrated "
+                                                      "weight| > threshold (log rate per spike)")},
+                    {"n_pairs", static_cast<std::int64_t>(m.pairs)}});
+    const double np = static_cast<double>(m.pairs);
+    block.add_scalar(n + "/mean_abs_weight", m.pairs ? m.sum_abs / np : std::nan(""),
+                     "log rate per spike", "mean |integrated weight| over ordered pairs");
+    block.add_scalar(n + "/fraction_positive",
+                     m.pairs ? static_cast<double>(m.positive) / np : std::nan(""), "1",
+                     "fraction of ordered pairs with a positive integrated weight");
+    block.add_scalar(n + "/strong_positive", static_cast<double>(m.strong_positive), "pairs",
+                     "ordered pairs with integrated weight > threshold");
+    block.add_scalar(n + "/strong_negative", static_cast<double>(m.strong_negative), "pairs",
+                     "ordered pairs with integrated weight < -threshold");
+}
+
+// What a population's and a region pair's coupling results differ in: the axes of the fitted
+// (row) and covariate (column) units and a few words of the descriptions.
+struct FitLayout {
+    io::ResultBlock::Axis row, col; // the filters' target and source axes
+    io::ResultBlock::Axis unit;     // the per-unit datasets' axis
+    std::string row_word;           // "unit" or "target unit", in the descriptions
+    std::string coupled;            // what the coupled model's history covers
+    std::string diagonal;           // how integrated_weights marks the own-history entries
+    std::string spikes_what;        // "each unit" or "each fitted unit"
+};
+
+// The fit's datasets under g, shared by both kinds of coupling item.
+void add_fit(io::ResultBlock& block, const std::string& g, const kernels::CoupledGlmResult& fit,
+             const kernels::CoupledGlmSpec& glm, const std::vector<double>& grid,
+             const std::vector<std::string>& conditions, double bin, std::size_t Bs,
+             const FitLayout& a) {
+    const auto nb = static_cast<std::size_t>(fit.n_basis);
+    const auto lags = static_cast<std::size_t>(fit.lags);
+    const auto R = static_cast<std::size_t>(fit.integrated.rows());
+    const auto K = static_cast<std::size_t>(fit.integrated.cols());
+    const auto C = conditions.size();
+    const io::ResultBlock::Axis basis{"basis function", "basis_index"}, lag{"lag", "lag"},
+        model{"model", "model"}, lambda{"lambda", "lambdas"}, condition{"condition", "conditions"},
+        stim_basis{"stimulus basis function", "stimulus_basis_index"};
+    block.add_i64(g + "/basis_index", {nb}, one_based(nb), "1",
+                  "history basis function number (1-based)", {basis});
+    std::vector<double> lag_s(lags);
+    for (std::size_t l = 0; l < lags; ++l)
+        lag_s[l] = static_cast<double>(l + 1) * bin;
+    block.add_f64(g + "/lag", {lags}, lag_s, "s",
+                  "time in the past of the count each filter entry weighs ((l + 1) bins)", {lag});
+    block.add_strings(g + "/model", {model_names[0], model_names[1], model_names[2]},
+                      "nested models: stimulus only; stimulus + own history (uncoupled); "
+                      "stimulus + " +
+                          a.coupled + " (coupled)",
+                      {model});
+    block.add_f64(g + "/lambdas", {grid.size()}, grid, "1",
+                  "L2 penalties tried (on the summed log-likelihood), descending", {lambda});
+    block.add_strings(g + "/conditions", conditions, "condition labels", {condition});
+    block.add_i64(g + "/stimulus_basis_index", {Bs}, one_based(Bs), "1",
+                  "trial basis function number (1-based)", {stim_basis});
+    block.add_f64(g + "/history_basis", {lags, nb}, row_major(glm.history_basis), "1",
+                  "log-stretched raised-cosine post-spike basis (GLMspiketools "
+                  "makeBasis_PostSpike); filter = basis x filter_weights",
+                  {lag, basis});
+    block.add_f64(g + "/filter_weights", {R, K, nb}, row_major(fit.coupling_weights), "1",
+                  "coupling filters in the history basis [target, source, basis]; source "
+                  "== target: the own-history filter",
+                  {a.row, a.col, basis});
+    block.add_f64(g + "/filters", {R, K, lags}, row_major(fit.coupling_filters),
+                  "log rate per spike",
+                  "coupling filters over lags [target, source, lag] (history_basis x "
+                  "filter_weights)",
+                  {a.row, a.col, lag});
+    block.add_f64(g + "/integrated_weights", {R, K}, row_major(fit.integrated),
+                  "log rate per spike",
+                  "filter summed over lags [target, source]: the integrated coupling weight (" +
+                      a.diagonal + ")",
+                  {a.row, a.col});
+    block.add_f64(g + "/stimulus_weights", {R, C, Bs}, row_major(fit.stimulus_weights), "1",
+                  "coupled model's weights of each condition's trial raised-cosine basis [" +
+                      a.row_word + ", condition, basis]",
+                  {a.unit, condition, stim_basis});
+    block.add_f64(g + "/intercepts", {R}, to_vector(fit.intercepts), "log spikes per bin",
+                  "coupled model's intercept", {a.unit});
+    block.add_f64(g + "/spikes", {R}, to_vector(fit.spikes), "spikes",
+                  "spikes of " + a.spikes_what + " in the modelled bins", {a.unit});
+    block.add_f64(g + "/cv_log_likelihood", {R, 3}, row_major(fit.cv_log_likelihood), "nats",
+                  "cross-validated log-likelihood (summed over test folds, log y! included) at "
+                  "the chosen lambda [" +
+                      a.row_word + ", model]",
+                  {a.unit, model});
+    block.add_f64(g + "/chosen_lambda", {R, 3}, row_major(fit.chosen_l2), "1",
+                  "lambda with the highest cross-validated log-likelihood [" + a.row_word +
+                      ", model]",
+                  {a.unit, model});
+    std::vector<double> curves;
+    for (const auto& m : fit.cv_curves)
+        for (double v : row_major(m))
+            curves.push_back(v);
+    block.add_f64(g + "/cv_curves", {3, R, grid.size()}, curves, "nats",
+                  "cross-validated log-likelihood for every lambda [model, " + a.row_word +
+                      ", lambda]",
+                  {model, a.unit, lambda});
+    block.add_f64(g + "/gain_vs_stimulus", {R}, to_vector(fit.gain_vs_stimulus), "bits/spike",
+                  "cross-validated log-likelihood gain of the coupled over the stimulus-only "
+                  "model, divided by the unit's spikes and ln 2",
+                  {a.unit});
+    block.add_f64(g + "/gain_vs_uncoupled", {R}, to_vector(fit.gain_vs_uncoupled), "bits/spike",
+                  "cross-validated log-likelihood gain of the coupled over the uncoupled "
+                  "(stimulus + own history) model, per spike, in bits",
+                  {a.unit});
+}
 
 } // namespace
 
@@ -138,117 +264,26 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
 
         std::vector<double> grid = c.lambdas;
         std::sort(grid.begin(), grid.end(), std::greater<>());
-        const auto nb = static_cast<std::size_t>(fit.n_basis);
-        const auto lags = static_cast<std::size_t>(fit.lags);
-        const auto C = pop.conditions.size(), Bs = c.stimulus_basis;
 
         // Network summary over the off-diagonal (between-unit) integrated weights.
-        double sum_abs = 0;
-        std::size_t positive = 0, strong_positive = 0, strong_negative = 0, pairs = 0;
+        NetworkSummary network;
         for (Index t = 0; t < fit.integrated.rows(); ++t)
-            for (Index s = 0; s < fit.integrated.cols(); ++s) {
-                if (s == t) continue;
-                const double v = fit.integrated(t, s);
-                ++pairs;
-                sum_abs += std::abs(v);
-                positive += v > 0 ? 1 : 0;
-                strong_positive += v > strong_coupling ? 1 : 0;
-                strong_negative += v < -strong_coupling ? 1 : 0;
-            }
+            for (Index s = 0; s < fit.integrated.cols(); ++s)
+                if (s != t) network.add(fit.integrated(t, s));
         block.group(g, ga);
         const io::ResultBlock::Axis unit{"unit", "unit_ids"}, target{"target unit", "unit_ids"},
-            source{"source unit", "unit_ids"}, basis{"basis function", "basis_index"},
-            lag{"lag", "lag"}, model{"model", "model"}, lambda{"lambda", "lambdas"},
-            condition{"condition", "conditions"},
-            stim_basis{"stimulus basis function", "stimulus_basis_index"};
+            source{"source unit", "unit_ids"};
         std::vector<std::int64_t> ids;
         for (auto u : used)
             ids.push_back(pop.unit_ids[u]);
         block.add_i64(g + "/unit_ids", {U}, ids, "1", "/units/id of each fitted unit", {unit});
-        block.add_i64(g + "/basis_index", {nb}, one_based(nb), "1",
-                      "history basis function number (1-based)", {basis});
-        std::vector<double> lag_s(lags);
-        for (std::size_t l = 0; l < lags; ++l)
-            lag_s[l] = static_cast<double>(l + 1) * shape->bin;
-        block.add_f64(g + "/lag", {lags}, lag_s, "s",
-                      "time in the past of the count each filter entry weighs ((l + 1) bins)",
-                      {lag});
-        block.add_strings(g + "/model", {model_names[0], model_names[1], model_names[2]},
-                          "nested models: stimulus only; stimulus + own history (uncoupled); "
-                          "stimulus + every unit's history (coupled)",
-                          {model});
-        block.add_f64(g + "/lambdas", {grid.size()}, grid, "1",
-                      "L2 penalties tried (on the summed log-likelihood), descending", {lambda});
-        block.add_strings(g + "/conditions", pop.conditions, "condition labels", {condition});
-        block.add_i64(g + "/stimulus_basis_index", {Bs}, one_based(Bs), "1",
-                      "trial basis function number (1-based)", {stim_basis});
-        block.add_f64(g + "/history_basis", {lags, nb}, row_major(glm.history_basis), "1",
-                      "log-stretched raised-cosine post-spike basis (GLMspiketools "
-                      "makeBasis_PostSpike); filter = basis x filter_weights",
-                      {lag, basis});
-        block.add_f64(g + "/filter_weights", {U, U, nb}, row_major(fit.coupling_weights), "1",
-                      "coupling filters in the history basis [target, source, basis]; source "
-                      "== target: the own-history filter",
-                      {target, source, basis});
-        block.add_f64(g + "/filters", {U, U, lags}, row_major(fit.coupling_filters),
-                      "log rate per spike",
-                      "coupling filters over lags [target, source, lag] (history_basis x "
-                      "filter_weights)",
-                      {target, source, lag});
-        block.add_f64(g + "/integrated_weights", {U, U}, row_major(fit.integrated),
-                      "log rate per spike",
-                      "filter summed over lags [target, source]: the integrated coupling weight "
-                      "(diagonal: own history)",
-                      {target, source});
-        block.add_f64(g + "/stimulus_weights", {U, C, Bs}, row_major(fit.stimulus_weights), "1",
-                      "coupled model's weights of each condition's trial raised-cosine basis "
-                      "[unit, condition, basis]",
-                      {unit, condition, stim_basis});
-        block.add_f64(g + "/intercepts", {U}, to_vector(fit.intercepts), "log spikes per bin",
-                      "coupled model's intercept", {unit});
-        block.add_f64(g + "/spikes", {U}, to_vector(fit.spikes), "spikes",
-                      "spikes of each unit in the modelled bins", {unit});
-        block.add_f64(g + "/cv_log_likelihood", {U, 3}, row_major(fit.cv_log_likelihood), "nats",
-                      "cross-validated log-likelihood (summed over test folds, log y! "
-                      "included) at the chosen lambda [unit, model]",
-                      {unit, model});
-        block.add_f64(g + "/chosen_lambda", {U, 3}, row_major(fit.chosen_l2), "1",
-                      "lambda with the highest cross-validated log-likelihood [unit, model]",
-                      {unit, model});
-        std::vector<double> curves;
-        for (const auto& m : fit.cv_curves)
-            for (double v : row_major(m))
-                curves.push_back(v);
-        block.add_f64(g + "/cv_curves", {3, U, grid.size()}, curves, "nats",
-                      "cross-validated log-likelihood for every lambda [model, unit, lambda]",
-                      {model, unit, lambda});
-        block.add_f64(g + "/gain_vs_stimulus", {U}, to_vector(fit.gain_vs_stimulus), "bits/spike",
-                      "cross-validated log-likelihood gain of the coupled over the stimulus-only "
-                      "model, divided by the unit's spikes and ln 2",
-                      {unit});
-        block.add_f64(g + "/gain_vs_uncoupled", {U}, to_vector(fit.gain_vs_uncoupled), "bits/spike",
-                      "cross-validated log-likelihood gain of the coupled over the uncoupled "
-                      "(stimulus + own history) model, per spike, in bits",
-                      {unit});
+        add_fit(block, g, fit, glm, grid, pop.conditions, shape->bin, c.stimulus_basis,
+                {target, source, unit, "unit", "every unit's history", "diagonal: own history",
+                 "each unit"});
         const std::string n = g + "/network";
-        block.group(n,
-                    {{"description", std::string("summary of the between-unit integrated weights "
-                                                 "(off-diagonal of integrated_weights)")},
-                     {"threshold", strong_coupling},
-                     {"threshold_meaning",
-                      std::string("a coupling is strong when |integrated weight| > threshold "
-                                  "(log rate per spike)")},
-                     {"n_pairs", static_cast<std::int64_t>(pairs)}});
-        const double np = static_cast<double>(pairs);
-        block.add_scalar(n + "/mean_abs_weight", pairs ? sum_abs / np : std::nan(""),
-                         "log rate per spike", "mean |integrated weight| over ordered pairs");
-        block.add_scalar(n + "/fraction_positive",
-                         pairs ? static_cast<double>(positive) / np : std::nan(""), "1",
-                         "fraction of ordered pairs with a positive integrated weight");
-        block.add_scalar(n + "/strong_positive", static_cast<double>(strong_positive), "pairs",
-                         "ordered pairs with integrated weight > threshold");
-        block.add_scalar(n + "/strong_negative", static_cast<double>(strong_negative), "pairs",
-                         "ordered pairs with integrated weight < -threshold");
+        add_network(block, n, network,
+                    "summary of the between-unit integrated weights (off-diagonal of "
+                    "integrated_weights)");
         block.add_scalar(n + "/mean_gain_vs_stimulus", fit.gain_vs_stimulus.mean(), "bits/spike",
                          "mean over fitted units of gain_vs_stimulus");
         return block;
@@ -403,35 +438,18 @@ Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
 
         std::vector<double> grid = c.lambdas;
         std::sort(grid.begin(), grid.end(), std::greater<>());
-        const auto nb = static_cast<std::size_t>(fit.n_basis);
-        const auto lags = static_cast<std::size_t>(fit.lags);
-        const auto C = target.conditions.size(), Bs = c.stimulus_basis;
 
         // Network summary per block of the integrated weights: target <- target (off-diagonal)
         // and target <- source region.
-        struct Summary {
-            double sum_abs = 0;
-            std::size_t positive = 0, strong_positive = 0, strong_negative = 0, pairs = 0;
-        };
-        Summary within, across;
+        NetworkSummary within, across;
         for (Index t = 0; t < fit.integrated.rows(); ++t)
-            for (Index s = 0; s < fit.integrated.cols(); ++s) {
-                if (s == t) continue;
-                const bool from_source = static_cast<std::size_t>(s) >= fitted;
-                Summary& m = from_source ? across : within;
-                const double v = fit.integrated(t, s);
-                ++m.pairs;
-                m.sum_abs += std::abs(v);
-                m.positive += v > 0 ? 1 : 0;
-                m.strong_positive += v > strong_coupling ? 1 : 0;
-                m.strong_negative += v < -strong_coupling ? 1 : 0;
-            }
+            for (Index s = 0; s < fit.integrated.cols(); ++s)
+                if (s != t)
+                    (static_cast<std::size_t>(s) >= fitted ? across : within)
+                        .add(fit.integrated(t, s));
         block.group(g, ga);
         const io::ResultBlock::Axis tgt{"target unit", "target_unit_ids"},
-            src{"source unit", "source_unit_ids"}, basis{"basis function", "basis_index"},
-            lag{"lag", "lag"}, model{"model", "model"}, lambda{"lambda", "lambdas"},
-            condition{"condition", "conditions"},
-            stim_basis{"stimulus basis function", "stimulus_basis_index"};
+            src{"source unit", "source_unit_ids"};
         std::vector<std::int64_t> target_ids, source_ids;
         std::vector<std::string> source_regions;
         for (std::size_t i = 0; i < U; ++i) {
@@ -448,99 +466,13 @@ Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
                       {src});
         block.add_strings(g + "/source_regions", source_regions,
                           "region of each unit of source_unit_ids", {src});
-        block.add_i64(g + "/basis_index", {nb}, one_based(nb), "1",
-                      "history basis function number (1-based)", {basis});
-        std::vector<double> lag_s(lags);
-        for (std::size_t l = 0; l < lags; ++l)
-            lag_s[l] = static_cast<double>(l + 1) * shape->bin;
-        block.add_f64(g + "/lag", {lags}, lag_s, "s",
-                      "time in the past of the count each filter entry weighs ((l + 1) bins)",
-                      {lag});
-        block.add_strings(g + "/model", {model_names[0], model_names[1], model_names[2]},
-                          "nested models: stimulus only; stimulus + own history (uncoupled); "
-                          "stimulus + the history of every unit of both regions (coupled)",
-                          {model});
-        block.add_f64(g + "/lambdas", {grid.size()}, grid, "1",
-                      "L2 penalties tried (on the summed log-likelihood), descending", {lambda});
-        block.add_strings(g + "/conditions", target.conditions, "condition labels", {condition});
-        block.add_i64(g + "/stimulus_basis_index", {Bs}, one_based(Bs), "1",
-                      "trial basis function number (1-based)", {stim_basis});
-        block.add_f64(g + "/history_basis", {lags, nb}, row_major(glm.history_basis), "1",
-                      "log-stretched raised-cosine post-spike basis (GLMspiketools "
-                      "makeBasis_PostSpike); filter = basis x filter_weights",
-                      {lag, basis});
-        block.add_f64(g + "/filter_weights", {fitted, U, nb}, row_major(fit.coupling_weights), "1",
-                      "coupling filters in the history basis [target, source, basis]; source "
-                      "== target: the own-history filter",
-                      {tgt, src, basis});
-        block.add_f64(g + "/filters", {fitted, U, lags}, row_major(fit.coupling_filters),
-                      "log rate per spike",
-                      "coupling filters over lags [target, source, lag] (history_basis x "
-                      "filter_weights)",
-                      {tgt, src, lag});
-        block.add_f64(g + "/integrated_weights", {fitted, U}, row_major(fit.integrated),
-                      "log rate per spike",
-                      "filter summed over lags [target, source]: the integrated coupling weight "
-                      "(source == target: own history)",
-                      {tgt, src});
-        block.add_f64(g + "/stimulus_weights", {fitted, C, Bs}, row_major(fit.stimulus_weights),
-                      "1",
-                      "coupled model's weights of each condition's trial raised-cosine basis "
-                      "[target unit, condition, basis]",
-                      {tgt, condition, stim_basis});
-        block.add_f64(g + "/intercepts", {fitted}, to_vector(fit.intercepts), "log spikes per bin",
-                      "coupled model's intercept", {tgt});
-        block.add_f64(g + "/spikes", {fitted}, to_vector(fit.spikes), "spikes",
-                      "spikes of each fitted unit in the modelled bins", {tgt});
-        block.add_f64(g + "/cv_log_likelihood", {fitted, 3}, row_major(fit.cv_log_likelihood),
-                      "nats",
-                      "cross-validated log-likelihood (summed over test folds, log y! "
-                      "included) at the chosen lambda [target unit, model]",
-                      {tgt, model});
-        block.add_f64(g + "/chosen_lambda", {fitted, 3}, row_major(fit.chosen_l2), "1",
-                      "lambda with the highest cross-validated log-likelihood [target unit, "
-                      "model]",
-                      {tgt, model});
-        std::vector<double> curves;
-        for (const auto& m : fit.cv_curves)
-            for (double v : row_major(m))
-                curves.push_back(v);
-        block.add_f64(g + "/cv_curves", {3, fitted, grid.size()}, curves, "nats",
-                      "cross-validated log-likelihood for every lambda [model, target unit, "
-                      "lambda]",
-                      {model, tgt, lambda});
-        block.add_f64(g + "/gain_vs_stimulus", {fitted}, to_vector(fit.gain_vs_stimulus),
-                      "bits/spike",
-                      "cross-validated log-likelihood gain of the coupled over the "
-                      "stimulus-only model, divided by the unit's spikes and ln 2",
-                      {tgt});
-        block.add_f64(g + "/gain_vs_uncoupled", {fitted}, to_vector(fit.gain_vs_uncoupled),
-                      "bits/spike",
-                      "cross-validated log-likelihood gain of the coupled over the uncoupled "
-                      "(stimulus + own history) model, per spike, in bits",
-                      {tgt});
-        for (const auto& [leaf, m, what] :
-             {std::tuple{"network_within", &within, "between distinct target-region units"},
-              std::tuple{"network_across", &across, "from source-region to target-region units"}}) {
-            const std::string n = g + "/" + leaf;
-            block.group(n,
-                        {{"description", std::string("summary of the integrated weights ") + what},
-                         {"threshold", strong_coupling},
-                         {"threshold_meaning",
-                          std::string("a coupling is strong when |integrated weight| > "
-                                      "threshold (log rate per spike)")},
-                         {"n_pairs", static_cast<std::int64_t>(m->pairs)}});
-            const double np = static_cast<double>(m->pairs);
-            block.add_scalar(n + "/mean_abs_weight", m->pairs ? m->sum_abs / np : std::nan(""),
-                             "log rate per spike", "mean |integrated weight| over ordered pairs");
-            block.add_scalar(n + "/fraction_positive",
-                             m->pairs ? static_cast<double>(m->positive) / np : std::nan(""), "1",
-                             "fraction of ordered pairs with a positive integrated weight");
-            block.add_scalar(n + "/strong_positive", static_cast<double>(m->strong_positive),
-                             "pairs", "ordered pairs with integrated weight > threshold");
-            block.add_scalar(n + "/strong_negative", static_cast<double>(m->strong_negative),
-                             "pairs", "ordered pairs with integrated weight < -threshold");
-        }
+        add_fit(block, g, fit, glm, grid, target.conditions, shape->bin, c.stimulus_basis,
+                {tgt, src, tgt, "target unit", "the history of every unit of both regions",
+                 "source == target: own history", "each fitted unit"});
+        add_network(block, g + "/network_within", within,
+                    "summary of the integrated weights between distinct target-region units");
+        add_network(block, g + "/network_across", across,
+                    "summary of the integrated weights from source-region to target-region units");
         return block;
     };
 }

@@ -61,6 +61,31 @@ void add_network(io::ResultBlock& block, const std::string& n, const NetworkSumm
                      "ordered pairs with integrated weight < -threshold");
 }
 
+// The fit's settings, the same in both kinds of coupling item's group attributes.
+io::Attributes fit_attributes(const jobs::CouplingSection& c, const jobs::CouplingShape& shape,
+                              std::size_t bins, std::size_t trials) {
+    const auto& w = c.window;
+    return {
+        {"penalty",
+         std::string("L2 on the SUMMED log-likelihood: sum_i [exp(eta_i) - y_i eta_i] + "
+                     "(lambda / 2) ||w||^2, intercept unpenalised; scikit-learn's "
+                     "PoissonRegressor(alpha) penalises the MEAN, alpha = lambda / bins")},
+        {"window", w.name},
+        {"window_start", w.start},
+        {"window_stop", w.stop},
+        {"first_bin", static_cast<std::int64_t>(shape.range.first)},
+        {"bin", shape.bin},
+        {"n_bins", static_cast<std::int64_t>(bins)},
+        {"history", c.history},
+        {"lags", static_cast<std::int64_t>(shape.lags)},
+        {"history_basis", static_cast<std::int64_t>(c.history_basis)},
+        {"stimulus_basis", static_cast<std::int64_t>(c.stimulus_basis)},
+        {"folds", static_cast<std::int64_t>(c.folds)},
+        {"fold_rng", std::string("shuffled folds over trials, CounterRng(seed, item key, stream " +
+                                 std::to_string(stream_coupling_folds) + ")")},
+        {"n_trials", static_cast<std::int64_t>(trials)}};
+}
+
 // What a population's and a region pair's coupling results differ in: the axes of the fitted
 // (row) and covariate (column) units and a few words of the descriptions.
 struct FitLayout {
@@ -197,7 +222,6 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
             excluded_text += std::to_string(id);
         }
         const std::string g = group + "/coupling";
-        const auto& w = c.window;
         io::ResultBlock block;
         add_population_groups(block, group, attrs);
         io::Attributes ga{
@@ -206,30 +230,15 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
                          "trial raised-cosine basis + own-history filter + coupling filters "
                          "from the other units' past counts; Newton / IRLS, L2 penalty chosen "
                          "per unit and model by cross-validated log-likelihood over whole "
-                         "trials, refitted on all trials")},
-            {"penalty",
-             std::string("L2 on the SUMMED log-likelihood: sum_i [exp(eta_i) - y_i eta_i] + "
-                         "(lambda / 2) ||w||^2, intercept unpenalised; scikit-learn's "
-                         "PoissonRegressor(alpha) penalises the MEAN, alpha = lambda / bins")},
-            {"window", w.name},
-            {"window_start", w.start},
-            {"window_stop", w.stop},
-            {"first_bin", static_cast<std::int64_t>(shape->range.first)},
-            {"bin", shape->bin},
-            {"n_bins", static_cast<std::int64_t>(B)},
-            {"history", c.history},
-            {"lags", static_cast<std::int64_t>(shape->lags)},
-            {"history_basis", static_cast<std::int64_t>(c.history_basis)},
-            {"stimulus_basis", static_cast<std::int64_t>(c.stimulus_basis)},
-            {"folds", static_cast<std::int64_t>(c.folds)},
-            {"fold_rng",
-             std::string("shuffled folds over trials, CounterRng(seed, item key, stream " +
-                         std::to_string(stream_coupling_folds) + ")")},
-            {"n_trials", static_cast<std::int64_t>(T)},
-            {"n_units", static_cast<std::int64_t>(pop.units)},
-            {"n_fitted_units", static_cast<std::int64_t>(U)},
-            {"excluded_units", std::string(excluded_text.empty() ? "none" : excluded_text) +
-                                   " (unit ids without spikes outside some test fold)"}};
+                         "trials, refitted on all trials")}};
+        for (auto& a : fit_attributes(c, *shape, B, T))
+            ga.push_back(std::move(a));
+        for (io::Attribute a : io::Attributes{
+                 {"n_units", static_cast<std::int64_t>(pop.units)},
+                 {"n_fitted_units", static_cast<std::int64_t>(U)},
+                 {"excluded_units", std::string(excluded_text.empty() ? "none" : excluded_text) +
+                                        " (unit ids without spikes outside some test fold)"}})
+            ga.push_back(std::move(a));
         if (U == 0) {
             ga.push_back({"not_fitted", std::string("no unit spikes outside every test fold")});
             block.group(g, ga);
@@ -366,7 +375,6 @@ Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
                                          "unit fitted with both regions' units' history")}});
         const std::string g = group + "/" + pair;
         auto ga = attrs;
-        const auto& w = c.window;
         for (io::Attribute a : io::Attributes{
                  {"description",
                   std::string("coupled Poisson GLM (Pillow et al. 2008) of the target region's "
@@ -374,26 +382,6 @@ Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
                               "history + coupling filters from the past counts of the other "
                               "target units and of the source region's units; as "
                               "/sessions/<s>/<region>/coupling otherwise")},
-                 {"penalty",
-                  std::string("L2 on the SUMMED log-likelihood: sum_i [exp(eta_i) - y_i eta_i] "
-                              "+ (lambda / 2) ||w||^2, intercept unpenalised; scikit-learn's "
-                              "PoissonRegressor(alpha) penalises the MEAN, alpha = lambda / "
-                              "bins")},
-                 {"window", w.name},
-                 {"window_start", w.start},
-                 {"window_stop", w.stop},
-                 {"first_bin", static_cast<std::int64_t>(shape->range.first)},
-                 {"bin", shape->bin},
-                 {"n_bins", static_cast<std::int64_t>(B)},
-                 {"history", c.history},
-                 {"lags", static_cast<std::int64_t>(shape->lags)},
-                 {"history_basis", static_cast<std::int64_t>(c.history_basis)},
-                 {"stimulus_basis", static_cast<std::int64_t>(c.stimulus_basis)},
-                 {"folds", static_cast<std::int64_t>(c.folds)},
-                 {"fold_rng",
-                  std::string("shuffled folds over trials, CounterRng(seed, item key, stream " +
-                              std::to_string(stream_coupling_folds) + ")")},
-                 {"n_trials", static_cast<std::int64_t>(T)},
                  {"n_target_units", static_cast<std::int64_t>(target.units)},
                  {"n_source_region_units", static_cast<std::int64_t>(source.units)},
                  {"n_fitted_units", static_cast<std::int64_t>(fitted)},
@@ -401,6 +389,8 @@ Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
                   std::string(excluded_text.empty() ? "none" : excluded_text) +
                       " (target unit ids without spikes outside some test fold, source unit "
                       "ids without spikes in the window)"}})
+            ga.push_back(std::move(a));
+        for (auto& a : fit_attributes(c, *shape, B, T))
             ga.push_back(std::move(a));
         if (fitted == 0) {
             ga.push_back({"not_fitted", std::string("no target unit spikes outside every test "

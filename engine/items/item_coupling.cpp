@@ -61,6 +61,40 @@ void add_network(io::ResultBlock& block, const std::string& n, const NetworkSumm
                      "ordered pairs with integrated weight < -threshold");
 }
 
+// A GLM bin's count: shape.merge consecutive bins of the population's window, from shape.range.
+double glm_count(const Population& pop, std::size_t trial, std::size_t unit, std::size_t k,
+                 const jobs::CouplingShape& shape) {
+    double sum = 0;
+    const std::size_t first = shape.range.first + k * shape.merge;
+    for (std::size_t b = first; b < first + shape.merge; ++b)
+        sum += pop.at(trial, unit, b);
+    return sum;
+}
+
+// Each trial's condition as its index in pop.conditions (sorted).
+std::vector<int> condition_indices(const Population& pop) {
+    std::vector<int> conditions(pop.trials);
+    for (std::size_t t = 0; t < pop.trials; ++t)
+        conditions[t] =
+            static_cast<int>(std::lower_bound(pop.conditions.begin(), pop.conditions.end(),
+                                              pop.trial_conditions[t]) -
+                             pop.conditions.begin());
+    return conditions;
+}
+
+// The GLM's bases and penalties from the job's [coupling] section.
+kernels::CoupledGlmSpec glm_spec(const jobs::CouplingSection& c, const jobs::CouplingShape& shape,
+                                 std::size_t bins, std::size_t n_conditions) {
+    kernels::CoupledGlmSpec glm;
+    glm.n_conditions = static_cast<int>(n_conditions);
+    glm.trial_basis =
+        kernels::trial_basis(static_cast<int>(bins), static_cast<int>(c.stimulus_basis));
+    glm.history_basis = kernels::post_spike_basis(
+        kernels::coupling_history_basis(c.history_basis, c.history, shape.bin));
+    glm.l2 = c.lambdas;
+    return glm;
+}
+
 // The fit's settings, the same in both kinds of coupling item's group attributes.
 io::Attributes fit_attributes(const jobs::CouplingSection& c, const jobs::CouplingShape& shape,
                               std::size_t bins, std::size_t trials) {
@@ -249,26 +283,11 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
         MatrixXd counts(static_cast<Index>(T * B), static_cast<Index>(U));
         for (std::size_t t = 0; t < T; ++t)
             for (std::size_t k = 0; k < B; ++k)
-                for (std::size_t i = 0; i < U; ++i) {
-                    double sum = 0;
-                    const std::size_t first = shape->range.first + k * shape->merge;
-                    for (std::size_t b = first; b < first + shape->merge; ++b)
-                        sum += pop.at(t, used[i], b);
-                    counts(static_cast<Index>(t * B + k), static_cast<Index>(i)) = sum;
-                }
-        std::vector<int> conditions(T);
-        for (std::size_t t = 0; t < T; ++t)
-            conditions[t] =
-                static_cast<int>(std::lower_bound(pop.conditions.begin(), pop.conditions.end(),
-                                                  pop.trial_conditions[t]) -
-                                 pop.conditions.begin());
-        kernels::CoupledGlmSpec glm;
-        glm.n_conditions = static_cast<int>(pop.conditions.size());
-        glm.trial_basis =
-            kernels::trial_basis(static_cast<int>(B), static_cast<int>(c.stimulus_basis));
-        glm.history_basis = kernels::post_spike_basis(
-            kernels::coupling_history_basis(c.history_basis, c.history, shape->bin));
-        glm.l2 = c.lambdas;
+                for (std::size_t i = 0; i < U; ++i)
+                    counts(static_cast<Index>(t * B + k), static_cast<Index>(i)) =
+                        glm_count(pop, t, used[i], k, *shape);
+        const auto conditions = condition_indices(pop);
+        auto glm = glm_spec(c, *shape, B, pop.conditions.size());
         const auto fit = kernels::fit_coupled_glm(counts, conditions, folds, glm);
 
         std::vector<double> grid = c.lambdas;
@@ -402,26 +421,11 @@ Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
         MatrixXd counts(static_cast<Index>(T * B), static_cast<Index>(U));
         for (std::size_t t = 0; t < T; ++t)
             for (std::size_t k = 0; k < B; ++k)
-                for (std::size_t i = 0; i < U; ++i) {
-                    double sum = 0;
-                    const std::size_t first = shape->range.first + k * shape->merge;
-                    for (std::size_t b = first; b < first + shape->merge; ++b)
-                        sum += members[i].pop->at(t, members[i].unit, b);
-                    counts(static_cast<Index>(t * B + k), static_cast<Index>(i)) = sum;
-                }
-        std::vector<int> conditions(T);
-        for (std::size_t t = 0; t < T; ++t)
-            conditions[t] = static_cast<int>(std::lower_bound(target.conditions.begin(),
-                                                              target.conditions.end(),
-                                                              target.trial_conditions[t]) -
-                                             target.conditions.begin());
-        kernels::CoupledGlmSpec glm;
-        glm.n_conditions = static_cast<int>(target.conditions.size());
-        glm.trial_basis =
-            kernels::trial_basis(static_cast<int>(B), static_cast<int>(c.stimulus_basis));
-        glm.history_basis = kernels::post_spike_basis(
-            kernels::coupling_history_basis(c.history_basis, c.history, shape->bin));
-        glm.l2 = c.lambdas;
+                for (std::size_t i = 0; i < U; ++i)
+                    counts(static_cast<Index>(t * B + k), static_cast<Index>(i)) =
+                        glm_count(*members[i].pop, t, members[i].unit, k, *shape);
+        const auto conditions = condition_indices(target);
+        auto glm = glm_spec(c, *shape, B, target.conditions.size());
         for (std::size_t i = 0; i < fitted; ++i)
             glm.targets.push_back(static_cast<int>(i));
         const auto fit = kernels::fit_coupled_glm(counts, conditions, folds, glm);

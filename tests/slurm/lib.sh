@@ -238,3 +238,23 @@ same_as_single() {
   done
   echo "$merged equals $single except: $(tr '\n' ' ' <<<"$diffs")"
 }
+
+# slurm/submit an array of 3 shards of $1/study.ini and its chained merge (output res/out.h5),
+# wait for both, print the merge log and fail unless the merge completed. Sets array_id,
+# merge_id and log (the merge job's output file).
+submit_array_and_merge() {
+  local d=$1 submitted ids
+  submitted=$(cd "$d" && "$root/slurm/submit" study.ini --array 3 --throttle 2 --output res/out.h5) ||
+    fail "submit failed: $submitted"
+  echo "$submitted"
+  ids=$(sed -n 's/^submit: array job \([0-9]*\) (3 shards), merge job \([0-9]*\) .*/\1 \2/p' <<<"$submitted")
+  read -r array_id merge_id <<<"$ids"
+  [ -n "${merge_id:-}" ] || fail "submit printed no array and merge job ids"
+  track "$array_id"
+  track "$merge_id"
+  wait_gone "$array_id" 90
+  wait_gone "$merge_id" 60
+  log=$d/neuropop-study-merge-$merge_id.out
+  cat "$log"
+  [ "$(job_field "$merge_id" JobState)" = COMPLETED ] || fail "merge job ended $(job_field "$merge_id" JobState)"
+}

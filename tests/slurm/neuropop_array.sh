@@ -11,19 +11,7 @@ d=$(workdir neuropop_array)
 write_generated_job "$d"
 run_under_mpirun "$d/study.ini" "$d/direct.h5"
 
-submitted=$(cd "$d" && "$root/slurm/submit" study.ini --array 3 --throttle 2 --output res/out.h5) ||
-  fail "submit failed: $submitted"
-echo "$submitted"
-ids=$(sed -n 's/^submit: array job \([0-9]*\) (3 shards), merge job \([0-9]*\) .*/\1 \2/p' <<<"$submitted")
-read -r array_id merge_id <<<"$ids"
-[ -n "${merge_id:-}" ] || fail "submit printed no array and merge job ids"
-track "$array_id"
-track "$merge_id"
-wait_gone "$array_id" 90
-wait_gone "$merge_id" 60
-log=$d/neuropop-study-merge-$merge_id.out
-cat "$log"
-[ "$(job_field "$merge_id" JobState)" = COMPLETED ] || fail "merge job ended $(job_field "$merge_id" JobState)"
+submit_array_and_merge "$d"
 grep -q "^neuropop merge: .*3 shards" "$log" || fail "no neuropop merge summary in $log"
 for i in 0 1 2; do
   f=$d/res/out.shard-$i.h5

@@ -849,6 +849,11 @@ void File::flush() const {
     check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", filename_);
 }
 
+void File::close() {
+    const hid_t id = h_.release();
+    if (id >= 0 && H5Fclose(id) < 0) throw Error("H5Fclose", filename_, stack_message());
+}
+
 // ---- property lists and the parallel-HDF5 setup ----------------------------------------------
 
 Handle dataset_create_without_fill() {

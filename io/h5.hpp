@@ -39,6 +39,12 @@ public:
     Handle& operator=(const Handle&) = delete;
     ~Handle() { reset(); }
     void reset();
+    // Gives up ownership without closing: the caller closes (and checks) the id.
+    hid_t release() {
+        const hid_t id = id_;
+        id_ = H5I_INVALID_HID;
+        return id;
+    }
     hid_t id() const { return id_; }
     explicit operator bool() const { return id_ >= 0; }
 
@@ -292,6 +298,9 @@ public:
     std::vector<char> image() const;
     const std::string& filename() const { return filename_; }
     void flush() const;
+    // Closes the file now and throws if HDF5 fails to (a failed flush of its metadata, e.g. on
+    // a full disk); the destructor cannot report that. Every object opened in it must be closed.
+    void close();
 
 private:
     File(Handle h, std::string filename);

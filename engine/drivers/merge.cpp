@@ -336,12 +336,14 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
     result.summaries = static_cast<std::size_t>(u.get<std::uint64_t>());
     result.pooled = checked.pooled.size();
     const auto resumed = u.get<std::int64_t>();
-    const auto encoded = u.get_vector<std::uint8_t>();
     if (result.exit_code != 0) {
         if (root) fs::remove_all(work);
         return result;
     }
-    if (!root) layout = io::decode(encoded);
+    if (!root) layout = io::decode(u.get_vector<std::uint8_t>());
+    // The encoded layout is as large as the decoded one: freed before the merge, whose peak it
+    // would otherwise raise on every rank (clear() keeps the capacity).
+    std::vector<std::uint8_t>().swap(bytes);
 
     const auto counts = io::write_collective(partial, ctx.comm(), layout, inline_blocks);
     result.mpio.collective = ctx.sum(counts.collective);

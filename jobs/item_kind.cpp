@@ -67,6 +67,8 @@ constexpr std::array<ItemKindRow, item_kind_count> rows{{
      .name = "coupling_pair",
      .stage = Stage::Analyse,
      .whole_plan = add_coupling_pair_items},
+    // Added by add_interactions_items with the pair items that read them.
+    {.kind = ItemKind::InteractionsFolds, .name = "interactions_folds", .stage = Stage::Analyse},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, empty name): every

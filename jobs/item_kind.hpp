@@ -45,8 +45,10 @@ enum class ItemKind : std::uint8_t {
     Models,
     ModelsSummary,
     CouplingPair,
+    InteractionsFolds,
 };
-inline constexpr std::size_t item_kind_count = static_cast<std::size_t>(ItemKind::CouplingPair) + 1;
+inline constexpr std::size_t item_kind_count =
+    static_cast<std::size_t>(ItemKind::InteractionsFolds) + 1;
 
 // A planner appends items to the plan (ids are plan positions, so the order planners run in is
 // the order of the ids). make_plan adds every population's bin item first, then calls each

@@ -138,7 +138,8 @@ public:
             coupling(e, both);
             break;
         }
-        case ItemKind::Interactions: {
+        case ItemKind::Interactions:
+        case ItemKind::InteractionsFolds: {
             // The target's counts too, then window sums of both regions, their residuals and
             // per fold the training copies and the K x K fitted-value Gram (K target units).
             const double k = other != nullptr ? other->units : 0.0;
@@ -154,6 +155,18 @@ public:
             std::string fits = count_text(p.units + k);
             fits += "^2 x 3 x 8 bytes";
             e.add("fits", fits, (p.units + k) * (p.units + k) * 3 * 8);
+            // Every curve's fold rows (rank curves: the real one, the within-area one and one
+            // per permutation) are kept until the curves are summarised.
+            const auto& in = spec_.interactions;
+            const double folds = w.kind == ItemKind::InteractionsFolds
+                                     ? static_cast<double>(w.last - w.first)
+                                     : static_cast<double>(in.folds);
+            const double ranks = std::min({static_cast<double>(in.ranks), p.units, k}) + 1;
+            const double curves = 2.0 + static_cast<double>(in.permutations);
+            e.add("fold rows",
+                  count_text(curves) + " curves x " + count_text(folds) + " folds x " +
+                      count_text(ranks) + " ranks x 8 bytes",
+                  curves * folds * ranks * 8);
             break;
         }
         // Summaries and pseudo-populations are not estimated (sized_kind).
@@ -289,6 +302,7 @@ bool sized_kind(ItemKind kind) {
     case ItemKind::Geometry:
     case ItemKind::Coupling:
     case ItemKind::Interactions:
+    case ItemKind::InteractionsFolds:
     case ItemKind::CouplingPair:
         return true;
     case ItemKind::InteractionsSummary:
@@ -321,7 +335,8 @@ void each_estimate(const JobSpec& spec, const Plan& plan, const F& f) {
                      .emplace(key,
                               population_shape(spec, plan.sessions.at(w.session).info, w.region))
                      .first;
-        if (w.kind == ItemKind::Interactions || w.kind == ItemKind::CouplingPair) {
+        if (w.kind == ItemKind::Interactions || w.kind == ItemKind::InteractionsFolds ||
+            w.kind == ItemKind::CouplingPair) {
             const auto other = population_shape(spec, plan.sessions.at(w.session).info, w.target);
             f(i, w, estimator.item(w, it->second, &other));
         } else {

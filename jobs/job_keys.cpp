@@ -357,6 +357,15 @@ void add_interactions_keys(std::vector<KeySpec>& k) {
         [](JobSpec& s, std::uint64_t v) {
             s.interactions.permutations = static_cast<std::size_t>(v);
         }));
+    k.push_back(uint_key(
+        "interactions.folds_per_item",
+        "folds per work item: 0 (or >= folds) computes a pair's folds in its one item; otherwise "
+        "blocks of this many folds (curves, ridge, within-area, null) run as separate items, so "
+        "one session's pairs spread over more ranks (results unchanged)",
+        0, max_count, [](const JobSpec& s) { return s.interactions.folds_per_item; },
+        [](JobSpec& s, std::uint64_t v) {
+            s.interactions.folds_per_item = static_cast<std::size_t>(v);
+        }));
 }
 
 // One name from a fixed vocabulary, mapped to an enum value.

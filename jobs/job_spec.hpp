@@ -209,6 +209,10 @@ struct InteractionsSection {
     std::vector<double> ridge_lambdas; // empty: the d_max (1 - s) / s grid of the MATLAB pack
     bool within_area = true;           // target split into two halves, one predicting the other
     std::size_t permutations = 100;    // trial shuffles within conditions (0: no null)
+    // Folds per interactions_folds work item: 0 (or ≥ folds) computes every fold in the pair's
+    // one item; otherwise ceil(folds / folds_per_item) intermediate items compute blocks of
+    // folds and the pair's item assembles them (same arithmetic, same results).
+    std::size_t folds_per_item = 0;
 };
 
 // Geometry and Capacity (docs/ANALYSES.md §8–9) need models.manifold_column: the same kernels on

@@ -65,7 +65,9 @@ void add_pseudo_items(const PlanContext& ctx, Plan& plan);
 
 // Communication subspaces (jobs/planner_interactions.cpp): stage 2 Interactions items per
 // session and ordered region pair (region = source, target = target region), needing both bin
-// items, then stage 3 InteractionsSummary items per ordered pair across sessions.
+// items and, with interactions.folds_per_item, the pair's intermediate InteractionsFolds items
+// (fold range [first, last), each needing both bin items); then stage 3 InteractionsSummary
+// items per ordered pair across sessions.
 void add_interactions_items(const PlanContext& ctx, Plan& plan);
 // "<source>__<target>": the pair's group name under interactions/.
 std::string interactions_pair_name(const std::string& source, const std::string& target);

@@ -79,21 +79,11 @@ double performance(const MatrixXd& residual, const Eigen::Ref<const MatrixXd>& t
     return 1.0 - residual.squaredNorm() / tss;
 }
 
-CvCurve summarise(MatrixXd fold_performance) {
-    CvCurve curve;
-    const auto k = static_cast<double>(fold_performance.rows());
-    curve.mean_performance = fold_performance.colwise().mean().transpose();
-    curve.sem.resize(fold_performance.cols());
-    for (Index j = 0; j < fold_performance.cols(); ++j) {
-        const double ss =
-            (fold_performance.col(j).array() - curve.mean_performance(j)).square().sum();
-        curve.sem(j) = std::sqrt(ss / (k - 1.0)) / std::sqrt(k);
-    }
-    curve.selected = one_sem_choice(curve.mean_performance, curve.sem);
-    curve.selected_performance = curve.mean_performance(curve.selected);
-    curve.peak_performance = curve.mean_performance.maxCoeff();
-    curve.fold_performance = std::move(fold_performance);
-    return curve;
+void check_fold_range(int first, int last, int k, const char* who) {
+    if (first < 0 || first >= last || last > k)
+        throw std::invalid_argument(std::string(who) + ": fold range [" + std::to_string(first) +
+                                    ", " + std::to_string(last) + ") is not inside [0, " +
+                                    std::to_string(k) + ")");
 }
 
 // Largest rank every training fold supports.
@@ -199,6 +189,25 @@ MatrixXd ReducedRankFit::predict(const Eigen::Ref<const MatrixXd>& source, int r
     return out;
 }
 
+CvCurve cv_curve(MatrixXd fold_performance) {
+    if (fold_performance.rows() < 2 || fold_performance.cols() < 1)
+        throw std::invalid_argument("cv_curve: need at least 2 folds and 1 model");
+    CvCurve curve;
+    const auto k = static_cast<double>(fold_performance.rows());
+    curve.mean_performance = fold_performance.colwise().mean().transpose();
+    curve.sem.resize(fold_performance.cols());
+    for (Index j = 0; j < fold_performance.cols(); ++j) {
+        const double ss =
+            (fold_performance.col(j).array() - curve.mean_performance(j)).square().sum();
+        curve.sem(j) = std::sqrt(ss / (k - 1.0)) / std::sqrt(k);
+    }
+    curve.selected = one_sem_choice(curve.mean_performance, curve.sem);
+    curve.selected_performance = curve.mean_performance(curve.selected);
+    curve.peak_performance = curve.mean_performance.maxCoeff();
+    curve.fold_performance = std::move(fold_performance);
+    return curve;
+}
+
 int one_sem_choice(const VectorXd& mean_performance, const VectorXd& sem) {
     if (mean_performance.size() == 0 || sem.size() != mean_performance.size())
         throw std::invalid_argument("one_sem_choice: empty or mismatched curve");
@@ -216,16 +225,26 @@ std::vector<int> rrr_folds(std::size_t n, int k, CounterRng& rng) {
     return shuffled_folds(n, k, rng);
 }
 
-CvCurve cross_validate_rrr(const Eigen::Ref<const MatrixXd>& source,
-                           const Eigen::Ref<const MatrixXd>& target, std::span<const int> folds,
-                           int max_rank) {
-    check_pair(source, target, "cross_validate_rrr");
+int rrr_curve_rank(const Eigen::Ref<const MatrixXd>& source, Index targets,
+                   std::span<const int> folds, int max_rank) {
     const int k = fold_count(folds, source.rows());
-    int ranks = rank_limit(source, target.cols(), folds, k);
+    int ranks = rank_limit(source, targets, folds, k);
     if (max_rank >= 0) ranks = std::min(ranks, max_rank);
-    MatrixXd fold_performance(k, ranks + 1);
-    for_each_task(static_cast<std::size_t>(k), [&](std::size_t fs) {
-        const int f = static_cast<int>(fs);
+    return ranks;
+}
+
+MatrixXd rrr_fold_performance(const Eigen::Ref<const MatrixXd>& source,
+                              const Eigen::Ref<const MatrixXd>& target, std::span<const int> folds,
+                              int max_rank, int first, int last) {
+    check_pair(source, target, "rrr_fold_performance");
+    const int k = fold_count(folds, source.rows());
+    check_fold_range(first, last, k, "rrr_fold_performance");
+    // Over every fold, not just [first, last): each block of a split curve has the same columns.
+    const int ranks = rrr_curve_rank(source, target.cols(), folds, max_rank);
+    MatrixXd fold_performance(last - first, ranks + 1);
+    for_each_task(static_cast<std::size_t>(last - first), [&](std::size_t row) {
+        const int f = first + static_cast<int>(row);
+        const auto r = static_cast<Index>(row);
         const auto train = fold_complement(folds, f), test = fold_members(folds, f);
         const MatrixXd x_train = rows_of(source, train), y_train = rows_of(target, train);
         const MatrixXd x_test = rows_of(source, test), y_test = rows_of(target, test);
@@ -235,13 +254,21 @@ CvCurve cross_validate_rrr(const Eigen::Ref<const MatrixXd>& source,
         MatrixXd residual = y_test.rowwise() - fit.target_mean;
         const MatrixXd projected =
             ((x_test.rowwise() - fit.source_mean) * fit.b_ols) * fit.v.leftCols(ranks);
-        fold_performance(f, 0) = performance(residual, y_test);
+        fold_performance(r, 0) = performance(residual, y_test);
         for (int m = 1; m <= ranks; ++m) {
             residual.noalias() -= projected.col(m - 1) * fit.v.col(m - 1).transpose();
-            fold_performance(f, m) = performance(residual, y_test);
+            fold_performance(r, m) = performance(residual, y_test);
         }
     });
-    return summarise(std::move(fold_performance));
+    return fold_performance;
+}
+
+CvCurve cross_validate_rrr(const Eigen::Ref<const MatrixXd>& source,
+                           const Eigen::Ref<const MatrixXd>& target, std::span<const int> folds,
+                           int max_rank) {
+    check_pair(source, target, "cross_validate_rrr");
+    const int k = fold_count(folds, source.rows());
+    return cv_curve(rrr_fold_performance(source, target, folds, max_rank, 0, k));
 }
 
 std::vector<double> default_ridge_shrinkage() {
@@ -298,19 +325,22 @@ std::vector<double> ridge_lambdas(const Eigen::Ref<const MatrixXd>& source,
     return lambdas;
 }
 
-CvCurve cross_validate_ridge(const Eigen::Ref<const MatrixXd>& source,
-                             const Eigen::Ref<const MatrixXd>& target, std::span<const int> folds,
-                             std::span<const double> lambdas) {
-    check_pair(source, target, "cross_validate_ridge");
+MatrixXd ridge_fold_performance(const Eigen::Ref<const MatrixXd>& source,
+                                const Eigen::Ref<const MatrixXd>& target,
+                                std::span<const int> folds, std::span<const double> lambdas,
+                                int first, int last) {
+    check_pair(source, target, "ridge_fold_performance");
     const int k = fold_count(folds, source.rows());
-    if (lambdas.empty()) throw std::invalid_argument("cross_validate_ridge: no λ");
+    check_fold_range(first, last, k, "ridge_fold_performance");
+    if (lambdas.empty()) throw std::invalid_argument("ridge_fold_performance: no λ");
     for (double l : lambdas)
         if (!(l >= 0) || !std::isfinite(l))
-            throw std::invalid_argument("cross_validate_ridge: λ must be finite and ≥ 0");
+            throw std::invalid_argument("ridge_fold_performance: λ must be finite and ≥ 0");
     const auto n_models = static_cast<Index>(lambdas.size());
-    MatrixXd fold_performance(k, n_models);
-    for_each_task(static_cast<std::size_t>(k), [&](std::size_t fs) {
-        const int f = static_cast<int>(fs);
+    MatrixXd fold_performance(last - first, n_models);
+    for_each_task(static_cast<std::size_t>(last - first), [&](std::size_t row) {
+        const int f = first + static_cast<int>(row);
+        const auto r = static_cast<Index>(row);
         const auto train = fold_complement(folds, f), test = fold_members(folds, f);
         const MatrixXd x_train = rows_of(source, train), y_train = rows_of(target, train);
         const MatrixXd y_test = rows_of(target, test);
@@ -319,7 +349,7 @@ CvCurve cross_validate_ridge(const Eigen::Ref<const MatrixXd>& source,
         const MatrixXd base = y_test.rowwise() - y_mean; // residual of the mean prediction
         if (zs.z.cols() == 0) {
             for (Index j = 0; j < n_models; ++j)
-                fold_performance(f, j) = performance(base, y_test);
+                fold_performance(r, j) = performance(base, y_test);
             return;
         }
         MatrixXd z_test(static_cast<Index>(test.size()), zs.z.cols());
@@ -342,10 +372,18 @@ CvCurve cross_validate_ridge(const Eigen::Ref<const MatrixXd>& source,
             for (Index i = 0; i < d.size(); ++i)
                 inv(i) = d(i) + lambda > floor ? 1.0 / (d(i) + lambda) : 0.0;
             const MatrixXd residual = base - test_q * (inv.asDiagonal() * qty);
-            fold_performance(f, j) = performance(residual, y_test);
+            fold_performance(r, j) = performance(residual, y_test);
         }
     });
-    return summarise(std::move(fold_performance));
+    return fold_performance;
+}
+
+CvCurve cross_validate_ridge(const Eigen::Ref<const MatrixXd>& source,
+                             const Eigen::Ref<const MatrixXd>& target, std::span<const int> folds,
+                             std::span<const double> lambdas) {
+    check_pair(source, target, "cross_validate_ridge");
+    const int k = fold_count(folds, source.rows());
+    return cv_curve(ridge_fold_performance(source, target, folds, lambdas, 0, k));
 }
 
 SubspaceAlignment predictive_alignment(const Eigen::Ref<const MatrixXd>& source,
@@ -386,38 +424,83 @@ UnitSplit split_units(int n_units, int n_predictor, CounterRng& rng) {
     return split;
 }
 
+MatrixXd rrr_null_fold_performance(const Eigen::Ref<const MatrixXd>& source,
+                                   const Eigen::Ref<const MatrixXd>& target,
+                                   std::span<const int> conditions, std::span<const int> folds,
+                                   int permutations, std::uint64_t seed, std::uint64_t item,
+                                   std::uint64_t first_stream, int max_rank, int first, int last) {
+    check_pair(source, target, "rrr_null_fold_performance");
+    const int k = fold_count(folds, source.rows());
+    check_fold_range(first, last, k, "rrr_null_fold_performance");
+    if (static_cast<Index>(conditions.size()) != source.rows())
+        throw std::invalid_argument("rrr_null_fold_performance: one condition label per row");
+    if (permutations < 1) throw std::invalid_argument("rrr_null_fold_performance: no permutations");
+    int n_conditions = 0;
+    for (int c : conditions) {
+        if (c < 0) throw std::invalid_argument("rrr_null_fold_performance: negative label");
+        n_conditions = std::max(n_conditions, c + 1);
+    }
+    std::vector<std::vector<int>> members(static_cast<std::size_t>(n_conditions));
+    for (std::size_t i = 0; i < conditions.size(); ++i)
+        members[static_cast<std::size_t>(conditions[i])].push_back(static_cast<int>(i));
+    const Index rows = last - first;
+    const int ranks = rrr_curve_rank(source, target.cols(), folds, max_rank);
+    MatrixXd out(static_cast<Index>(permutations) * rows, ranks + 1);
+    // Each permutation is one task writing its own rows; the CV inside it runs its folds on the
+    // same pool. Permutation b's shuffle does not depend on the fold range, so every block of a
+    // split null sees the same shuffled targets.
+    for_each_task(static_cast<std::size_t>(permutations), [&](std::size_t b) {
+        CounterRng rng(seed, item, first_stream + b);
+        MatrixXd shuffled(target.rows(), target.cols());
+        for (const auto& rows_of_condition : members) {
+            std::vector<int> order = rows_of_condition;
+            shuffle(order.begin(), order.end(), rng);
+            for (std::size_t i = 0; i < rows_of_condition.size(); ++i)
+                shuffled.row(rows_of_condition[i]) = target.row(order[i]);
+        }
+        out.middleRows(static_cast<Index>(b) * rows, rows) =
+            rrr_fold_performance(source, shuffled, folds, max_rank, first, last);
+    });
+    return out;
+}
+
+VectorXd rrr_null_peaks(std::span<const MatrixXd> blocks, int permutations) {
+    if (permutations < 1 || blocks.empty())
+        throw std::invalid_argument("rrr_null_peaks: no permutations or no fold blocks");
+    Index folds = 0;
+    for (const auto& block : blocks) {
+        if (block.rows() == 0 || block.rows() % permutations != 0 ||
+            block.cols() != blocks.front().cols())
+            throw std::invalid_argument(
+                "rrr_null_peaks: a block of " + std::to_string(block.rows()) + "×" +
+                std::to_string(block.cols()) + " is not " + std::to_string(permutations) +
+                " permutations × folds × " + std::to_string(blocks.front().cols()) + " ranks");
+        folds += block.rows() / permutations;
+    }
+    VectorXd peaks(permutations);
+    for (int b = 0; b < permutations; ++b) {
+        MatrixXd fold_performance(folds, blocks.front().cols());
+        Index at = 0;
+        for (const auto& block : blocks) {
+            const Index rows = block.rows() / permutations;
+            fold_performance.middleRows(at, rows) = block.middleRows(b * rows, rows);
+            at += rows;
+        }
+        peaks(b) = cv_curve(std::move(fold_performance)).peak_performance;
+    }
+    return peaks;
+}
+
 VectorXd rrr_permutation_null(const Eigen::Ref<const MatrixXd>& source,
                               const Eigen::Ref<const MatrixXd>& target,
                               std::span<const int> conditions, std::span<const int> folds,
                               int permutations, std::uint64_t seed, std::uint64_t item,
                               std::uint64_t first_stream, int max_rank) {
     check_pair(source, target, "rrr_permutation_null");
-    if (static_cast<Index>(conditions.size()) != source.rows())
-        throw std::invalid_argument("rrr_permutation_null: one condition label per row");
-    if (permutations < 1) throw std::invalid_argument("rrr_permutation_null: no permutations");
-    int n_conditions = 0;
-    for (int c : conditions) {
-        if (c < 0) throw std::invalid_argument("rrr_permutation_null: negative label");
-        n_conditions = std::max(n_conditions, c + 1);
-    }
-    std::vector<std::vector<int>> members(static_cast<std::size_t>(n_conditions));
-    for (std::size_t i = 0; i < conditions.size(); ++i)
-        members[static_cast<std::size_t>(conditions[i])].push_back(static_cast<int>(i));
-    VectorXd peaks(permutations);
-    // Each permutation is one task; the CV inside it runs its folds on the same pool.
-    for_each_task(static_cast<std::size_t>(permutations), [&](std::size_t b) {
-        CounterRng rng(seed, item, first_stream + b);
-        MatrixXd shuffled(target.rows(), target.cols());
-        for (const auto& rows : members) {
-            std::vector<int> order = rows;
-            shuffle(order.begin(), order.end(), rng);
-            for (std::size_t i = 0; i < rows.size(); ++i)
-                shuffled.row(rows[i]) = target.row(order[i]);
-        }
-        peaks(static_cast<Index>(b)) =
-            cross_validate_rrr(source, shuffled, folds, max_rank).peak_performance;
-    });
-    return peaks;
+    const int k = fold_count(folds, source.rows());
+    const MatrixXd all = rrr_null_fold_performance(source, target, conditions, folds, permutations,
+                                                   seed, item, first_stream, max_rank, 0, k);
+    return rrr_null_peaks(std::span<const MatrixXd>(&all, 1), permutations);
 }
 
 double permutation_p_value(double observed, const VectorXd& null) {

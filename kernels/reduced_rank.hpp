@@ -85,6 +85,23 @@ int one_sem_choice(const Eigen::VectorXd& mean_performance, const Eigen::VectorX
 // Shuffled non-stratified k-fold over n datapoints (kernels/folds.hpp shuffled_folds).
 std::vector<int> rrr_folds(std::size_t n, int k, CounterRng& rng);
 
+// A curve from its per-fold performances (folds × models, at least 2 folds): mean, SEM, the
+// 1-SEM choice and the peak. Every CV function below ends here, so a curve assembled from fold
+// blocks computed apart is the one the one-call function returns, bit for bit.
+CvCurve cv_curve(Eigen::MatrixXd fold_performance);
+
+// Columns − 1 of every RRR fold row: min(p, K, smallest training fold − 1), clipped to max_rank
+// when max_rank ≥ 0. Computed over all folds, so every fold block agrees.
+int rrr_curve_rank(const Eigen::Ref<const Eigen::MatrixXd>& source, Eigen::Index targets,
+                   std::span<const int> folds, int max_rank);
+
+// The rows [first, last) of cross_validate_rrr's fold_performance: (last − first) × (ranks + 1),
+// ranks = rrr_curve_rank. Work items of one pair split the folds into blocks with this
+// (interactions.folds_per_item); cv_curve of the stacked blocks is cross_validate_rrr.
+Eigen::MatrixXd rrr_fold_performance(const Eigen::Ref<const Eigen::MatrixXd>& source,
+                                     const Eigen::Ref<const Eigen::MatrixXd>& target,
+                                     std::span<const int> folds, int max_rank, int first, int last);
+
 // CV curve over ranks 0 … max_rank (models = ranks; selected = optimal dimensionality).
 // max_rank < 0 means min(p, K); it is clipped to the rank every training fold allows. Folds:
 // fold id in [0, k) per row, every fold non-empty. Each fold costs one fit plus
@@ -107,6 +124,12 @@ std::vector<double> ridge_lambdas(const Eigen::Ref<const Eigen::MatrixXd>& sourc
 CvCurve cross_validate_ridge(const Eigen::Ref<const Eigen::MatrixXd>& source,
                              const Eigen::Ref<const Eigen::MatrixXd>& target,
                              std::span<const int> folds, std::span<const double> lambdas);
+
+// The rows [first, last) of cross_validate_ridge's fold_performance: (last − first) × λs.
+Eigen::MatrixXd ridge_fold_performance(const Eigen::Ref<const Eigen::MatrixXd>& source,
+                                       const Eigen::Ref<const Eigen::MatrixXd>& target,
+                                       std::span<const int> folds, std::span<const double> lambdas,
+                                       int first, int last);
 
 // Alignment of the top-r predictive dimensions with the top-k principal components of the
 // source (covariance eigenvectors of the informative columns, full source space).
@@ -144,6 +167,24 @@ Eigen::VectorXd rrr_permutation_null(const Eigen::Ref<const Eigen::MatrixXd>& so
                                      std::span<const int> conditions, std::span<const int> folds,
                                      int permutations, std::uint64_t seed, std::uint64_t item,
                                      std::uint64_t first_stream, int max_rank = -1);
+
+// The null's fold rows [first, last): permutation b's target shuffled as in
+// rrr_permutation_null (stream first_stream + b, whatever the range), then its
+// rrr_fold_performance rows. Returns (permutations · (last − first)) × (ranks + 1), row
+// b · (last − first) + (f − first) for fold f (row-major, a [permutation, fold, rank] array).
+Eigen::MatrixXd rrr_null_fold_performance(const Eigen::Ref<const Eigen::MatrixXd>& source,
+                                          const Eigen::Ref<const Eigen::MatrixXd>& target,
+                                          std::span<const int> conditions,
+                                          std::span<const int> folds, int permutations,
+                                          std::uint64_t seed, std::uint64_t item,
+                                          std::uint64_t first_stream, int max_rank, int first,
+                                          int last);
+
+// The peaks of rrr_permutation_null from the blocks of rrr_null_fold_performance given in fold
+// order (together every fold once): per permutation the blocks' rows are stacked into its full
+// fold matrix and summarised by cv_curve. Throws std::invalid_argument for a block whose rows
+// are not a multiple of `permutations` or whose columns differ.
+Eigen::VectorXd rrr_null_peaks(std::span<const Eigen::MatrixXd> blocks, int permutations);
 
 // The permutation p-value with the +1 correction: (1 + #{null ≥ observed}) / (1 + #null).
 double permutation_p_value(double observed, const Eigen::VectorXd& null);

@@ -115,6 +115,7 @@ constexpr std::array<ItemRunner, jobs::item_kind_count> runners{{
      .prepare = prepare_models_summary,
      .reads_needs_by_group = true},
     {.kind = ItemKind::CouplingPair, .prepare = prepare_coupling_pair},
+    {.kind = ItemKind::InteractionsFolds, .prepare = prepare_interactions_folds},
 }};
 
 // A row left out of the initializer would be value-initialised (kind Bin, no function): every

@@ -9,41 +9,16 @@
 #include <limits>
 #include <stdexcept>
 
+#include "engine/items/interactions_folds.hpp"
 #include "engine/items/prepare.hpp"
 #include "io/result_store.hpp"
-#include "jobs/windows.hpp"
 #include "kernels/reduced_rank.hpp"
 
 namespace neuropop::engine::detail {
 
 namespace {
 
-// RNG streams of an interactions item (key: the item's rng_key, which depends only on the
-// session, the source region and the pair): folds, the within-area unit split, and one stream
-// per permutation from stream_null_first on (kernels::rrr_permutation_null).
-constexpr std::uint64_t stream_rrr_folds = 1;
-constexpr std::uint64_t stream_unit_split = 2;
-constexpr std::uint64_t stream_null_first = 1000;
-
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-// Index of each trial's condition label in pop.conditions (sorted labels).
-std::vector<int> condition_indices(const Population& pop) {
-    std::vector<int> out;
-    out.reserve(pop.trials);
-    for (const auto& label : pop.trial_conditions) {
-        const auto it = std::lower_bound(pop.conditions.begin(), pop.conditions.end(), label);
-        out.push_back(static_cast<int>(it - pop.conditions.begin()));
-    }
-    return out;
-}
-
-Eigen::MatrixXd columns_of(const Eigen::MatrixXd& m, const std::vector<int>& cols) {
-    Eigen::MatrixXd out(m.rows(), static_cast<Eigen::Index>(cols.size()));
-    for (std::size_t j = 0; j < cols.size(); ++j)
-        out.col(static_cast<Eigen::Index>(j)) = m.col(cols[j]);
-    return out;
-}
 
 std::vector<std::int64_t> ids_of(const std::vector<std::int64_t>& ids, const std::vector<int>& at) {
     std::vector<std::int64_t> out;
@@ -87,16 +62,61 @@ void add_curve(io::ResultBlock& block, const std::string& g, const kernels::CvCu
                      "largest mean performance over ranks");
 }
 
+// The bin items an interactions or interactions_folds item reads (source, target) and the
+// fold items of a split pair, in need order.
+struct PairNeeds {
+    std::vector<std::uint64_t> bins;
+    std::vector<const jobs::WorkItem*> folds;
+};
+
+PairNeeds pair_needs(const ItemEnv& env, const jobs::WorkItem& item) {
+    PairNeeds out;
+    for (auto need : item.needs) {
+        const auto& n = env.plan.items.at(need);
+        if (n.kind == jobs::ItemKind::Bin)
+            out.bins.push_back(need);
+        else if (n.kind == jobs::ItemKind::InteractionsFolds)
+            out.folds.push_back(&n);
+        else
+            throw std::logic_error(item.name() + ": needs " + n.name() +
+                                   ", neither a bin nor a fold item");
+    }
+    if (out.bins.size() != 2)
+        throw std::logic_error(item.name() + ": needs the source's and the target's bin items");
+    return out;
+}
+
 } // namespace
 
+Work prepare_interactions_folds(const ItemEnv& env, const jobs::WorkItem& item) {
+    const auto needs = pair_needs(env, item);
+    if (!needs.folds.empty() || item.first >= item.last)
+        throw std::logic_error(item.name() + ": a fold block needs only the two bin items and "
+                                             "a non-empty fold range");
+    const auto population = [&](std::uint64_t id) {
+        return *env.population(env.plan.items.at(id));
+    };
+    return [&spec = env.spec, item, source = population(needs.bins[0]),
+            target = population(needs.bins[1])]() {
+        const auto key = item.rng_key();
+        const auto in = pair_input(spec, key, item.name(), source, target);
+        return fold_rows_block(item, fold_rows(spec, key, in, static_cast<int>(item.first),
+                                               static_cast<int>(item.last)));
+    };
+}
+
 Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item) {
-    if (item.needs.size() != 2)
-        throw std::logic_error(item.name() + ": needs the source's and the target's bin items");
+    const auto needs = pair_needs(env, item);
     // Both regions' counts through the rank's cache (docs/DESIGN.md "Data locality"): the same
     // populations the session's other analyses read. The item keeps its own copies.
     const auto population = [&](std::uint64_t id) {
         return *env.population(env.plan.items.at(id));
     };
+    // A split pair's fold rows, read from its interactions_folds items' files (as a decode
+    // item reads its null blocks).
+    std::vector<FoldRows> blocks;
+    for (const auto* f : needs.folds)
+        blocks.push_back(read_fold_rows(item_file(env.items_dir, f->id), *f));
     const auto& session = env.plan.sessions.at(item.session);
     io::Attributes attrs{{"session", session.key},     {"identifier", session.identifier},
                          {"subject", session.subject}, {"source", item.region},
@@ -104,33 +124,26 @@ Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item) {
     return [&spec = env.spec, seed = env.spec.run.seed, key = item.rng_key(), name = item.name(),
             group = "/sessions/" + io::path_safe(item.session_key) + "/interactions",
             pair = io::path_safe(item.region) + "__" + io::path_safe(item.target),
-            attrs = std::move(attrs), source = population(item.needs[0]),
-            target = population(item.needs[1])]() {
+            attrs = std::move(attrs), source = population(needs.bins[0]),
+            target = population(needs.bins[1]), blocks = std::move(blocks)]() {
         const auto& in = spec.interactions;
-        std::string why;
-        const auto range = jobs::window_bins(spec.align, in.window, &why);
-        if (!range) throw std::runtime_error(name + ": " + why);
-        if (source.trials != target.trials || source.trial_conditions != target.trial_conditions)
-            throw std::runtime_error(name + ": the two regions' bin items hold different trials");
-        const auto conditions = condition_indices(source);
-        Eigen::MatrixXd x = window_sums(source, *range), y = window_sums(target, *range);
-        if (in.residuals) {
-            x = kernels::subtract_condition_means(x, conditions);
-            y = kernels::subtract_condition_means(y, conditions);
-        }
+        const PairInput data = pair_input(spec, key, name, source, target);
+        const auto& x = data.x;
+        const auto& y = data.y;
+        const auto& folds = data.folds;
+        const auto& lambdas = data.lambdas;
+        const auto& split = data.split;
         const auto n = static_cast<std::size_t>(x.rows());
-        if (n < in.folds)
-            throw std::runtime_error(name + ": " + std::to_string(n) +
-                                     " trials, fewer than interactions.folds");
-        const int max_rank = static_cast<int>(std::min<std::size_t>(in.ranks, 1u << 30));
-
-        kernels::CounterRng fold_rng(seed, key, stream_rrr_folds);
-        const auto folds = kernels::rrr_folds(n, static_cast<int>(in.folds), fold_rng);
-        const auto curve = kernels::cross_validate_rrr(x, y, folds, max_rank);
-        const auto lambdas = in.ridge_lambdas.empty()
-                                 ? kernels::ridge_lambdas(x, kernels::default_ridge_shrinkage())
-                                 : in.ridge_lambdas;
-        const auto ridge = kernels::cross_validate_ridge(x, y, folds, lambdas);
+        // Unsplit: every fold here, through the same fold_rows a fold item runs.
+        const PairCurves curves = assemble_pair_curves(
+            spec, data,
+            blocks.empty()
+                ? std::vector<FoldRows>{fold_rows(spec, key, data, 0, static_cast<int>(in.folds))}
+                : blocks,
+            name);
+        const auto& curve = curves.curve;
+        const auto& ridge = curves.ridge;
+        const auto range = &data.range;
         const auto fit = kernels::fit_reduced_rank(x, y);
         const int shown = static_cast<int>(curve.mean_performance.size()) - 1; // ranks 1..shown
         const Eigen::MatrixXd dims = fit.predictive_dimensions().leftCols(shown);
@@ -241,16 +254,11 @@ Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item) {
         block.add_scalar(io::join_path(rg, "selected_performance"), ridge.selected_performance, "1",
                          "mean performance at the chosen lambda");
 
-        // Within-area control: the target's units split into a predictor group of the source's
-        // size (at most half the target) and the rest, the same folds and ranks.
-        const int k_units = static_cast<int>(target.units);
-        const int predictor = std::min(static_cast<int>(source.units), k_units / 2);
-        if (in.within_area && predictor >= 1) {
-            kernels::CounterRng split_rng(seed, key, stream_unit_split);
-            const auto split = kernels::split_units(k_units, predictor, split_rng);
-            const Eigen::MatrixXd xw = columns_of(y, split.predictor);
-            const Eigen::MatrixXd yw = columns_of(y, split.target);
-            const auto within = kernels::cross_validate_rrr(xw, yw, folds, max_rank);
+        // Within-area control (pair_input): one random group of the target's units predicting
+        // the others, the same folds and ranks.
+        if (curves.within) {
+            const auto& within = *curves.within;
+            const auto predictor = data.predictor;
             const std::string wg = g + "/within_area";
             block.group(
                 wg, {{"description", std::string("within-area control: one random group of the "
@@ -268,9 +276,7 @@ Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item) {
         }
 
         if (in.permutations > 0) {
-            const auto null = kernels::rrr_permutation_null(x, y, conditions, folds,
-                                                            static_cast<int>(in.permutations), seed,
-                                                            key, stream_null_first, max_rank);
+            const auto& null = curves.null;
             const std::string ng = g + "/null";
             block.group(ng, {{"description",
                               std::string("permutation null of the peak performance: target "

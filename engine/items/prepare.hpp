@@ -85,9 +85,11 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
 Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item);
 
 // Communication subspaces (engine/items/item_interactions*.cpp): one item per session and
-// ordered region pair reads both regions' bin items; the summary reads every session's item of
-// the pair, or (neuropop merge) their groups in the shards.
+// ordered region pair reads both regions' bin items (and, with interactions.folds_per_item, its
+// interactions_folds items' fold rows: interactions_folds.hpp); the summary reads every
+// session's item of the pair, or (neuropop merge) their groups in the shards.
 Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item);
+Work prepare_interactions_folds(const ItemEnv& env, const jobs::WorkItem& item);
 Work prepare_interactions_summary(const ItemEnv& env, const jobs::WorkItem& item);
 io::ResultBlock interactions_summary_from_shards(const jobs::Plan& plan,
                                                  const std::vector<std::string>& shards,

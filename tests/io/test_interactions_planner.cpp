@@ -151,3 +151,83 @@ TEST_CASE("interactions.pairs selects ordered pairs; an unknown region is one li
                      std::string::npos;
           }) == 12);
 }
+
+TEST_CASE("interactions.folds_per_item splits each pair's folds into intermediate items",
+          "[planner][interactions]") {
+    neuropop::test::TempDir dir("interactions-fold-items");
+    generate(dir / "nwb");
+    const auto whole = job(dir.path(), "pairs = VISp>CA1\nfolds = 10\n");
+    const auto split = job(dir.path(), "pairs = VISp>CA1\nfolds = 10\nfolds_per_item = 3\n");
+    const auto plan0 = make_plan(whole, take_inventory(whole));
+    const auto plan = make_plan(split, take_inventory(split));
+
+    // Unsplit: no fold items, each pair item needs just the two bin items.
+    std::map<std::size_t, double> whole_cost; // session -> the pair item's cost
+    for (const auto& item : plan0.items) {
+        CHECK(item.kind != ItemKind::InteractionsFolds);
+        if (item.kind == ItemKind::Interactions) {
+            CHECK(item.needs.size() == 2);
+            whole_cost[item.session] = item.cost;
+        }
+    }
+    REQUIRE(whole_cost.size() == 2);
+
+    // Split: per pair 4 fold items [0,3) [3,6) [6,9) [9,10), intermediate, needing the two bin
+    // items, sharing the pair's scope (so its folds, unit split and null draws), and the pair's
+    // item needing them after its bin items; the fold costs in proportion to their folds, and
+    // with the pair item's own (the fits on all trials) summing to the unsplit item's cost.
+    std::size_t pairs = 0;
+    for (const auto& item : plan.items) {
+        if (item.kind != ItemKind::Interactions) continue;
+        ++pairs;
+        REQUIRE(item.needs.size() == 6);
+        CHECK(plan.items.at(item.needs[0]).kind == ItemKind::Bin);
+        CHECK(plan.items.at(item.needs[1]).kind == ItemKind::Bin);
+        const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges{
+            {0, 3}, {3, 6}, {6, 9}, {9, 10}};
+        double total = item.cost;
+        CHECK(item.cost > 0);
+        for (std::size_t b = 0; b < 4; ++b) {
+            const auto& f = plan.items.at(item.needs[2 + b]);
+            CHECK(f.kind == ItemKind::InteractionsFolds);
+            CHECK(f.stage() == Stage::Analyse);
+            CHECK(f.intermediate);
+            CHECK(f.block == b);
+            CHECK(f.first == ranges[b].first);
+            CHECK(f.last == ranges[b].second);
+            CHECK(f.session == item.session);
+            CHECK(f.region == "VISp");
+            CHECK(f.target == "CA1");
+            CHECK(f.scope == item.scope);
+            CHECK(f.rng_key() == item.rng_key());
+            CHECK(f.needs == std::vector<std::uint64_t>{item.needs[0], item.needs[1]});
+            CHECK(f.id < item.id);
+            CHECK(f.cost > 0);
+            CHECK(f.name() ==
+                  "interactions_folds/" + item.session_key + "/VISp/CA1/" + std::to_string(b));
+            total += f.cost;
+        }
+        const auto& first = plan.items.at(item.needs[2]);
+        const auto& last = plan.items.at(item.needs[5]);
+        CHECK(last.cost == Approx(first.cost / 3.0).epsilon(1e-12));
+        // The fits on all trials are a small part: less than one fold's share.
+        CHECK(item.cost < last.cost);
+        CHECK(total == Approx(whole_cost.at(item.session)).epsilon(1e-12));
+    }
+    CHECK(pairs == 2);
+    CHECK(plan.items.size() == plan0.items.size() + 2 * 4);
+    // Memory estimates for the fold items too (both regions' counts).
+    const auto bytes = item_bytes(split, plan);
+    for (const auto& item : plan.items)
+        if (item.kind == ItemKind::InteractionsFolds) CHECK(bytes.at(item.id) > 0);
+
+    // folds_per_item >= folds: the unsplit plan.
+    const auto same = job(dir.path(), "pairs = VISp>CA1\nfolds = 10\nfolds_per_item = 10\n");
+    const auto plan2 = make_plan(same, take_inventory(same));
+    REQUIRE(plan2.items.size() == plan0.items.size());
+    for (std::size_t i = 0; i < plan0.items.size(); ++i) {
+        CHECK(plan2.items[i].kind == plan0.items[i].kind);
+        CHECK(plan2.items[i].needs == plan0.items[i].needs);
+        CHECK(plan2.items[i].cost == plan0.items[i].cost);
+    }
+}

@@ -49,7 +49,8 @@ TEST_CASE("item kinds keep the names results files already carry", "[registry]")
                                          "model_layers",
                                          "models",
                                          "models_summary",
-                                         "coupling_pair"};
+                                         "coupling_pair",
+                                         "interactions_folds"};
     REQUIRE(names.size() == jobs::item_kind_count);
     for (const auto kind : every_kind()) {
         const auto i = static_cast<std::size_t>(kind);
@@ -92,6 +93,11 @@ TEST_CASE("every item kind has one way to run and only summaries merge from shar
     }
     CHECK(engine::detail::runner_of(ItemKind::DecodeSummary).from_shards != nullptr);
     CHECK(engine::detail::runner_of(ItemKind::InteractionsSummary).from_shards != nullptr);
+    // A pair's fold blocks read both regions' bin items (not one population), and the pair's
+    // planner adds them: no planner of their own.
+    CHECK(engine::detail::runner_of(ItemKind::InteractionsFolds).prepare != nullptr);
+    CHECK(jobs::row_of(ItemKind::InteractionsFolds).per_population == nullptr);
+    CHECK(jobs::row_of(ItemKind::InteractionsFolds).whole_plan == nullptr);
     // A pooled analysis runs its per-population kind on every resample.
     for (const auto a : {jobs::PseudoAnalysis::Decode, jobs::PseudoAnalysis::Geometry,
                          jobs::PseudoAnalysis::Pca}) {

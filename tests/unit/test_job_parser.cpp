@@ -493,13 +493,15 @@ TEST_CASE("[interactions]: defaults, values and every bad key on its own line", 
         CHECK(in.ridge_lambdas.empty());
         CHECK(in.within_area);
         CHECK(in.permutations == 100);
+        CHECK(in.folds_per_item == 0); // every fold in the pair's one item
     }
     SECTION("values parse and render back") {
         const auto r = check_job_text(std::string(minimal_job) +
                                           "[interactions]\nenabled = true\npairs = VISp>CA1, "
                                           "CA1>VISp\nwindow = late:0.1:0.4\nresiduals = no\n"
                                           "ranks = 4\nfolds = 5\nridge_lambdas = 10, 1, 0\n"
-                                          "within_area = off\npermutations = 0\n",
+                                          "within_area = off\npermutations = 0\n"
+                                          "folds_per_item = 2\n",
                                       (dir / "j.ini").string(), {});
         INFO(joined(r.problems));
         REQUIRE(r.problems.empty());
@@ -516,6 +518,7 @@ TEST_CASE("[interactions]: defaults, values and every bad key on its own line", 
         CHECK(in.ridge_lambdas == std::vector<double>{10, 1, 0});
         CHECK_FALSE(in.within_area);
         CHECK(in.permutations == 0);
+        CHECK(in.folds_per_item == 2);
         const auto* pairs = detail::find_key("interactions.pairs");
         REQUIRE(pairs != nullptr);
         CHECK(pairs->get(r.spec) == "VISp>CA1, CA1>VISp");
@@ -526,7 +529,8 @@ TEST_CASE("[interactions]: defaults, values and every bad key on its own line", 
                                           "[interactions]\nenabled = true\npairs = VISp-CA1, "
                                           "CA1>CA1, A>B, A>B\nwindow = 0.12:0.5\nresiduals = "
                                           "maybe\nranks = 0\nfolds = 1\nridge_lambdas = 1, -2, "
-                                          "x\nwithin_area = 2\npermutations = -1\nrank = 3\n",
+                                          "x\nwithin_area = 2\npermutations = -1\nrank = 3\n"
+                                          "folds_per_item = three\n",
                                       (dir / "j.ini").string(), {});
         const auto& p = r.problems;
         INFO(joined(p));
@@ -541,7 +545,8 @@ TEST_CASE("[interactions]: defaults, values and every bad key on its own line", 
         CHECK(count_with(p, {"interactions.within_area = '2'", "not a boolean"}) == 1);
         CHECK(count_with(p, {"interactions.permutations = '-1'", "not a whole number"}) == 1);
         CHECK(count_with(p, {"interactions.rank", "unknown key in [interactions]"}) == 1);
-        CHECK(p.size() == 9);
+        CHECK(count_with(p, {"interactions.folds_per_item = 'three'", "not a whole number"}) == 1);
+        CHECK(p.size() == 10);
     }
 }
 

@@ -339,3 +339,135 @@ TEST_CASE("Alignment of predictive dimensions with the source PCs: closed forms"
     CHECK(al.cosines.maxCoeff() <= 1e-10);
     CHECK(al.variance_ratio == Approx(14.0 / 245.0).epsilon(1e-10));
 }
+
+namespace {
+
+// Fold blocks [first, last) of size `per` over k folds (the last one shorter), as the planner
+// splits a pair's folds with interactions.folds_per_item.
+std::vector<std::pair<int, int>> blocks_of(int k, int per) {
+    std::vector<std::pair<int, int>> out;
+    for (int first = 0; first < k; first += per)
+        out.emplace_back(first, std::min(k, first + per));
+    return out;
+}
+
+MatrixXd stacked(const std::vector<MatrixXd>& blocks) {
+    Eigen::Index rows = 0;
+    for (const auto& b : blocks)
+        rows += b.rows();
+    MatrixXd out(rows, blocks.front().cols());
+    Eigen::Index at = 0;
+    for (const auto& b : blocks) {
+        REQUIRE(b.cols() == out.cols());
+        out.middleRows(at, b.rows()) = b;
+        at += b.rows();
+    }
+    return out;
+}
+
+bool same_bits(const MatrixXd& a, const MatrixXd& b) {
+    // NaN (a constant test fold) never compares equal: compare NaN positions separately.
+    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+    for (Eigen::Index i = 0; i < a.size(); ++i) {
+        const double u = a.data()[i], v = b.data()[i];
+        if (!(u == v || (std::isnan(u) && std::isnan(v)))) return false;
+    }
+    return true;
+}
+
+void check_same_curve(const k::CvCurve& a, const k::CvCurve& b) {
+    CHECK(same_bits(a.fold_performance, b.fold_performance));
+    CHECK(same_bits(a.mean_performance, b.mean_performance));
+    CHECK(same_bits(a.sem, b.sem));
+    CHECK(a.selected == b.selected);
+    CHECK(a.selected_performance == b.selected_performance);
+    CHECK(a.peak_performance == b.peak_performance);
+}
+
+} // namespace
+
+TEST_CASE("Fold blocks assembled give the one-call curves and null bit for bit",
+          "[reduced_rank][folds_per_item]") {
+    // Two data sets: the rank-3 signal (n = 500, p = 30, K = 20, 10 folds of 50), and a small one
+    // (n = 23, p = 30, K = 20, 5 folds of 4 or 5 rows) whose rank limit is set by the smallest
+    // training fold (18 rows: rank 17), which a block of only 19-row training folds would not
+    // see on its own — the blocks must take it over all folds.
+    struct Case {
+        MatrixXd x, y;
+        std::vector<int> conditions, folds;
+        int max_rank;
+    };
+    std::vector<Case> cases;
+    {
+        Simulated d = rank3(41);
+        Case c{d.x, d.y, std::vector<int>(500), folds_for(500, 41), 8};
+        for (std::size_t i = 0; i < 500; ++i)
+            c.conditions[i] = static_cast<int>(i % 4);
+        cases.push_back(std::move(c));
+    }
+    {
+        k::CounterRng rng(42, 1);
+        Case c{test::gaussian_matrix(23, 30, rng), test::gaussian_matrix(23, 20, rng),
+               std::vector<int>(23), folds_for(23, 42, 5), -1};
+        for (std::size_t i = 0; i < 23; ++i)
+            c.conditions[i] = static_cast<int>(i % 3);
+        cases.push_back(std::move(c));
+    }
+    for (std::size_t which = 0; which < cases.size(); ++which) {
+        const auto& c = cases[which];
+        const int folds = *std::max_element(c.folds.begin(), c.folds.end()) + 1;
+        const auto lambdas = k::ridge_lambdas(c.x, k::default_ridge_shrinkage());
+        const int permutations = 7;
+        const auto curve = k::cross_validate_rrr(c.x, c.y, c.folds, c.max_rank);
+        const auto ridge = k::cross_validate_ridge(c.x, c.y, c.folds, lambdas);
+        const auto null = k::rrr_permutation_null(c.x, c.y, c.conditions, c.folds, permutations, 9,
+                                                  4, 1000, c.max_rank);
+        const int ranks = k::rrr_curve_rank(c.x, c.y.cols(), c.folds, c.max_rank);
+        CHECK(curve.fold_performance.cols() == ranks + 1);
+        if (which == 1) CHECK(ranks == 17);
+        // Even and uneven splits: one fold per block, 2 and 3 per block (the last shorter),
+        // folds − 1 (a block of one at the end), every fold in one block, and a hand-made
+        // uneven tiling.
+        std::vector<std::vector<std::pair<int, int>>> splits;
+        for (int per : {1, 2, 3, folds - 1, folds})
+            splits.push_back(blocks_of(folds, per));
+        splits.push_back({{0, 1}, {1, folds - 1}, {folds - 1, folds}});
+        for (const auto& split : splits) {
+            INFO("case " << which << ", " << split.size() << " blocks");
+            std::vector<MatrixXd> rrr, rdg, nul;
+            for (const auto& [first, last] : split) {
+                rrr.push_back(k::rrr_fold_performance(c.x, c.y, c.folds, c.max_rank, first, last));
+                rdg.push_back(k::ridge_fold_performance(c.x, c.y, c.folds, lambdas, first, last));
+                nul.push_back(k::rrr_null_fold_performance(c.x, c.y, c.conditions, c.folds,
+                                                           permutations, 9, 4, 1000, c.max_rank,
+                                                           first, last));
+                CHECK(rrr.back().rows() == last - first);
+                CHECK(nul.back().rows() == permutations * (last - first));
+            }
+            check_same_curve(k::cv_curve(stacked(rrr)), curve);
+            check_same_curve(k::cv_curve(stacked(rdg)), ridge);
+            const Eigen::VectorXd peaks = k::rrr_null_peaks(nul, permutations);
+            CHECK(same_bits(peaks, null));
+        }
+    }
+    // A permutation's rows in a block are its full curve's rows: permutation b of the null
+    // shuffles the same way whatever the block (its own stream), checked against a curve
+    // recomputed from the block of every fold.
+    const auto& c = cases[0];
+    const MatrixXd all = k::rrr_null_fold_performance(c.x, c.y, c.conditions, c.folds, 3, 9, 4,
+                                                      1000, c.max_rank, 0, 10);
+    const MatrixXd part = k::rrr_null_fold_performance(c.x, c.y, c.conditions, c.folds, 3, 9, 4,
+                                                       1000, c.max_rank, 4, 7);
+    for (int b = 0; b < 3; ++b)
+        CHECK(same_bits(part.middleRows(b * 3, 3), all.middleRows(b * 10 + 4, 3)));
+
+    // Bad ranges and blocks are refused.
+    CHECK_THROWS_AS(k::rrr_fold_performance(c.x, c.y, c.folds, 8, 3, 3), std::invalid_argument);
+    CHECK_THROWS_AS(k::rrr_fold_performance(c.x, c.y, c.folds, 8, 0, 11), std::invalid_argument);
+    CHECK_THROWS_AS(k::ridge_fold_performance(c.x, c.y, c.folds, std::vector<double>{1.0}, -1, 2),
+                    std::invalid_argument);
+    const std::vector<MatrixXd> ragged{MatrixXd::Zero(6, 9), MatrixXd::Zero(7, 9)};
+    CHECK_THROWS_AS(k::rrr_null_peaks(ragged, 3), std::invalid_argument);
+    const std::vector<MatrixXd> widths{MatrixXd::Zero(6, 9), MatrixXd::Zero(6, 8)};
+    CHECK_THROWS_AS(k::rrr_null_peaks(widths, 3), std::invalid_argument);
+}

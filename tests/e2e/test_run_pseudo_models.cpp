@@ -1,7 +1,8 @@
 // Pooled brain <-> network comparisons (pseudo.analyses = models; docs/ANALYSES.md §5 and §8)
 // through the binary: every resample's comparison against a numpy reference rebuilt from the
 // trials the resample drew, the generator's ground truth on the pooled layer profile, the
-// pseudo null's p-values and the summary's FDR and cross-animal datasets.
+// pseudo null's p-values, the summary's FDR and cross-animal datasets, and the report's pooled
+// layer profile.
 
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/e2e/report_checks.hpp"
 #include "tests/e2e/run_helpers.hpp"
 #include "tests/support/support.hpp"
 
@@ -188,4 +190,12 @@ TEST_CASE("pooled models comparisons: a numpy reference per resample and the gen
         // bound, 0.15, for the same 48 stimuli).
         CHECK(std::abs(indep) < 0.15);
     }
+
+    // neuropop report draws each pooled region's layer profile (report/report_models.py).
+    const auto figures = dir / "figures";
+    r = t::report::neuropop_report({out.string(), "--out", figures.string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    for (const std::string region : {"A", "B", "C"})
+        CHECK(t::report::png_size(figures / ("pseudo_models_" + region + ".png")).valid);
 }

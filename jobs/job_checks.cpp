@@ -151,6 +151,13 @@ void check_spec(const JobSpec& spec, const std::set<std::string>& bad,
             problems.push_back("models.compare: empty, but models.measures has rsa" +
                                allowed("models.compare"));
     }
+    // Pooled comparisons use the [models] section's file, column, window and measures.
+    if (spec.pseudo.enabled && !spec.models.enabled && bad.count("pseudo.analyses") == 0 &&
+        std::find(spec.pseudo.analyses.begin(), spec.pseudo.analyses.end(),
+                  PseudoAnalysis::Models) != spec.pseudo.analyses.end())
+        problems.push_back("pseudo.analyses: models, but models.enabled = false; pooled brain "
+                           "<-> network comparisons need the [models] section (enable it, or "
+                           "leave models out of pseudo.analyses)");
     if (spec.run.force && spec.run.resume)
         problems.push_back("run.force and run.resume: both true; choose one (force starts "
                            "afresh over an existing results file, resume continues it)");

@@ -969,7 +969,8 @@ std::vector<KeySpec> make_keys() {
         "pseudo.analyses", "analyses run on every pseudo-population, with their sections' settings",
         {{"decode", PseudoAnalysis::Decode},
          {"geometry", PseudoAnalysis::Geometry},
-         {"pca", PseudoAnalysis::Pca}},
+         {"pca", PseudoAnalysis::Pca},
+         {"models", PseudoAnalysis::Models}},
         [](auto& s) -> auto& { return s.pseudo.analyses; }));
     k.push_back(bool_key(
         "pseudo.per_animal",

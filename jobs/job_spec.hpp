@@ -149,7 +149,8 @@ struct GeometrySection {
     std::size_t episodes = 100;
 };
 
-enum class PseudoAnalysis { Decode, Geometry, Pca };
+// Models: the pooled condition means against the [models] layers (opt-in, needs [models]).
+enum class PseudoAnalysis { Decode, Geometry, Pca, Models };
 
 // Pseudo-populations (docs/ANALYSES.md §5): a region's units pooled across sessions (and, for the
 // cross-animal summary, across the sessions of each animal), resampled R times; the analyses

@@ -75,5 +75,9 @@ std::string interactions_pair_name(const std::string& source, const std::string&
 // layers one intermediate ModelLayers item (the layers' Gram matrices and RDMs, read once), per
 // population and block a Models item, per region a stage-3 ModelsSummary item.
 void add_models_items(const PlanContext& ctx, Plan& plan);
+// The ModelLayers items (one per block of layers), added on first use: by the pseudo planner
+// when pseudo.analyses has models (its items run before the models planner's), else by
+// add_models_items.
+std::vector<std::uint64_t> model_layer_items(const PlanContext& ctx, Plan& plan);
 
 } // namespace neuropop::jobs::detail

@@ -12,15 +12,17 @@
 
 namespace neuropop::jobs::detail {
 
-void add_models_items(const PlanContext& ctx, Plan& plan) {
+std::vector<std::uint64_t> model_layer_items(const PlanContext& ctx, Plan& plan) {
+    std::vector<std::uint64_t> layer_items;
+    for (const auto& item : plan.items)
+        if (item.kind == ItemKind::ModelLayers) layer_items.push_back(item.id);
+    if (!layer_items.empty()) return layer_items; // planned already (pooled comparisons)
     const auto& spec = ctx.spec;
-    if (!spec.models.enabled) return;
     const auto info = io::read_model_file_info(spec.models.file); // checked by the inventory
     const auto layers = models::selected_layers(spec, info);
     const std::size_t per = spec.models.layers_per_item;
     const std::size_t blocks = (layers.size() + per - 1) / per;
     const double n = static_cast<double>(info.stimuli());
-    std::vector<std::uint64_t> layer_items;
     for (std::size_t b = 0; b < blocks; ++b) {
         WorkItem item;
         item.kind = ItemKind::ModelLayers;
@@ -34,6 +36,18 @@ void add_models_items(const PlanContext& ctx, Plan& plan) {
         item.cost = n * n * features; // the Gram of every layer of the block
         layer_items.push_back(add_item(plan, std::move(item)));
     }
+    return layer_items;
+}
+
+void add_models_items(const PlanContext& ctx, Plan& plan) {
+    const auto& spec = ctx.spec;
+    if (!spec.models.enabled) return;
+    const auto info = io::read_model_file_info(spec.models.file); // checked by the inventory
+    const auto layers = models::selected_layers(spec, info);
+    const std::size_t per = spec.models.layers_per_item;
+    const std::size_t blocks = (layers.size() + per - 1) / per;
+    const double n = static_cast<double>(info.stimuli());
+    const auto layer_items = model_layer_items(ctx, plan);
     std::map<std::string, std::vector<std::uint64_t>> by_region;
     for (const auto& p : ctx.populations) {
         for (std::size_t b = 0; b < blocks; ++b) {

@@ -2,14 +2,17 @@
 // and the null items (intermediate; they need the bin items of every contributing session), then a
 // "pseudo" item that assembles them into /pseudo/<region>/...; with per-animal pooling, the same
 // resample and null items per animal; finally one "pseudo_summary" item per pooled analysis
-// across every region (BH-FDR needs all regions) and animal.
+// across every region (BH-FDR needs all regions) and animal. Pooled models comparisons also
+// need the ModelLayers items (the layers' Grams and RDMs, read once for the whole job).
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 
+#include "io/model_file.hpp"
 #include "jobs/inventory.hpp"
+#include "jobs/models_checks.hpp"
 #include "jobs/planner_detail.hpp"
 #include "jobs/pseudo_labels.hpp"
 #include "jobs/text_values.hpp"
@@ -142,8 +145,20 @@ void add_pseudo_items(const PlanContext& ctx, Plan& plan) {
                 trials = std::max(trials, p->trials);
                 by_animal[plan.sessions[p->session].info.subject_id].push_back(p);
             }
-            // A resample costs about what the analysis costs on one population of that size.
-            const double cost = units * units * trials + units * trials * 50.0;
+            // A resample costs about what the analysis costs on one population of that size;
+            // a pooled comparison adds the per-session models item's cost per layer.
+            // A null resample runs no RSA permutations.
+            double cost = units * units * trials + units * trials * 50.0, null_cost = cost;
+            std::vector<std::uint64_t> layer_items;
+            if (t.analysis == PseudoAnalysis::Models) {
+                layer_items = model_layer_items(ctx, plan);
+                const auto info = io::read_model_file_info(spec.models.file);
+                const double n = static_cast<double>(info.stimuli());
+                const double layers =
+                    static_cast<double>(models::selected_layers(spec, info).size());
+                cost += layers * n * n * (1.0 + static_cast<double>(spec.models.permutations));
+                null_cost += layers * n * n;
+            }
 
             // Resample and null items of one group of sessions ("all" or one animal).
             const auto add_group = [&](const std::string& group,
@@ -160,6 +175,8 @@ void add_pseudo_items(const PlanContext& ctx, Plan& plan) {
                 base.region = region;
                 base.target = t.name();
                 base.needs = member_bins;
+                // Pooled comparisons read the layers' Grams and RDMs, not the layers.
+                base.needs.insert(base.needs.end(), layer_items.begin(), layer_items.end());
                 base.cost = cost;
                 base.intermediate = true;
                 for (std::size_t r = 0; r < ps.resamples; ++r) {
@@ -176,7 +193,7 @@ void add_pseudo_items(const PlanContext& ctx, Plan& plan) {
                     item.first = first;
                     item.last = std::min(ps.nulls, first + per_item);
                     item.scope = "pseudo/" + t.name() + "/null";
-                    item.cost = cost * static_cast<double>(item.last - item.first);
+                    item.cost = null_cost * static_cast<double>(item.last - item.first);
                     ids.push_back(add_item(plan, std::move(item)));
                 }
                 return ids;

@@ -14,6 +14,8 @@ ItemKind pooled_kind(PseudoAnalysis a) {
         return ItemKind::Geometry;
     case PseudoAnalysis::Pca:
         return ItemKind::Pca;
+    case PseudoAnalysis::Models:
+        return ItemKind::Models;
     }
     return ItemKind::Pca;
 }
@@ -38,6 +40,9 @@ std::vector<PseudoTarget> pseudo_targets(const JobSpec& spec) {
                 out.push_back({a, text::join(set, "*"), set, {}});
         if (a == PseudoAnalysis::Pca && spec.pca.enabled)
             out.push_back({a, "", spec.conditions.columns, {}});
+        // One target, named "models" (no suffix): pooled by the stimulus column of [models].
+        if (a == PseudoAnalysis::Models && spec.models.enabled)
+            out.push_back({a, "", {spec.models.column}, {}});
     }
     return out;
 }

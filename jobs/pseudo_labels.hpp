@@ -15,19 +15,20 @@
 namespace neuropop::jobs {
 
 // One pooled analysis of a region: the analysis, its target ("" for PCA; the decode column; the
-// geometry set's columns joined by '*') and the trials columns whose joint label pools trials.
+// geometry set's columns joined by '*'; "" for models) and the trials columns whose joint label
+// pools trials (models: models.column, so each pooled condition is one stimulus of the file).
 struct PseudoTarget {
     PseudoAnalysis analysis = PseudoAnalysis::Pca;
     std::string target;
     std::vector<std::string> columns;
     std::vector<std::string> classes; // decode class subset (empty: every value)
-    std::string name() const;         // "decode:stimulus_ID", "geometry:a*b", "pca"
+    std::string name() const;         // "decode:stimulus_ID", "geometry:a*b", "pca", "models"
 };
 
 std::vector<PseudoTarget> pseudo_targets(const JobSpec& spec);
 
-// The per-population kind a pooled analysis runs on every resample (Decode, Geometry, Pca),
-// and its name (the kind's: "decode", "geometry", "pca").
+// The per-population kind a pooled analysis runs on every resample (Decode, Geometry, Pca,
+// Models), and its name (the kind's: "decode", "geometry", "pca", "models").
 ItemKind pooled_kind(PseudoAnalysis a);
 const char* analysis_name(PseudoAnalysis a);
 

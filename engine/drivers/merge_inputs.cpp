@@ -247,9 +247,19 @@ MergeInputs check_merge_inputs(const MergeOptions& options) {
     // it reads is here: bin items' populations (the shards' /binned), items that run here too
     // (needs precede an item in plan order), and for a kind reading its needs by group
     // (models_summary), the groups of items the shards ran.
+    // A shared intermediate item (model_layers) that such an item needs runs here again: its
+    // file is in no shard, and it reads no session (the same bits as every shard's copy).
+    std::set<std::string> rerun;
+    for (const auto& item : in.plan->items)
+        if (item.kind != jobs::ItemKind::Bin && sharded.count(item.name()) == 0 &&
+            runner_of(item.kind).from_shards == nullptr)
+            for (auto need : item.needs)
+                if (shared.count(in.plan->items.at(need).name()) != 0)
+                    rerun.insert(in.plan->items.at(need).name());
     std::vector<bool> runs_here(in.plan->items.size(), false);
     const auto runnable = [&](const jobs::WorkItem& item) {
-        if (item.kind == jobs::ItemKind::Bin || sharded.count(item.name()) != 0) return false;
+        if (item.kind == jobs::ItemKind::Bin) return false;
+        if (sharded.count(item.name()) != 0 && rerun.count(item.name()) == 0) return false;
         for (auto need : item.needs) {
             const auto& n = in.plan->items.at(need);
             if (n.kind == jobs::ItemKind::Bin || runs_here.at(need)) continue;
@@ -266,6 +276,7 @@ MergeInputs check_merge_inputs(const MergeOptions& options) {
             row.analysis = jobs::to_string(item.kind);
         } else if (runnable(item)) {
             runs_here[item.id] = true;
+            rows.erase(item.name()); // a rerun shared item: the shards' rows are not kept
             in.pooled.push_back(item.id);
             row.name = item.name();
             row.analysis = jobs::to_string(item.kind);

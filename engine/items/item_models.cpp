@@ -22,6 +22,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "engine/items/models_compare.hpp"
 #include "engine/items/models_geometry.hpp"
 #include "engine/items/prepare.hpp"
 #include "io/model_file.hpp"
@@ -110,27 +111,24 @@ private:
     std::vector<double> counts_;
 };
 
-// What the models item reads back from its model_layers item.
-struct LayerBlock {
-    std::vector<std::string> stimuli, names;
-    std::vector<std::int64_t> index, features; // global layer index, features
-    std::vector<MatrixXd> grams, rdms;
-};
-
-LayerBlock read_layer_block(const io::ResultBlock& b, std::size_t block) {
-    LayerBlock out;
+void append_layer_block(const io::ResultBlock& b, std::size_t block, ModelLayers& out) {
     const auto root = layers_root(block);
-    out.stimuli = b.at(root + "/stimuli").text();
-    out.names = b.at(root + "/layers").text();
-    out.index = b.at(root + "/layer_index").i64();
-    out.features = b.at(root + "/features").i64();
-    const auto n = static_cast<Index>(out.stimuli.size());
-    for (std::size_t i = 0; i < out.names.size(); ++i) {
+    const auto stimuli = b.at(root + "/stimuli").text();
+    if (!out.stimuli.empty() && stimuli != out.stimuli)
+        throw std::logic_error("model_layers blocks disagree on the stimuli");
+    out.stimuli = stimuli;
+    const auto names = b.at(root + "/layers").text();
+    const auto index = b.at(root + "/layer_index").i64();
+    const auto features = b.at(root + "/features").i64();
+    const auto n = static_cast<Index>(stimuli.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
         const auto g = root + "/" + std::to_string(i);
+        out.names.push_back(names[i]);
+        out.index.push_back(index[i]);
+        out.features.push_back(features[i]);
         out.grams.push_back(from_row_major(b.at(g + "/gram").f64(), n));
         out.rdms.push_back(from_row_major(b.at(g + "/rdm").f64(), n));
     }
-    return out;
 }
 
 // Stream of layer g's permutations for comparison m: one per (layer, comparison), so how the
@@ -227,239 +225,250 @@ Work prepare_model_layers(const ItemEnv& env, const jobs::WorkItem& item) {
     };
 }
 
+ModelLayers read_model_layers(const ItemEnv& env, const jobs::WorkItem& item) {
+    ModelLayers out;
+    for (auto need : item.needs) {
+        const auto& n = env.plan.items.at(need);
+        if (n.kind != jobs::ItemKind::ModelLayers) continue;
+        append_layer_block(io::read_item_file(item_file(env.items_dir, n.id).string()), n.block,
+                           out);
+    }
+    if (out.names.empty()) throw std::logic_error(item.name() + ": no model_layers item");
+    return out;
+}
+
 Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population pop) {
     const auto& spec = env.spec;
-    const jobs::WorkItem* layers_item = nullptr;
-    for (auto need : item.needs)
-        if (env.plan.items.at(need).kind == jobs::ItemKind::ModelLayers)
-            layers_item = &env.plan.items.at(need);
-    if (layers_item == nullptr) throw std::logic_error(item.name() + ": no model_layers item");
-    auto layers = read_layer_block(
-        io::read_item_file(item_file(env.items_dir, layers_item->id).string()), item.block);
+    auto layers = read_model_layers(env, item);
     (void)pop.column(spec.models.column); // throws here, on the main thread, when not copied
     if (!spec.models.manifold_column.empty()) (void)pop.column(spec.models.manifold_column);
     return [&spec, layers = std::move(layers), pop = std::move(pop), block_index = item.block,
-            seed = spec.run.seed, key = item.rng_key(), name = item.name(),
+            key = item.rng_key(), name = item.name(),
             group = analysis_group(item.session_key, item.region),
             attrs = population_attributes(env, item)]() {
-        const auto& m = spec.models;
-        const std::size_t need =
-            m.rdm == jobs::RdmMeasure::Crossnobis ? std::max<std::size_t>(2, m.folds) : 2;
-        // Trials of each stimulus of the file, in trial order.
-        std::map<std::string, std::size_t> position;
-        for (std::size_t s = 0; s < layers.stimuli.size(); ++s)
-            position[layers.stimuli[s]] = s;
-        std::vector<std::vector<std::size_t>> trials_of(layers.stimuli.size());
-        const auto& column = pop.column(m.column);
-        for (std::size_t t = 0; t < pop.trials; ++t)
-            if (auto it = position.find(column.label(t)); it != position.end())
-                trials_of[it->second].push_back(t);
-        std::vector<std::size_t> used;
-        for (std::size_t s = 0; s < trials_of.size(); ++s)
-            if (trials_of[s].size() >= need) used.push_back(s);
-        if (used.size() < 4)
-            throw std::runtime_error(name + ": " + std::to_string(used.size()) +
-                                     " stimuli of the model file have >= " + std::to_string(need) +
-                                     " trials in this session; the comparisons need 4");
-        std::string why;
-        const auto range = jobs::window_bins(spec.align, m.window, &why);
-        if (!range) throw std::runtime_error(name + ": models.window: " + why);
-        const MatrixXd sums = window_sums(pop, *range);
-        const auto K = static_cast<Index>(used.size());
-        const Index U = sums.cols();
-        MatrixXd means = MatrixXd::Zero(K, U);
-        std::vector<std::size_t> kept;
-        std::vector<int> labels;
+        return compare_with_layers(spec, layers, pop, block_index == 0, key, name, group, attrs);
+    };
+}
+
+io::ResultBlock compare_with_layers(const jobs::JobSpec& spec, const ModelLayers& layers,
+                                    const Population& pop, bool population_part, std::uint64_t key,
+                                    const std::string& name, const std::string& group,
+                                    const io::Attributes& attrs) {
+    const std::uint64_t seed = spec.run.seed;
+    const auto& m = spec.models;
+    const std::size_t need =
+        m.rdm == jobs::RdmMeasure::Crossnobis ? std::max<std::size_t>(2, m.folds) : 2;
+    // Trials of each stimulus of the file, in trial order.
+    std::map<std::string, std::size_t> position;
+    for (std::size_t s = 0; s < layers.stimuli.size(); ++s)
+        position[layers.stimuli[s]] = s;
+    std::vector<std::vector<std::size_t>> trials_of(layers.stimuli.size());
+    const auto& column = pop.column(m.column);
+    for (std::size_t t = 0; t < pop.trials; ++t)
+        if (auto it = position.find(column.label(t)); it != position.end())
+            trials_of[it->second].push_back(t);
+    std::vector<std::size_t> used;
+    for (std::size_t s = 0; s < trials_of.size(); ++s)
+        if (trials_of[s].size() >= need) used.push_back(s);
+    if (used.size() < 4)
+        throw std::runtime_error(name + ": " + std::to_string(used.size()) +
+                                 " stimuli of the model file have >= " + std::to_string(need) +
+                                 " trials in this session; the comparisons need 4");
+    std::string why;
+    const auto range = jobs::window_bins(spec.align, m.window, &why);
+    if (!range) throw std::runtime_error(name + ": models.window: " + why);
+    const MatrixXd sums = window_sums(pop, *range);
+    const auto K = static_cast<Index>(used.size());
+    const Index U = sums.cols();
+    MatrixXd means = MatrixXd::Zero(K, U);
+    std::vector<std::size_t> kept;
+    std::vector<int> labels;
+    for (Index k = 0; k < K; ++k) {
+        const auto& ts = trials_of[used[static_cast<std::size_t>(k)]];
+        for (auto t : ts) {
+            means.row(k) += sums.row(static_cast<Index>(t));
+            kept.push_back(t);
+            labels.push_back(static_cast<int>(k));
+        }
+        means.row(k) /= static_cast<double>(ts.size());
+    }
+    MatrixXd trials(static_cast<Index>(kept.size()), U);
+    for (std::size_t i = 0; i < kept.size(); ++i)
+        trials.row(static_cast<Index>(i)) = sums.row(static_cast<Index>(kept[i]));
+    std::vector<int> folds;
+    if (m.rdm == jobs::RdmMeasure::Crossnobis) {
+        kernels::CounterRng rng(seed, key, models_stream_folds);
+        folds = kernels::stratified_folds(labels, static_cast<int>(m.folds), rng);
+    }
+    const MatrixXd brain = brain_rdm(m, means, trials, labels, folds);
+    const MatrixXd brain_gram = kernels::centred_gram(means);
+    // Geometry and capacity (docs/ANALYSES.md §8): the classes of the compared stimuli.
+    const bool geometry = measured(m, jobs::ModelMeasure::Geometry);
+    const bool capacity = measured(m, jobs::ModelMeasure::Capacity);
+    models_geometry::Classes classes;
+    if (geometry || capacity) {
+        const auto& cc = pop.column(m.manifold_column);
+        std::vector<std::string> class_of;
         for (Index k = 0; k < K; ++k) {
+            const auto& s = layers.stimuli[used[static_cast<std::size_t>(k)]];
             const auto& ts = trials_of[used[static_cast<std::size_t>(k)]];
-            for (auto t : ts) {
-                means.row(k) += sums.row(static_cast<Index>(t));
-                kept.push_back(t);
-                labels.push_back(static_cast<int>(k));
-            }
-            means.row(k) /= static_cast<double>(ts.size());
+            for (auto t : ts)
+                if (cc.label(t) != cc.label(ts.front()))
+                    throw std::runtime_error(name + ": stimulus " + s + " has values " +
+                                             cc.label(ts.front()) + " and " + cc.label(t) +
+                                             " of models.manifold_column " + m.manifold_column +
+                                             "; a class needs one");
+            class_of.push_back(cc.label(ts.front()));
         }
-        MatrixXd trials(static_cast<Index>(kept.size()), U);
-        for (std::size_t i = 0; i < kept.size(); ++i)
-            trials.row(static_cast<Index>(i)) = sums.row(static_cast<Index>(kept[i]));
-        std::vector<int> folds;
-        if (m.rdm == jobs::RdmMeasure::Crossnobis) {
-            kernels::CounterRng rng(seed, key, models_stream_folds);
-            folds = kernels::stratified_folds(labels, static_cast<int>(m.folds), rng);
-        }
-        const MatrixXd brain = brain_rdm(m, means, trials, labels, folds);
-        const MatrixXd brain_gram = kernels::centred_gram(means);
-        // Geometry and capacity (docs/ANALYSES.md §8): the classes of the compared stimuli.
-        const bool geometry = measured(m, jobs::ModelMeasure::Geometry);
-        const bool capacity = measured(m, jobs::ModelMeasure::Capacity);
-        models_geometry::Classes classes;
-        if (geometry || capacity) {
-            const auto& cc = pop.column(m.manifold_column);
-            std::vector<std::string> class_of;
-            for (Index k = 0; k < K; ++k) {
-                const auto& s = layers.stimuli[used[static_cast<std::size_t>(k)]];
-                const auto& ts = trials_of[used[static_cast<std::size_t>(k)]];
-                for (auto t : ts)
-                    if (cc.label(t) != cc.label(ts.front()))
-                        throw std::runtime_error(name + ": stimulus " + s + " has values " +
-                                                 cc.label(ts.front()) + " and " + cc.label(t) +
-                                                 " of models.manifold_column " + m.manifold_column +
-                                                 "; a class needs one");
-                class_of.push_back(cc.label(ts.front()));
-            }
-            classes = models_geometry::classes_of(class_of, name);
-        }
+        classes = models_geometry::classes_of(class_of, name);
+    }
 
-        io::ResultBlock block;
-        add_population_groups(block, group, attrs);
-        const std::string root = group + "/models";
-        block.group(
-            root,
-            {{"description",
-              std::string("brain <-> network comparisons (docs/ANALYSES.md section 8): "
-                          "the population's stimulus means against each layer")},
-             {"file", m.file},
-             {"column", m.column},
-             {"window", m.window.name},
-             {"window_start", m.window.start},
-             {"window_stop", m.window.stop},
-             {"rdm",
-              std::string(m.rdm == jobs::RdmMeasure::Crossnobis ? "crossnobis" : "correlation")},
-             {"layer_rdm", std::string(m.layer_rdm == jobs::RdmMeasure::Correlation ? "correlation"
-                                                                                    : "euclidean")},
-             {"permutations", static_cast<std::int64_t>(m.permutations)},
-             {"seed", static_cast<std::int64_t>(seed)},
-             {"rng_key", std::to_string(key)}});
-        const auto nm = m.compare.size();
-        std::vector<std::string> methods;
-        for (auto c : m.compare)
-            methods.push_back(kernels::comparison_name(c));
-        const bool rsa = measured(m, jobs::ModelMeasure::Rsa);
+    io::ResultBlock block;
+    add_population_groups(block, group, attrs);
+    const std::string root = group + "/models";
+    block.group(
+        root,
+        {{"description", std::string("brain <-> network comparisons (docs/ANALYSES.md section 8): "
+                                     "the population's stimulus means against each layer")},
+         {"file", m.file},
+         {"column", m.column},
+         {"window", m.window.name},
+         {"window_start", m.window.start},
+         {"window_stop", m.window.stop},
+         {"rdm", std::string(m.rdm == jobs::RdmMeasure::Crossnobis ? "crossnobis" : "correlation")},
+         {"layer_rdm",
+          std::string(m.layer_rdm == jobs::RdmMeasure::Correlation ? "correlation" : "euclidean")},
+         {"permutations", static_cast<std::int64_t>(m.permutations)},
+         {"seed", static_cast<std::int64_t>(seed)},
+         {"rng_key", std::to_string(key)}});
+    const auto nm = m.compare.size();
+    std::vector<std::string> methods;
+    for (auto c : m.compare)
+        methods.push_back(kernels::comparison_name(c));
+    const bool rsa = measured(m, jobs::ModelMeasure::Rsa);
 
-        if (block_index == 0) {
-            std::vector<std::string> stim;
-            std::vector<std::int64_t> counts;
-            for (auto s : used) {
-                stim.push_back(layers.stimuli[s]);
-                counts.push_back(static_cast<std::int64_t>(trials_of[s].size()));
-            }
-            const auto k = static_cast<std::uint64_t>(K);
-            const io::ResultBlock::Axis sa{"stimulus", "stimuli"}, sb{"stimulus", "stimuli"};
-            block.add_strings(root + "/stimuli", stim,
-                              "labels of the stimuli compared (model file order): those with "
-                              "enough trials in this session",
-                              {sa});
-            block.add_i64(root + "/n_trials", {k}, counts, "1", "trials of each stimulus", {sa});
-            block.add_f64(root + "/brain_rdm", {k, k}, flat(brain), "1",
-                          "the population's RDM over the stimuli (models.rdm)", {sa, sb});
-            if (geometry || capacity)
-                models_geometry::add(block, root, means,
-                                     models_geometry::participation_ratio(brain_gram), classes, m,
-                                     geometry, capacity, seed, key,
-                                     "the population's condition means (spike counts summed over "
-                                     "models.window) of the class's stimuli");
-            if (rsa) {
-                // Split-half noise ceiling: each stimulus's trials in two random halves, an RDM
-                // per half with the same measure (crossnobis: 2 folds within each half).
-                kernels::CounterRng rng(seed, key, models_stream_halves);
-                std::vector<MatrixXd> halves(2);
-                std::vector<std::vector<std::size_t>> part(2);
-                std::vector<std::vector<int>> part_labels(2), part_folds(2);
-                for (Index kk = 0; kk < K; ++kk) {
-                    auto ts = trials_of[used[static_cast<std::size_t>(kk)]];
-                    for (std::size_t i = ts.size(); i > 1; --i)
-                        std::swap(ts[i - 1], ts[static_cast<std::size_t>(rng.below(i))]);
-                    const std::size_t h = ts.size() / 2;
-                    for (std::size_t i = 0; i < 2 * h; ++i) {
-                        part[i / h].push_back(ts[i]);
-                        part_labels[i / h].push_back(static_cast<int>(kk));
-                        part_folds[i / h].push_back(static_cast<int>((i % h) % 2));
-                    }
-                }
-                std::vector<double> lower(nm, std::nan("")), upper(nm, std::nan(""));
-                try {
-                    for (std::size_t p = 0; p < 2; ++p) {
-                        MatrixXd pm = MatrixXd::Zero(K, U),
-                                 pt(static_cast<Index>(part[p].size()), U);
-                        std::vector<double> c(static_cast<std::size_t>(K), 0.0);
-                        for (std::size_t i = 0; i < part[p].size(); ++i) {
-                            const auto row = sums.row(static_cast<Index>(part[p][i]));
-                            pt.row(static_cast<Index>(i)) = row;
-                            pm.row(part_labels[p][i]) += row;
-                            c[static_cast<std::size_t>(part_labels[p][i])] += 1;
-                        }
-                        for (Index kk = 0; kk < K; ++kk)
-                            pm.row(kk) /= c[static_cast<std::size_t>(kk)];
-                        halves[p] = brain_rdm(m, pm, pt, part_labels[p], part_folds[p]);
-                    }
-                    for (std::size_t j = 0; j < nm; ++j) {
-                        const auto nc = kernels::rsa_noise_ceiling(halves, m.compare[j]);
-                        lower[j] = nc.lower;
-                        upper[j] = nc.upper;
-                    }
-                } catch (const std::invalid_argument&) {
-                    // Too few trials per half for crossnobis's folds: no ceiling (NaN).
-                }
-                const io::ResultBlock::Axis ca{"comparison", "comparison"};
-                block.add_strings(root + "/comparison", methods, "RDM comparisons", {ca});
-                block.add_f64(root + "/noise_ceiling_lower", {nm}, lower, "1",
-                              "split-half noise ceiling, lower bound: similarity of one half's "
-                              "RDM to the other's (NaN: too few trials)",
-                              {ca});
-                block.add_f64(root + "/noise_ceiling_upper", {nm}, upper, "1",
-                              "split-half noise ceiling, upper bound: similarity of each half's "
-                              "RDM to the mean of both",
-                              {ca});
-            }
+    if (population_part) {
+        std::vector<std::string> stim;
+        std::vector<std::int64_t> counts;
+        for (auto s : used) {
+            stim.push_back(layers.stimuli[s]);
+            counts.push_back(static_cast<std::int64_t>(trials_of[s].size()));
         }
-        for (std::size_t l = 0; l < layers.names.size(); ++l) {
-            const auto lg = root + "/layers/" + io::path_safe(layers.names[l]);
-            block.group(root + "/layers", {{"description", std::string("one group per layer")}});
-            block.group(lg, {{"layer", layers.names[l]},
-                             {"layer_index", layers.index[l]},
-                             {"features", layers.features[l]}});
-            const MatrixXd g = sub(layers.grams[l], used);
-            if (measured(m, jobs::ModelMeasure::Cka))
-                block.add_scalar(lg + "/cka",
-                                 kernels::cka(brain_gram, g, kernels::CkaEstimator::Biased), "1",
-                                 "linear CKA (biased HSIC; Kornblith et al. 2019)");
-            if (measured(m, jobs::ModelMeasure::DebiasedCka))
-                block.add_scalar(lg + "/debiased_cka",
-                                 kernels::cka(brain_gram, g, kernels::CkaEstimator::Debiased), "1",
-                                 "linear CKA from the unbiased HSIC (Song et al. 2012)");
-            if (geometry || capacity) {
-                // The layer's points on the compared stimuli, from the sub-Gram re-centred over
-                // them (isometric, so every rotation-invariant quantity is exact).
-                const Eigen::VectorXd mu = g.rowwise().mean();
-                const MatrixXd gc = (g.colwise() - mu).rowwise() - mu.transpose() +
-                                    MatrixXd::Constant(K, K, mu.mean());
-                models_geometry::add(block, lg, models_geometry::embedding(gc),
-                                     models_geometry::participation_ratio(gc), classes, m, geometry,
-                                     capacity, seed, key,
-                                     "the layer's activations to the class's stimuli (an isometric "
-                                     "embedding of its centred Gram matrix)");
+        const auto k = static_cast<std::uint64_t>(K);
+        const io::ResultBlock::Axis sa{"stimulus", "stimuli"}, sb{"stimulus", "stimuli"};
+        block.add_strings(root + "/stimuli", stim,
+                          "labels of the stimuli compared (model file order): those with "
+                          "enough trials in this session",
+                          {sa});
+        block.add_i64(root + "/n_trials", {k}, counts, "1", "trials of each stimulus", {sa});
+        block.add_f64(root + "/brain_rdm", {k, k}, flat(brain), "1",
+                      "the population's RDM over the stimuli (models.rdm)", {sa, sb});
+        if (geometry || capacity)
+            models_geometry::add(block, root, means,
+                                 models_geometry::participation_ratio(brain_gram), classes, m,
+                                 geometry, capacity, seed, key,
+                                 "the population's condition means (spike counts summed over "
+                                 "models.window) of the class's stimuli");
+        if (rsa) {
+            // Split-half noise ceiling: each stimulus's trials in two random halves, an RDM
+            // per half with the same measure (crossnobis: 2 folds within each half).
+            kernels::CounterRng rng(seed, key, models_stream_halves);
+            std::vector<MatrixXd> halves(2);
+            std::vector<std::vector<std::size_t>> part(2);
+            std::vector<std::vector<int>> part_labels(2), part_folds(2);
+            for (Index kk = 0; kk < K; ++kk) {
+                auto ts = trials_of[used[static_cast<std::size_t>(kk)]];
+                for (std::size_t i = ts.size(); i > 1; --i)
+                    std::swap(ts[i - 1], ts[static_cast<std::size_t>(rng.below(i))]);
+                const std::size_t h = ts.size() / 2;
+                for (std::size_t i = 0; i < 2 * h; ++i) {
+                    part[i / h].push_back(ts[i]);
+                    part_labels[i / h].push_back(static_cast<int>(kk));
+                    part_folds[i / h].push_back(static_cast<int>((i % h) % 2));
+                }
             }
-            if (!rsa) continue;
-            const MatrixXd r = sub(layers.rdms[l], used);
-            std::vector<double> score(nm), p(nm);
-            for (std::size_t j = 0; j < nm; ++j) {
-                kernels::CounterRng rng(seed, key, stream_permutation(layers.index[l], j));
-                const auto t =
-                    kernels::rdm_permutation_test(brain, r, m.compare[j], m.permutations, rng);
-                score[j] = t.observed;
-                p[j] = m.permutations > 0 ? t.p_value : std::nan("");
+            std::vector<double> lower(nm, std::nan("")), upper(nm, std::nan(""));
+            try {
+                for (std::size_t p = 0; p < 2; ++p) {
+                    MatrixXd pm = MatrixXd::Zero(K, U), pt(static_cast<Index>(part[p].size()), U);
+                    std::vector<double> c(static_cast<std::size_t>(K), 0.0);
+                    for (std::size_t i = 0; i < part[p].size(); ++i) {
+                        const auto row = sums.row(static_cast<Index>(part[p][i]));
+                        pt.row(static_cast<Index>(i)) = row;
+                        pm.row(part_labels[p][i]) += row;
+                        c[static_cast<std::size_t>(part_labels[p][i])] += 1;
+                    }
+                    for (Index kk = 0; kk < K; ++kk)
+                        pm.row(kk) /= c[static_cast<std::size_t>(kk)];
+                    halves[p] = brain_rdm(m, pm, pt, part_labels[p], part_folds[p]);
+                }
+                for (std::size_t j = 0; j < nm; ++j) {
+                    const auto nc = kernels::rsa_noise_ceiling(halves, m.compare[j]);
+                    lower[j] = nc.lower;
+                    upper[j] = nc.upper;
+                }
+            } catch (const std::invalid_argument&) {
+                // Too few trials per half for crossnobis's folds: no ceiling (NaN).
             }
             const io::ResultBlock::Axis ca{"comparison", "comparison"};
-            block.add_strings(lg + "/comparison", methods, "RDM comparisons", {ca});
-            block.add_f64(lg + "/rsa", {nm}, score, "1",
-                          "similarity of the brain RDM and the layer's RDM", {ca});
-            block.add_f64(lg + "/rsa_p", {nm}, p, "1",
-                          "stimulus-label permutation p: (1 + #{null >= observed}) / (1 + "
-                          "permutations); NaN without permutations",
+            block.add_strings(root + "/comparison", methods, "RDM comparisons", {ca});
+            block.add_f64(root + "/noise_ceiling_lower", {nm}, lower, "1",
+                          "split-half noise ceiling, lower bound: similarity of one half's "
+                          "RDM to the other's (NaN: too few trials)",
+                          {ca});
+            block.add_f64(root + "/noise_ceiling_upper", {nm}, upper, "1",
+                          "split-half noise ceiling, upper bound: similarity of each half's "
+                          "RDM to the mean of both",
                           {ca});
         }
-        return block;
-    };
+    }
+    for (std::size_t l = 0; l < layers.names.size(); ++l) {
+        const auto lg = root + "/layers/" + io::path_safe(layers.names[l]);
+        block.group(root + "/layers", {{"description", std::string("one group per layer")}});
+        block.group(lg, {{"layer", layers.names[l]},
+                         {"layer_index", layers.index[l]},
+                         {"features", layers.features[l]}});
+        const MatrixXd g = sub(layers.grams[l], used);
+        if (measured(m, jobs::ModelMeasure::Cka))
+            block.add_scalar(lg + "/cka",
+                             kernels::cka(brain_gram, g, kernels::CkaEstimator::Biased), "1",
+                             "linear CKA (biased HSIC; Kornblith et al. 2019)");
+        if (measured(m, jobs::ModelMeasure::DebiasedCka))
+            block.add_scalar(lg + "/debiased_cka",
+                             kernels::cka(brain_gram, g, kernels::CkaEstimator::Debiased), "1",
+                             "linear CKA from the unbiased HSIC (Song et al. 2012)");
+        if (geometry || capacity) {
+            // The layer's points on the compared stimuli, from the sub-Gram re-centred over
+            // them (isometric, so every rotation-invariant quantity is exact).
+            const Eigen::VectorXd mu = g.rowwise().mean();
+            const MatrixXd gc =
+                (g.colwise() - mu).rowwise() - mu.transpose() + MatrixXd::Constant(K, K, mu.mean());
+            models_geometry::add(block, lg, models_geometry::embedding(gc),
+                                 models_geometry::participation_ratio(gc), classes, m, geometry,
+                                 capacity, seed, key,
+                                 "the layer's activations to the class's stimuli (an isometric "
+                                 "embedding of its centred Gram matrix)");
+        }
+        if (!rsa) continue;
+        const MatrixXd r = sub(layers.rdms[l], used);
+        std::vector<double> score(nm), p(nm);
+        for (std::size_t j = 0; j < nm; ++j) {
+            kernels::CounterRng rng(seed, key, stream_permutation(layers.index[l], j));
+            const auto t =
+                kernels::rdm_permutation_test(brain, r, m.compare[j], m.permutations, rng);
+            score[j] = t.observed;
+            p[j] = m.permutations > 0 ? t.p_value : std::nan("");
+        }
+        const io::ResultBlock::Axis ca{"comparison", "comparison"};
+        block.add_strings(lg + "/comparison", methods, "RDM comparisons", {ca});
+        block.add_f64(lg + "/rsa", {nm}, score, "1",
+                      "similarity of the brain RDM and the layer's RDM", {ca});
+        block.add_f64(lg + "/rsa_p", {nm}, p, "1",
+                      "stimulus-label permutation p: (1 + #{null >= observed}) / (1 + "
+                      "permutations); NaN without permutations",
+                      {ca});
+    }
+    return block;
 }
 
 Work prepare_models_summary(const ItemEnv& env, const jobs::WorkItem& item) {

@@ -149,7 +149,8 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
     }
     if (resamples.empty()) throw std::logic_error(item.name() + ": no resample item");
     const jobs::PseudoTarget target = pseudo_target(env.spec, item.target);
-    return [item, target, notes = item.notes, resamples = std::move(resamples),
+    auto models = std::make_shared<const jobs::ModelsSection>(env.spec.models);
+    return [item, target, models, notes = item.notes, resamples = std::move(resamples),
             nulls = std::move(nulls), seed = env.spec.run.seed]() {
         const std::string inner = pseudo_inner_group(item);
         const std::string root = "/pseudo/" + io::path_safe(item.region);
@@ -159,7 +160,7 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
 
         // The analysis's own group: decode/<target> and geometry/<set> hold one target each.
         std::string top = inner + "/" + jobs::analysis_name(target.analysis);
-        if (target.analysis != jobs::PseudoAnalysis::Pca)
+        if (!target.target.empty()) // not pca nor models, whose group is the analysis's
             for (const auto& g : first.groups)
                 if (io::parent_path(g.path) == top) {
                     top = g.path;
@@ -268,6 +269,8 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
             out.add_strings(top_out + "/pooling/excluded_sessions", notes,
                             "sessions left out of this pseudo-population, with the reason",
                             {{"excluded", ""}});
+        if (target.analysis == jobs::PseudoAnalysis::Models)
+            add_pooled_layer_profile(resamples, top, top_out, *models, out);
         return out;
     };
 }

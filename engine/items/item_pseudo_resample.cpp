@@ -1,13 +1,16 @@
 // Pseudo-population resample and null items (docs/ANALYSES.md §5): pool the region's contributing
 // sessions (engine/items/pseudo_pool.hpp), then run the pooled analysis exactly as a session's
 // item would (the same prepare_* functions, on a copy of the job restricted to this analysis and
-// target, without its own permutation null: the pseudo null replaces it).
+// target, without its own permutation null: the pseudo null replaces it). Pooled models
+// comparisons run the models item's comparison (engine/items/models_compare.hpp) on the pooled
+// population against every layer at once, keeping its stimulus-permutation RSA p per resample.
 
 #include <algorithm>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 
+#include "engine/items/models_compare.hpp"
 #include "engine/items/prepare.hpp"
 #include "engine/items/pseudo_blocks.hpp"
 #include "engine/items/pseudo_pool.hpp"
@@ -119,7 +122,12 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
     if (sources->empty()) throw std::logic_error(item.name() + ": no contributing session");
     const jobs::PseudoTarget target = pseudo_target(env.spec, item.target);
     auto spec = restricted_spec(env.spec, target);
-    return [env, item, target, spec, sources, keys]() {
+    // Pooled comparisons: every layer's Gram and RDM, as the model_layers items wrote them (the
+    // layers themselves are read once per job, by those items).
+    std::shared_ptr<const ModelLayers> layers;
+    if (target.analysis == jobs::PseudoAnalysis::Models)
+        layers = std::make_shared<const ModelLayers>(read_model_layers(env, item));
+    return [env, item, target, spec, sources, keys, layers]() {
         std::vector<PoolSource> pool_sources;
         std::vector<const Population*> pops;
         for (const auto& p : *sources) {
@@ -137,6 +145,8 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
         // No population source: the pooled analysis runs here, on a compute thread, which must
         // not read files; it is given its pooled population.
         const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}, {}};
+        auto null_spec = std::make_shared<jobs::JobSpec>(*spec);
+        null_spec->models.permutations = 0;
         jobs::WorkItem inner;
         inner.kind = jobs::pooled_kind(target.analysis);
         inner.session = item.session;
@@ -151,6 +161,26 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
                 pool(pool_sources, conditions, {per_condition, shuffle}, rng, &drawn);
             restore_columns(target, pops, drawn, pooled);
             inner.scope = scope;
+            if (layers != nullptr) {
+                // A null keeps only the similarities: no stimulus-permutation p inside it.
+                const auto group = analysis_group(inner.session_key, inner.region);
+                auto block = compare_with_layers(shuffle ? *null_spec : *spec, *layers, pooled,
+                                                 true, inner.rng_key(), inner.name(), group,
+                                                 population_attributes(inner_env, inner));
+                // Which trials formed the pseudo-population: with /pooling/conditions and the
+                // sessions' binned counts, its condition means can be rebuilt outside.
+                std::vector<std::int64_t> trials;
+                for (const auto& source : drawn)
+                    for (auto t : source)
+                        trials.push_back(static_cast<std::int64_t>(t));
+                block.add_i64(group + "/models/pooled_trials", {drawn.size(), pooled.trials},
+                              trials, "1",
+                              "the trial (row of the session's binned counts) each pseudo-trial "
+                              "took from each session; pseudo-trial i is of condition i / "
+                              "trials_per_condition (/pooling/conditions order)",
+                              {{"session", ""}, {"pseudo_trial", ""}});
+                return block;
+            }
             return runner_of(inner.kind).prepare_population(inner_env, inner, std::move(pooled))();
         };
 

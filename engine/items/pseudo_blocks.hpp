@@ -14,8 +14,9 @@ namespace neuropop::engine::detail {
 
 // Datasets whose null distribution and p-value the pseudo null gives (matched by name).
 inline const std::vector<std::string>& pseudo_statistics() {
-    static const std::vector<std::string> names{"accuracy", "balanced_accuracy", "r2", "comparison",
-                                                "participation_ratio"};
+    static const std::vector<std::string> names{
+        "accuracy", "balanced_accuracy", "r2", "comparison", "participation_ratio",
+        "cka",      "debiased_cka",      "rsa"};
     return names;
 }
 
@@ -38,5 +39,13 @@ std::vector<double> null_statistic(const std::vector<io::ResultBlock>& nulls,
 void add_pooling_record(io::ResultBlock& out, const std::vector<std::string>& session_keys,
                         const std::vector<const Population*>& sources, std::size_t per_condition,
                         const std::vector<std::string>& conditions);
+
+// Pooled models comparisons: below `out_models` (/pseudo/<region>/models), the group profile/
+// with each measure's [resample, layer] table, its mean and percentile interval over
+// resamples, and the best layer (engine/items/pseudo_models_profile.cpp). `resamples` hold the
+// comparison under `inner_models` (<inner group>/models).
+void add_pooled_layer_profile(const std::vector<io::ResultBlock>& resamples,
+                              const std::string& inner_models, const std::string& out_models,
+                              const jobs::ModelsSection& m, io::ResultBlock& out);
 
 } // namespace neuropop::engine::detail

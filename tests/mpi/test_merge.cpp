@@ -198,3 +198,46 @@ TEST_CASE("merged shards of a models job give the single run's models summary", 
     REQUIRE_THAT(r.err, Catch::Contains("2 items across sessions"));
     merge::require_merge_identical(single, args.front());
 }
+
+// Pooled models comparisons: the shards run their sessions' models items and each its own copy
+// of the model_layers items (intermediate, in no shard's file); the merge runs the model_layers
+// items again with the pooled resamples, nulls and assembly, and must give the single run's
+// /pseudo and /summary.
+TEST_CASE("merged shards of a pooled models job give the single run's /pseudo", "[mpi][models]") {
+    TempDir tmp("merge-pseudo-models");
+    auto gen = run_command(shell_quote(binary().string()) + " generate --out " +
+                           shell_quote((tmp / "nwb").string()) +
+                           " --sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions VISp "
+                           "--units 10 --trials 96 --conditions 12 --seed 5 --quiet --model-file " +
+                           shell_quote((tmp / "model.h5").string()));
+    INFO(gen.err);
+    REQUIRE(gen.exit_code == 0);
+    const auto job = tmp / "job.ini";
+    std::ofstream(job)
+        << "[data]\nsessions = nwb\n"
+           "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
+           "bin_width = 0.05\n[conditions]\ncolumns = stimulus\n[run]\nseed = 7\n"
+           "[pca]\nenabled = false\n[cvpca]\nenabled = false\n[fa]\nenabled = false\n"
+           "[models]\nenabled = true\nfile = model.h5\ncolumn = stimulus\n"
+           "window = response:0:0.6\npermutations = 10\nbootstrap = 20\n"
+           "layers_per_item = 2\n"
+           "[pseudo]\nenabled = true\nanalyses = models\nmin_trials = 4\n"
+           "trials = 4\nresamples = 2\nnulls = 4\nnulls_per_item = 2\n"
+           "bootstrap = 20\n";
+    const auto single = tmp / "single.h5";
+    auto r = run::neuropop_run(2, {job.string(), "--output", single.string(), "--quiet"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(run::count_datasets(single, "/pseudo/VISp/models/profile") > 0);
+    std::vector<std::string> args{(tmp / "merged.h5").string()};
+    for (int i = 0; i < 3; ++i) {
+        args.push_back((tmp / ("out.shard-" + std::to_string(i) + ".h5")).string());
+        r = merge::run_shard(0, job, i, 3, args.back());
+        INFO("shard " << i << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    r = merge::neuropop_merge(2, args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    merge::require_merge_identical(single, args.front());
+}

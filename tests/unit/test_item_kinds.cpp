@@ -100,7 +100,7 @@ TEST_CASE("every item kind has one way to run and only summaries merge from shar
     CHECK(jobs::row_of(ItemKind::InteractionsFolds).whole_plan == nullptr);
     // A pooled analysis runs its per-population kind on every resample.
     for (const auto a : {jobs::PseudoAnalysis::Decode, jobs::PseudoAnalysis::Geometry,
-                         jobs::PseudoAnalysis::Pca}) {
+                         jobs::PseudoAnalysis::Pca, jobs::PseudoAnalysis::Models}) {
         CHECK(engine::detail::runner_of(jobs::pooled_kind(a)).prepare_population != nullptr);
         CHECK(std::string(jobs::analysis_name(a)) == jobs::to_string(jobs::pooled_kind(a)));
     }

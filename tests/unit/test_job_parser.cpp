@@ -14,6 +14,7 @@
 #include "jobs/inventory.hpp"
 #include "jobs/job_keys.hpp"
 #include "jobs/job_parser.hpp"
+#include "jobs/pseudo_labels.hpp"
 #include "jobs/windows.hpp"
 #include "tests/support/support.hpp"
 
@@ -581,4 +582,41 @@ TEST_CASE("[models] keys parse, default off, and name their problems", "[jobs][m
     CHECK(count_with(bad.problems, {"models.measures", "unknown: svcca"}) == 1);
     CHECK(count_with(bad.problems, {"models.file: empty, but models.enabled = true"}) == 1);
     CHECK(count_with(bad.problems, {"models.column: empty, but models.enabled = true"}) == 1);
+}
+
+TEST_CASE("pseudo.analyses takes models only with [models] enabled", "[jobs][models][pseudo]") {
+    TempDir dir("jobs-pseudo-models");
+    const std::string models = "[models]\nenabled = true\nfile = m.h5\ncolumn = stimulus\n";
+    const auto ok = check_job_text(std::string(minimal_job) + models +
+                                       "[pseudo]\nenabled = true\nanalyses = pca, models\n",
+                                   (dir / "j.ini").string(), {});
+    INFO(joined(ok.problems));
+    REQUIRE(ok.problems.empty());
+    CHECK(ok.spec.pseudo.analyses ==
+          std::vector<PseudoAnalysis>{PseudoAnalysis::Pca, PseudoAnalysis::Models});
+    // Pooled by the [models] column; one target, named as the per-session kind.
+    const auto targets = pseudo_targets(ok.spec);
+    REQUIRE(targets.size() == 2);
+    CHECK(targets[1].name() == "models");
+    CHECK(targets[1].columns == std::vector<std::string>{"stimulus"});
+    CHECK(pooled_kind(PseudoAnalysis::Models) == ItemKind::Models);
+    // Opt-in: the default pooled analyses stay decode, geometry and PCA.
+    const auto defaults =
+        check_job_text(std::string(minimal_job) + models + "[pseudo]\nenabled = true\n",
+                       (dir / "j.ini").string(), {});
+    CHECK(std::count(defaults.spec.pseudo.analyses.begin(), defaults.spec.pseudo.analyses.end(),
+                     PseudoAnalysis::Models) == 0);
+
+    const auto bad = check_job_text(std::string(minimal_job) +
+                                        "[pseudo]\nenabled = true\nanalyses = models, pca\n",
+                                    (dir / "j.ini").string(), {});
+    INFO(joined(bad.problems));
+    REQUIRE(bad.problems.size() == 1);
+    CHECK(count_with(bad.problems, {"pseudo.analyses: models, but models.enabled = false"}) == 1);
+    CHECK(bad.problems[0].find('\n') == std::string::npos);
+    // Unknown analysis names are still refused.
+    const auto unknown =
+        check_job_text(std::string(minimal_job) + "[pseudo]\nenabled = true\nanalyses = model\n",
+                       (dir / "j.ini").string(), {});
+    CHECK(count_with(unknown.problems, {"pseudo.analyses", "unknown: model"}) == 1);
 }

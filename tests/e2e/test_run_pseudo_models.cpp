@@ -1,0 +1,201 @@
+// Pooled brain <-> network comparisons (pseudo.analyses = models; docs/ANALYSES.md §5 and §8)
+// through the binary: every resample's comparison against a numpy reference rebuilt from the
+// trials the resample drew, the generator's ground truth on the pooled layer profile, the
+// pseudo null's p-values, the summary's FDR and cross-animal datasets, and the report's pooled
+// layer profile.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "tests/e2e/report_checks.hpp"
+#include "tests/e2e/run_helpers.hpp"
+#include "tests/support/support.hpp"
+
+namespace t = neuropop::test;
+
+namespace {
+
+// Regions A and B encode the stimulus (independent latents), C does not; 4 sessions of 2
+// animals, 48 stimuli x 5 trials each. The model file holds independent, latent_A, latent_B,
+// rotated_A, rotated_B (kernels/generator_layers.hpp).
+void generate(const t::TempDir& dir) {
+    auto r = t::run_command(
+        t::shell_quote(t::binary().string()) + " generate --out " +
+        t::shell_quote((dir / "data").string()) +
+        " --sessions 4 --subjects 2 --regions A,B,C --encoding-regions A,B --units 20"
+        " --conditions 48 --trials 240 --quiet --seed 5 --model-file " +
+        t::shell_quote((dir / "model.h5").string()));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+}
+
+void write_job(const t::TempDir& dir) {
+    std::ofstream(dir / "job.ini") << "[data]\nsessions = data\n"
+                                      "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
+                                      "bin_width = 0.05\n"
+                                      "[conditions]\ncolumns = stimulus\n"
+                                      "[output]\npath = results.h5\n"
+                                      "[pca]\nenabled = false\n[cvpca]\nenabled = false\n"
+                                      "[fa]\nenabled = false\n"
+                                      "[models]\nenabled = true\nfile = model.h5\n"
+                                      "column = stimulus\nwindow = response:0:0.6\n"
+                                      "permutations = 20\nbootstrap = 50\nlayers_per_item = 2\n"
+                                      "[pseudo]\nenabled = true\nanalyses = models\n"
+                                      "min_trials = 4\ntrials = 4\nresamples = 3\nnulls = 9\n"
+                                      "nulls_per_item = 5\nbootstrap = 50\n";
+}
+
+// Every resample of every pooled region rebuilt from /pseudo/<r>/models/pooled_trials and the
+// binned counts: the pooled condition means (spike counts summed over models.window, units of
+// the sessions side by side in /pooling/sessions order), their correlation RDM, plain and
+// debiased CKA (the formulas of docs/ANALYSES.md §8, written here) and Spearman RSA (scipy)
+// against each layer's Euclidean RDM. Prints the largest absolute difference and the count.
+const char* reference_script = R"(import sys, h5py, numpy as np
+from scipy.stats import spearmanr
+f, m = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+dec = lambda v: v.decode() if isinstance(v, bytes) else v
+labels = [dec(x) for x in m["stimuli"][()]]
+order = [dec(x) for x in m["layers"].attrs["order"]]
+acts = {n: m["layers/%s/activations" % n][()].astype(float) for n in order}
+def gram(x):
+    xc = x - x.mean(axis=0)
+    return xc @ xc.T
+def cka_biased(k, l):
+    n = k.shape[0]; h = np.eye(n) - 1.0 / n
+    kc, lc = h @ k @ h, h @ l @ h
+    return (kc * lc).sum() / np.sqrt((kc * kc).sum() * (lc * lc).sum())
+def hsic1(k, l):
+    n = k.shape[0]; k = k.copy(); l = l.copy()
+    np.fill_diagonal(k, 0); np.fill_diagonal(l, 0)
+    return (np.trace(k @ l) + k.sum() * l.sum() / ((n - 1) * (n - 2))
+            - 2.0 / (n - 2) * k.sum(axis=0) @ l.sum(axis=0)) / (n * (n - 3))
+def cka_debiased(k, l):
+    return hsic1(k, l) / np.sqrt(hsic1(k, k) * hsic1(l, l))
+def upper(a):
+    i, j = np.triu_indices(a.shape[0], 1)
+    return a[i, j]
+worst, count = 0.0, 0
+for r in f["pseudo"]:
+    g = f["pseudo/%s/models" % r]
+    sessions = [dec(x) for x in g["pooling/sessions"][()]]
+    conditions = [dec(x) for x in g["pooling/conditions"][()]]
+    per = int(g["pooling/trials_per_condition"][()])
+    stimuli = [dec(x) for x in g["stimuli"][()]]
+    assert stimuli == [l for l in labels if l in conditions]
+    comparisons = [dec(x) for x in g["comparison"][()]]
+    drawn = g["pooled_trials"][()]
+    for k in range(drawn.shape[0]):
+        parts = []
+        for s, key in enumerate(sessions):
+            b = f["binned/%s/%s" % (key, r)]
+            counts, edges = b["counts"][()].astype(float), b["bin_edges"][()]
+            first = int(np.argmin(abs(edges - 0.0))); last = int(np.argmin(abs(edges - 0.6)))
+            parts.append(counts[drawn[k, s]][:, :, first:last].sum(axis=2))
+        x = np.hstack(parts)
+        cond = [conditions[i // per] for i in range(x.shape[0])]
+        means = np.array([x[[i for i, c in enumerate(cond) if c == st]].mean(axis=0)
+                          for st in stimuli])
+        brain = 1 - np.corrcoef(means)
+        worst = max(worst, abs(g["brain_rdm"][k] - brain).max())
+        kb = gram(means)
+        used = [labels.index(st) for st in stimuli]
+        for n in order:
+            lg = g["layers/" + n]
+            a = acts[n][used]
+            d = ((a[:, None, :] - a[None, :, :]) ** 2).sum(axis=2) / a.shape[1]
+            ours = [lg["cka"][k], lg["debiased_cka"][k], lg["rsa"][k][comparisons.index("spearman")]]
+            ref = [cka_biased(kb, gram(a)), cka_debiased(kb, gram(a)),
+                   spearmanr(upper(brain), upper(d))[0]]
+            worst = max(worst, max(abs(u - v) for u, v in zip(ours, ref)))
+            count += 1
+print(worst, count)
+)";
+
+// Per region: the best layer, the profile means of debiased CKA of independent, latent_A,
+// rotated_A, latent_B, rotated_B, the pooled p of latent_A's and latent_B's debiased CKA, and
+// checks of the profile's shape printed as 0/1.
+const char* profile_script = R"(import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+dec = lambda v: v.decode() if isinstance(v, bytes) else v
+for r in ["A", "B", "C"]:
+    g = f["pseudo/%s/models" % r]
+    p = g["profile"]
+    layers = [dec(x) for x in p["layers"][()]]
+    mean = p["debiased_cka_mean"][()]
+    table = p["debiased_cka"][()]
+    ok = int(table.shape == (3, 5) and np.allclose(table.mean(axis=0), mean, rtol=0, atol=1e-12)
+             and (p["debiased_cka_ci_low"][()] <= mean).all()
+             and (mean <= p["debiased_cka_ci_high"][()]).all()
+             and abs(p["best_layer_frequency"][()].sum() - 1) < 1e-12
+             and layers[int(p["best_layer_index"][()])] == dec(p.attrs["best_layer"])
+             and np.allclose(table[:, layers.index("latent_A")],
+                             g["layers/latent_A/debiased_cka"][()], rtol=0, atol=0)
+             and "summary/%s/pseudo/models/layers/latent_A/q_debiased_cka" % r in f
+             and "summary/%s/pseudo/models/layers/latent_A/animal_debiased_cka" % r in f)
+    print(r, dec(p.attrs["best_layer"]), *[mean[layers.index(n)] for n in
+          ["independent", "latent_A", "rotated_A", "latent_B", "rotated_B"]],
+          g["layers/latent_A/p_debiased_cka"][()], g["layers/latent_B/p_debiased_cka"][()], ok)
+)";
+
+} // namespace
+
+TEST_CASE("pooled models comparisons: a numpy reference per resample and the generator's "
+          "ground truth",
+          "[e2e][models][pseudo]") {
+    t::TempDir dir("pseudo-models");
+    generate(dir);
+    write_job(dir);
+    const auto out = dir / "results.h5";
+    auto r = t::run::neuropop_run(0, {(dir / "job.ini").string(), "--quiet"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+
+    // 3 regions x 3 resamples x 5 layers. Tolerance 1e-9: the same formulas in double precision
+    // on integer-valued sums, differing only in summation order (~1e-14 on these O(1) values);
+    // Spearman sees no near-ties among 1 128 continuous distances.
+    const auto ref = t::parse_doubles(
+        t::run_python(reference_script, {out.string(), (dir / "model.h5").string()}));
+    REQUIRE(ref.size() == 2);
+    CHECK(ref[1] == 45);
+    CHECK(ref[0] < 1e-9);
+
+    const auto text = t::run_python(profile_script, {out.string()});
+    INFO(text);
+    std::istringstream in(text);
+    for (const std::string region : {"A", "B", "C"}) {
+        std::string name, best;
+        double indep = 0, la = 0, ra = 0, lb = 0, rb = 0, pa = 0, pb = 0;
+        int ok = 0;
+        in >> name >> best >> indep >> la >> ra >> lb >> rb >> pa >> pb >> ok;
+        CHECK(name == region);
+        CHECK(ok == 1);
+        // rotated_X is an isometry and scaling of latent_X: the same CKA with any population.
+        CHECK(la == Approx(ra).margin(1e-9));
+        CHECK(lb == Approx(rb).margin(1e-9));
+        if (region == "A") {
+            CHECK((best == "latent_A" || best == "rotated_A"));
+            CHECK(la > lb + 0.2);
+            // No null (labels shuffled within sessions) reaches the encoding region's own
+            // latent: the smallest p 9 nulls allow, 1 / 10.
+            CHECK(pa == Approx(0.1).margin(1e-12));
+        } else if (region == "B") {
+            CHECK((best == "latent_B" || best == "rotated_B"));
+            CHECK(lb > la + 0.2);
+            CHECK(pb == Approx(0.1).margin(1e-12));
+        }
+        // Independent of every population: debiased CKA's mean is 0 (the per-session test's
+        // bound, 0.15, for the same 48 stimuli).
+        CHECK(std::abs(indep) < 0.15);
+    }
+
+    // neuropop report draws each pooled region's layer profile (report/report_models.py).
+    const auto figures = dir / "figures";
+    r = t::report::neuropop_report({out.string(), "--out", figures.string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    for (const std::string region : {"A", "B", "C"})
+        CHECK(t::report::png_size(figures / ("pseudo_models_" + region + ".png")).valid);
+}

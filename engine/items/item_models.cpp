@@ -20,6 +20,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/items/models_geometry.hpp"
@@ -412,6 +413,7 @@ Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population p
                               {ca});
             }
         }
+        std::optional<kernels::RankedRdm> brain_ranks; // ranked on first use
         for (std::size_t l = 0; l < layers.names.size(); ++l) {
             const auto lg = root + "/layers/" + io::path_safe(layers.names[l]);
             block.group(root + "/layers", {{"description", std::string("one group per layer")}});
@@ -444,8 +446,15 @@ Work prepare_models(const ItemEnv& env, const jobs::WorkItem& item, Population p
             std::vector<double> score(nm), p(nm);
             for (std::size_t j = 0; j < nm; ++j) {
                 kernels::CounterRng rng(seed, key, stream_permutation(layers.index[l], j));
+                const bool by_ranks = m.compare[j] == kernels::RdmComparison::Spearman;
+                // Spearman: the brain ranked once per item, the layer once here; the same bits
+                // as ranking both for every permutation (kernels/rdm_compare.hpp).
+                if (by_ranks && !brain_ranks) brain_ranks = kernels::rank_rdm(brain);
                 const auto t =
-                    kernels::rdm_permutation_test(brain, r, m.compare[j], m.permutations, rng);
+                    by_ranks ? kernels::rdm_permutation_test(*brain_ranks, kernels::rank_rdm(r),
+                                                             m.permutations, rng)
+                             : kernels::rdm_permutation_test(brain, r, m.compare[j], m.permutations,
+                                                             rng);
                 score[j] = t.observed;
                 p[j] = m.permutations > 0 ? t.p_value : std::nan("");
             }

@@ -81,7 +81,8 @@ public:
     void add(const Eigen::Ref<const MatrixXd>& block) {
         const Eigen::VectorXd mu = block.rowwise().mean();
         const MatrixXd c = block.colwise() - mu;
-        gram_.noalias() += c * c.transpose();
+        // The lower triangle only (a symmetric rank-k update, syrk): half the flops of C Cᵀ.
+        gram_.selfadjointView<Eigen::Lower>().rankUpdate(c);
         means_.push_back(mu);
         counts_.push_back(static_cast<double>(block.cols()));
     }
@@ -96,8 +97,9 @@ public:
         MatrixXd c = gram_;
         for (std::size_t b = 0; b < means_.size(); ++b) {
             const Eigen::VectorXd d = means_[b] - mu;
-            c.noalias() += counts_[b] * d * d.transpose();
+            c.selfadjointView<Eigen::Lower>().rankUpdate(d, counts_[b]);
         }
+        c.triangularView<Eigen::StrictlyUpper>() = c.transpose();
         MatrixXd out(n, n);
         for (Index i = 0; i < n; ++i)
             for (Index j = 0; j < n; ++j)

@@ -11,22 +11,27 @@ namespace neuropop::kernels {
 
 namespace {
 
-// Average ranks (1-based), ties sharing their mean rank.
+// Average ranks (1-based), ties sharing their mean rank. The (value, position) pairs are sorted
+// in place rather than positions through an indirect comparison (fewer cache misses at 5·10⁵
+// distances). Stable, with the same comparisons as sorting positions, so NaN entries (a
+// constant pattern's correlation distance) land where they did before and std::sort's
+// unguarded loops never meet a comparison that is not a strict weak order.
 Eigen::VectorXd average_ranks(const Eigen::Ref<const Eigen::VectorXd>& v) {
     const auto n = static_cast<std::size_t>(v.size());
-    std::vector<Eigen::Index> order(n);
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](Eigen::Index a, Eigen::Index b) { return v(a) < v(b); });
+    std::vector<std::pair<double, Eigen::Index>> sorted(n);
+    for (std::size_t i = 0; i < n; ++i)
+        sorted[i] = {v(static_cast<Eigen::Index>(i)), static_cast<Eigen::Index>(i)};
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     Eigen::VectorXd ranks(v.size());
     std::size_t i = 0;
     while (i < n) {
         std::size_t j = i + 1;
-        while (j < n && v(order[j]) == v(order[i]))
+        while (j < n && sorted[j].first == sorted[i].first)
             ++j;
         const double rank = 0.5 * static_cast<double>(i + 1 + j); // mean of i+1 .. j
         for (std::size_t t = i; t < j; ++t)
-            ranks(order[t]) = rank;
+            ranks(sorted[t].second) = rank;
         i = j;
     }
     return ranks;

@@ -5,16 +5,20 @@
 //   model_layers reads a file) and its Euclidean RDM (‖x_i − x_j‖² / q from the Gram);
 // - per population its centred Gram and correlation RDM (kernels::correlation_rdm);
 // - every population x layer: plain and debiased CKA (kernels::cka_matrix: each Gram centred
-//   once) and RSA by Spearman and cosine (kernels::compare_rdms; Kendall τa is O(m²) in the
-//   m = n(n−1)/2 distances, 10¹¹ operations per pair at n = 1 000, and is left out here).
+//   once) and RSA by Spearman and cosine. Each RDM is ranked once (kernels::rank_rdm, as the
+//   models item ranks the brain once and each layer once), so a Spearman pair is one dot
+//   product; the cosine takes each upper triangle once too. Kendall τa (Knight's O(m log m) in
+//   the m = n(n−1)/2 distances, a sort and a merge sort per pair) is left out, as in the peer.
 // Prints `bench=models threads=1 seconds=<best> cpu_seconds=<best> layers= stimuli= features=
-// populations= units= ...`. With data=DIR it writes the inputs (float32 activations, float64
+// populations= units= gram_seconds= cka_seconds= rank_seconds= rsa_pairs_seconds=` (the phases
+// of the last repeat). With data=DIR it writes the inputs (float32 activations, float64
 // population means) and our results as raw little-endian numbers for benchmarks/peers/models.py.
 //
 // usage: neuropop_bench_models [layers=50] [stimuli=1000] [features=4096] [populations=100]
 //        [units=100] [repeats=1] [data=DIR]
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -100,7 +104,14 @@ int main(int argc, char** argv) try {
         brains.push_back(population(p, units, structure));
 
     MatrixXd plain, debiased, spearman, cosine;
+    // Phases of the last repeat (wall seconds): the Grams and RDMs, CKA, ranking and upper
+    // triangles, the RSA pairs.
+    double gram_s = 0, cka_s = 0, rank_s = 0, rsa_s = 0;
+    const auto since = [](std::chrono::steady_clock::time_point t0) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
     const auto work = [&] {
+        auto t0 = std::chrono::steady_clock::now();
         std::vector<MatrixXd> lgrams, lrdms, bgrams, brdms;
         for (const auto& a : acts) {
             k::GramAccumulator acc(n);
@@ -121,25 +132,41 @@ int main(int argc, char** argv) try {
             bgrams.push_back(k::centred_gram(b));
             brdms.push_back(k::correlation_rdm(b));
         }
+        gram_s = since(t0);
+        t0 = std::chrono::steady_clock::now();
         plain = k::cka_matrix(bgrams, lgrams, k::CkaEstimator::Biased);
         debiased = k::cka_matrix(bgrams, lgrams, k::CkaEstimator::Debiased);
+        cka_s = since(t0);
+        t0 = std::chrono::steady_clock::now();
+        std::vector<k::RankedRdm> lranks, branks;
+        std::vector<Eigen::VectorXd> lupper, bupper;
+        for (const auto& r : lrdms) {
+            lranks.push_back(k::rank_rdm(r));
+            lupper.push_back(k::upper_triangle(r));
+        }
+        for (const auto& r : brdms) {
+            branks.push_back(k::rank_rdm(r));
+            bupper.push_back(k::upper_triangle(r));
+        }
+        rank_s = since(t0);
+        t0 = std::chrono::steady_clock::now();
         spearman.resize(pops, layers);
         cosine.resize(pops, layers);
         for (Index p = 0; p < pops; ++p)
             for (Index l = 0; l < layers; ++l) {
-                spearman(p, l) =
-                    k::compare_rdms(brdms[static_cast<std::size_t>(p)],
-                                    lrdms[static_cast<std::size_t>(l)], k::RdmComparison::Spearman);
-                cosine(p, l) =
-                    k::compare_rdms(brdms[static_cast<std::size_t>(p)],
-                                    lrdms[static_cast<std::size_t>(l)], k::RdmComparison::Cosine);
+                const auto pp = static_cast<std::size_t>(p), ll = static_cast<std::size_t>(l);
+                spearman(p, l) = k::spearman(branks[pp], lranks[ll]);
+                cosine(p, l) = k::compare_vectors(bupper[pp], lupper[ll], k::RdmComparison::Cosine);
             }
+        rsa_s = since(t0);
     };
     const auto t = time_best(repeats, work);
     std::printf("bench=models threads=1 seconds=%.6g cpu_seconds=%.6g layers=%ld stimuli=%ld "
-                "features=%ld populations=%ld units=%ld\n",
+                "features=%ld populations=%ld units=%ld gram_seconds=%.3g cka_seconds=%.3g "
+                "rank_seconds=%.3g rsa_pairs_seconds=%.3g\n",
                 t.seconds, t.cpu_seconds, static_cast<long>(layers), static_cast<long>(n),
-                static_cast<long>(q), static_cast<long>(pops), static_cast<long>(units));
+                static_cast<long>(q), static_cast<long>(pops), static_cast<long>(units), gram_s,
+                cka_s, rank_s, rsa_s);
     if (!dir.empty()) {
         for (Index l = 0; l < layers; ++l)
             write_raw(dir / ("layer_" + std::to_string(l) + ".f32"),

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "jobs/coupling_shape.hpp"
 #include "jobs/geometry_sets.hpp"
+#include "jobs/models_checks.hpp"
 #include "jobs/text_values.hpp"
 #include "jobs/trial_selection.hpp"
 #include "jobs/windows.hpp"
@@ -176,11 +178,64 @@ public:
         case ItemKind::PseudoNull:
         case ItemKind::Pseudo:
         case ItemKind::PseudoSummary:
-        // Brain <-> network items hold stimulus x stimulus matrices, whose size the population's
-        // shape does not give (the stimuli are the model file's).
+        // Brain <-> network items: model_item.
         case ItemKind::ModelLayers:
         case ItemKind::Models:
         case ItemKind::ModelsSummary:
+            break;
+        }
+        return e;
+    }
+
+    // Brain <-> network items hold stimulus x stimulus matrices (n = the model file's stimuli,
+    // k = the block's layers), as engine/items/item_models.cpp allocates them. `p`: the
+    // population of a models item (its counts), nullptr for the other two kinds.
+    Estimate model_item(const WorkItem& w, const io::ModelFileInfo& info,
+                        const std::vector<std::string>& layers, const Shape* p) const {
+        Estimate e;
+        const double n = static_cast<double>(info.stimuli());
+        const std::size_t per = spec_.models.layers_per_item;
+        const std::size_t first = std::min(layers.size(), w.block * per),
+                          last = std::min(layers.size(), first + per);
+        const double k = static_cast<double>(last - first);
+        const std::string nn = count_text(n) + "^2 x 8 bytes";
+        const double n2 = n * n * 8;
+        switch (w.kind) {
+        case ItemKind::ModelLayers: {
+            // Each layer's Gram and RDM, held until the block is written and copied once more
+            // into the written block; while a layer is read: the accumulators (Gram, its
+            // symmetric copy, the correlation RDM's Gram) and a feature block read, copied and
+            // centred.
+            double widest = 0;
+            for (std::size_t i = first; i < last; ++i)
+                widest = std::max(widest, static_cast<double>(info.layer(layers[i]).features));
+            const double block = std::min(static_cast<double>(models::block_values), n * widest);
+            e.add("layer matrices", "2 x 2 x " + count_text(k) + " layers x " + nn, 4 * k * n2);
+            e.add("accumulators", "3 x " + nn, 3 * n2);
+            e.add("feature block", "3 x " + count_text(block) + " values x 8 bytes", 3 * block * 8);
+            break;
+        }
+        case ItemKind::Models:
+            // The population's counts, the model_layers file read back (its datasets, then the
+            // matrices), and per layer the sub-matrices, the ranks and a permuted copy, next to
+            // the brain's RDM, Gram and ranks.
+            if (p != nullptr)
+                e.add("counts",
+                      count_text(p->trials) + " trials x " + count_text(p->units) + " units x " +
+                          count_text(bins_) + " bins x 4 bytes",
+                      p->trials * p->units * bins_ * 4);
+            e.add("layer matrices", "2 x 2 x " + count_text(k) + " layers x " + nn, 4 * k * n2);
+            e.add("per layer and brain", "6 x " + nn, 6 * n2);
+            break;
+        case ItemKind::ModelsSummary: {
+            // Every session's brain RDM (the leave-one-session-out noise ceiling).
+            const double blocks = std::max(
+                1.0, std::ceil(static_cast<double>(layers.size()) / static_cast<double>(per)));
+            const double sessions = std::ceil(static_cast<double>(w.needs.size()) / blocks);
+            e.add("brain RDMs", count_text(sessions) + " sessions x " + nn, sessions * n2);
+            break;
+        }
+        default:
             break;
         }
         return e;
@@ -289,8 +344,9 @@ std::uint64_t cache_budget_bytes(const JobSpec& spec, int node_ranks) {
 
 namespace {
 
-// Kinds whose memory the estimate covers: the items of one population. Summaries and
-// pseudo-populations read item files of bounded size and are not estimated.
+// Kinds whose memory the estimate covers: the items of one population and the brain <-> network
+// items (stimulus x stimulus matrices). Other summaries and pseudo-populations read item files of
+// bounded size and are not estimated.
 bool sized_kind(ItemKind kind) {
     switch (kind) {
     case ItemKind::Bin:
@@ -311,10 +367,12 @@ bool sized_kind(ItemKind kind) {
     case ItemKind::PseudoNull:
     case ItemKind::Pseudo:
     case ItemKind::PseudoSummary:
+        return false;
+    // Sized from the model file's stimuli and layers (Estimator::model_item).
     case ItemKind::ModelLayers:
     case ItemKind::Models:
     case ItemKind::ModelsSummary:
-        return false;
+        return true;
     }
     return false;
 }
@@ -325,9 +383,21 @@ template <typename F>
 void each_estimate(const JobSpec& spec, const Plan& plan, const F& f) {
     const Estimator estimator(spec);
     std::map<std::pair<std::size_t, std::string>, Shape> shapes;
+    std::optional<io::ModelFileInfo> model; // read once, when the plan has models items
+    std::vector<std::string> layers;
     for (std::size_t i = 0; i < plan.items.size(); ++i) {
         const auto& w = plan.items[i];
         if (!sized_kind(w.kind) || w.region.empty()) continue;
+        const bool model_kind = w.kind == ItemKind::ModelLayers || w.kind == ItemKind::Models ||
+                                w.kind == ItemKind::ModelsSummary;
+        if (model_kind && !model) {
+            model = io::read_model_file_info(spec.models.file); // checked by the inventory
+            layers = models::selected_layers(spec, *model);
+        }
+        if (model_kind && w.kind != ItemKind::Models) {
+            f(i, w, estimator.model_item(w, *model, layers, nullptr));
+            continue;
+        }
         const auto key = std::make_pair(w.session, w.region);
         auto it = shapes.find(key);
         if (it == shapes.end())
@@ -335,8 +405,10 @@ void each_estimate(const JobSpec& spec, const Plan& plan, const F& f) {
                      .emplace(key,
                               population_shape(spec, plan.sessions.at(w.session).info, w.region))
                      .first;
-        if (w.kind == ItemKind::Interactions || w.kind == ItemKind::InteractionsFolds ||
-            w.kind == ItemKind::CouplingPair) {
+        if (w.kind == ItemKind::Models) {
+            f(i, w, estimator.model_item(w, *model, layers, &it->second));
+        } else if (w.kind == ItemKind::Interactions || w.kind == ItemKind::InteractionsFolds ||
+                   w.kind == ItemKind::CouplingPair) {
             const auto other = population_shape(spec, plan.sessions.at(w.session).info, w.target);
             f(i, w, estimator.item(w, it->second, &other));
         } else {

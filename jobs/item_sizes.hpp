@@ -26,14 +26,16 @@ std::uint64_t max_item_mb(const JobSpec& spec);
 // `node_ranks` ranks on it, at most 8 GiB, which leaves room for the items themselves.
 std::uint64_t cache_budget_bytes(const JobSpec& spec, int node_ranks);
 
-// One line per analysis (bin, pca, cvpca, fa, decode, decode_null, geometry) whose largest item
-// needs more than max_item_mb(spec): the item, the MB it needs, how that follows from the job
-// (trials x units x bins, bytes each), how many items of that analysis exceed the limit, and the
-// key to raise. Pseudo-population items are not estimated.
+// One line per analysis (bin, pca, cvpca, fa, decode, decode_null, geometry, model_layers,
+// models, models_summary, ...) whose largest item needs more than max_item_mb(spec): the item,
+// the MB it needs, how that follows from the job (trials x units x bins or stimuli^2, bytes
+// each), how many items of that analysis exceed the limit, and the key to raise. Pseudo-population
+// items are not estimated.
 std::vector<std::string> check_item_sizes(const JobSpec& spec, const Plan& plan);
 
 // Each item's estimated memory in bytes, in plan order (the same estimate check_item_sizes
-// applies); 0 for items it does not estimate (summaries, pseudo-populations).
+// applies); 0 for items it does not estimate (summaries other than models_summary,
+// pseudo-populations).
 std::vector<double> item_bytes(const JobSpec& spec, const Plan& plan);
 
 } // namespace neuropop::jobs

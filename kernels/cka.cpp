@@ -1,5 +1,6 @@
 #include "kernels/cka.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -117,23 +118,30 @@ double linear_cka(const Eigen::Ref<const Eigen::MatrixXd>& x,
 Eigen::MatrixXd cka_matrix(const std::vector<Eigen::MatrixXd>& grams_a,
                            const std::vector<Eigen::MatrixXd>& grams_b, CkaEstimator how) {
     const Index n = grams_a.empty() ? (grams_b.empty() ? 0 : grams_b[0].rows()) : grams_a[0].rows();
+    // Each Gram centred and normalised once, as one column of n² entries.
     auto normalised = [&](const std::vector<Eigen::MatrixXd>& grams) {
-        std::vector<Eigen::MatrixXd> out(grams.size());
         for (const auto& g : grams)
             check_gram(g, n, how);
+        Eigen::MatrixXd out(n * n, static_cast<Index>(grams.size()));
         tbb::parallel_for(std::size_t{0}, grams.size(), [&](std::size_t i) {
-            out[i] = centre(grams[i], how);
-            const double norm = out[i].norm();
-            out[i] /= norm; // a constant representation gives 0/0 = NaN, as cka() does
+            const Eigen::MatrixXd c = centre(grams[i], how);
+            const double norm = c.norm();
+            // A constant representation gives 0/0 = NaN, as cka() does.
+            out.col(static_cast<Index>(i)) = c.reshaped() / norm;
         });
         return out;
     };
-    const auto a = normalised(grams_a), b = normalised(grams_b);
-    const auto na = static_cast<Index>(a.size()), nb = static_cast<Index>(b.size());
+    const Eigen::MatrixXd a = normalised(grams_a), b = normalised(grams_b);
+    const Index na = a.cols(), nb = b.cols();
     Eigen::MatrixXd out(na, nb);
-    tbb::parallel_for(Index{0}, na * nb, [&](Index t) {
-        out(t / nb, t % nb) =
-            dot(a[static_cast<std::size_t>(t / nb)], b[static_cast<std::size_t>(t % nb)]);
+    // All pairs as one product Aᵀ B instead of one n²-long dot product per pair: each normalised
+    // Gram is streamed from memory once per block rather than once per pair (at n = 1 000 a pair's
+    // dot product reads 16 MB). Fixed blocks of B's columns, so the bits do not depend on the
+    // number of threads.
+    constexpr Index block = 8;
+    tbb::parallel_for(Index{0}, (nb + block - 1) / block, [&](Index t) {
+        const Index c0 = t * block, w = std::min(block, nb - c0);
+        out.middleCols(c0, w).noalias() = a.transpose() * b.middleCols(c0, w);
     });
     return out;
 }

@@ -5,27 +5,33 @@
 #include <cstdint>
 #include <numeric>
 #include <stdexcept>
+#include <utility>
 
 namespace neuropop::kernels {
 
 namespace {
 
-// Average ranks (1-based), ties sharing their mean rank.
+// Average ranks (1-based), ties sharing their mean rank. The (value, position) pairs are sorted
+// in place rather than positions through an indirect comparison (fewer cache misses at 5·10⁵
+// distances). Stable, with the same comparisons as sorting positions, so NaN entries (a
+// constant pattern's correlation distance) land where they did before and std::sort's
+// unguarded loops never meet a comparison that is not a strict weak order.
 Eigen::VectorXd average_ranks(const Eigen::Ref<const Eigen::VectorXd>& v) {
     const auto n = static_cast<std::size_t>(v.size());
-    std::vector<Eigen::Index> order(n);
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](Eigen::Index a, Eigen::Index b) { return v(a) < v(b); });
+    std::vector<std::pair<double, Eigen::Index>> sorted(n);
+    for (std::size_t i = 0; i < n; ++i)
+        sorted[i] = {v(static_cast<Eigen::Index>(i)), static_cast<Eigen::Index>(i)};
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     Eigen::VectorXd ranks(v.size());
     std::size_t i = 0;
     while (i < n) {
         std::size_t j = i + 1;
-        while (j < n && v(order[j]) == v(order[i]))
+        while (j < n && sorted[j].first == sorted[i].first)
             ++j;
         const double rank = 0.5 * static_cast<double>(i + 1 + j); // mean of i+1 .. j
         for (std::size_t t = i; t < j; ++t)
-            ranks(order[t]) = rank;
+            ranks(sorted[t].second) = rank;
         i = j;
     }
     return ranks;
@@ -167,10 +173,68 @@ double compare_rdms(const Eigen::Ref<const Eigen::MatrixXd>& data,
     return compare_vectors(upper_triangle(data), upper_triangle(model), how);
 }
 
+RankedRdm rank_rdm(const Eigen::Ref<const Eigen::MatrixXd>& rdm) {
+    if (rdm.rows() != rdm.cols() || rdm.rows() < 2)
+        throw std::invalid_argument("Spearman ranks need a K × K RDM with K >= 2");
+    RankedRdm out;
+    out.conditions = rdm.rows();
+    const Eigen::VectorXd ranks = average_ranks(upper_triangle(rdm));
+    // As pearson() centres them, so that spearman() repeats its operations exactly.
+    out.centred = ranks.array() - ranks.mean();
+    out.squared_norm = out.centred.squaredNorm();
+    return out;
+}
+
+double spearman(const RankedRdm& a, const RankedRdm& b) {
+    if (a.conditions != b.conditions || a.conditions < 2)
+        throw std::invalid_argument("RDM comparison needs two K × K RDMs with K >= 2");
+    return a.centred.dot(b.centred) / std::sqrt(a.squared_norm * b.squared_norm);
+}
+
+RdmPermutationTest rdm_permutation_test(const RankedRdm& data, const RankedRdm& model,
+                                        std::size_t permutations, CounterRng& rng) {
+    RdmPermutationTest out;
+    out.observed = spearman(data, model);
+    const Eigen::Index k = data.conditions;
+    // Position of entry (i, j), i < j, in the upper triangle: rows before i hold
+    // (k−1) + … + (k−i) = i(2k − i − 1)/2 entries.
+    const auto at = [k](Eigen::Index i, Eigen::Index j) {
+        if (i > j) std::swap(i, j);
+        return i * (2 * k - i - 1) / 2 + (j - i - 1);
+    };
+    std::vector<Eigen::Index> perm(static_cast<std::size_t>(k));
+    Eigen::VectorXd permuted(data.centred.size());
+    std::size_t at_least = 0;
+    out.null.reserve(permutations);
+    for (std::size_t b = 0; b < permutations; ++b) {
+        std::iota(perm.begin(), perm.end(), Eigen::Index{0});
+        shuffle(perm.begin(), perm.end(), rng);
+        // Entry (i, j) of the permuted RDM is data(perm[i], perm[j]); its centred rank is that
+        // entry's: the ranks' mean is the same sum in another order, exact for half-integers.
+        Eigen::Index t = 0;
+        for (Eigen::Index i = 0; i < k; ++i) {
+            const Eigen::Index pi = perm[static_cast<std::size_t>(i)];
+            for (Eigen::Index j = i + 1; j < k; ++j)
+                permuted(t++) = data.centred(at(pi, perm[static_cast<std::size_t>(j)]));
+        }
+        const double v =
+            permuted.dot(model.centred) / std::sqrt(data.squared_norm * model.squared_norm);
+        out.null.push_back(v);
+        if (v >= out.observed) ++at_least;
+    }
+    out.p_value = static_cast<double>(1 + at_least) / static_cast<double>(1 + permutations);
+    return out;
+}
+
 RdmPermutationTest rdm_permutation_test(const Eigen::Ref<const Eigen::MatrixXd>& data,
                                         const Eigen::Ref<const Eigen::MatrixXd>& model,
                                         RdmComparison how, std::size_t permutations,
                                         CounterRng& rng) {
+    if (how == RdmComparison::Spearman) {
+        if (data.rows() != model.rows() || data.cols() != model.cols() || data.rows() < 2)
+            throw std::invalid_argument("RDM comparison needs two K × K RDMs with K >= 2");
+        return rdm_permutation_test(rank_rdm(data), rank_rdm(model), permutations, rng);
+    }
     RdmPermutationTest out;
     out.observed = compare_rdms(data, model, how);
     const Eigen::VectorXd model_vec = upper_triangle(model);

@@ -40,6 +40,25 @@ double compare_vectors(const Eigen::Ref<const Eigen::VectorXd>& a,
 double compare_rdms(const Eigen::Ref<const Eigen::MatrixXd>& data,
                     const Eigen::Ref<const Eigen::MatrixXd>& model, RdmComparison how);
 
+// An RDM prepared once for Spearman comparisons: the average ranks of its upper triangle (row by
+// row), centred on their mean, and their squared norm. Spearman of two RDMs is then one dot
+// product, so P populations against L layers rank P + L vectors instead of 2 P L (each an
+// O(m log m) sort of the m = K(K−1)/2 distances). A label permutation of an RDM permutes its
+// ranks (a value's average rank depends on the values only), so a permutation test ranks nothing
+// again either.
+struct RankedRdm {
+    Eigen::Index conditions = 0;
+    Eigen::VectorXd centred;   // average ranks − their mean
+    double squared_norm = 0.0; // centred · centred
+};
+
+// Ranks a K × K RDM (K ≥ 2) for spearman().
+RankedRdm rank_rdm(const Eigen::Ref<const Eigen::MatrixXd>& rdm);
+
+// compare_rdms(a, b, RdmComparison::Spearman) of the RDMs a and b were ranked from, bit for bit
+// (the same ranks, centring, dot product and norms). Throws when the sizes differ.
+double spearman(const RankedRdm& a, const RankedRdm& b);
+
 struct RdmPermutationTest {
     double observed = 0.0;
     double p_value = 1.0;     // (1 + #{null ≥ observed}) / (1 + permutations)
@@ -53,5 +72,12 @@ RdmPermutationTest rdm_permutation_test(const Eigen::Ref<const Eigen::MatrixXd>&
                                         const Eigen::Ref<const Eigen::MatrixXd>& model,
                                         RdmComparison how, std::size_t permutations,
                                         CounterRng& rng);
+
+// The same test for RdmComparison::Spearman on RDMs ranked once: the same shuffles and, while
+// the rank sums are exact in double precision (K ≲ 700 conditions), the same bits; beyond that
+// a permuted vector's squared norm (equal in exact arithmetic) is taken from `data` instead of
+// being re-summed in the permuted order, a last-bit difference.
+RdmPermutationTest rdm_permutation_test(const RankedRdm& data, const RankedRdm& model,
+                                        std::size_t permutations, CounterRng& rng);
 
 } // namespace neuropop::kernels

@@ -91,6 +91,13 @@ BENCHES = [
           ["layers=8", "stimuli=300", "features=1024", "populations=20", "repeats=1",
            "data={data}"],
           peer="models.py", peer_args=["{data}", "repeats=1"], timeout=3600),
+    # Mean-field manifold capacity of 50 class manifolds x 50 points in 1 000 dimensions, 200
+    # Gaussian vectors each, 10 restarts of the centre-correlation removal per rank; --quick:
+    # 20 x 20 points in 200 dimensions. The peer is a numpy/scipy port of the same algorithm on
+    # the same draws.
+    Bench("capacity", ["repeats=1", "data={data}"],
+          ["manifolds=20", "points=20", "dims=200", "repeats=1", "data={data}"],
+          peer="capacity.py", peer_args=["{data}", "repeats=1"]),
     # end_to_end and pseudo_decoding are in runners.py; looked up by name when the run starts.
     Bench("end_to_end", [], [], runner="end_to_end", target="neuropop"),
     Bench("pseudo_decoding", [], [], runner="pseudo_decoding", target="neuropop", timeout=3600),
@@ -261,3 +268,9 @@ ROWS.append(Row("merge memory: peak RSS of any rank, {small} and {large} dataset
                 text="{small_mb} MB and {large_mb} MB (+{growth_pct} %)",
                 meets=lambda d: float(d["large_mb"]) <= 100 and float(d["growth_pct"]) < 20,
                 goal_text="<= 100 MB at the larger count, < 20 % growth"))
+ROWS.append(Row("manifold capacity (mean-field, anchor points by NNLS, centre-correlation "
+                "removal): {manifolds} manifolds x {points} points in {dims} dimensions, "
+                "{samples} samples, {restarts} restarts, {threads} thread", "capacity",
+                {"bench": "capacity", "threads": "1"}, peer={"peer": "capacity"},
+                ratio_at_least=10.0, check_keys=("max_rel_diff",),
+                goal_text=">= 10x a numpy/scipy port of the same algorithm"))

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/items/models_compare.hpp"
@@ -81,7 +82,8 @@ public:
     void add(const Eigen::Ref<const MatrixXd>& block) {
         const Eigen::VectorXd mu = block.rowwise().mean();
         const MatrixXd c = block.colwise() - mu;
-        gram_.noalias() += c * c.transpose();
+        // The lower triangle only (a symmetric rank-k update, syrk): half the flops of C Cᵀ.
+        gram_.selfadjointView<Eigen::Lower>().rankUpdate(c);
         means_.push_back(mu);
         counts_.push_back(static_cast<double>(block.cols()));
     }
@@ -96,8 +98,9 @@ public:
         MatrixXd c = gram_;
         for (std::size_t b = 0; b < means_.size(); ++b) {
             const Eigen::VectorXd d = means_[b] - mu;
-            c.noalias() += counts_[b] * d * d.transpose();
+            c.selfadjointView<Eigen::Lower>().rankUpdate(d, counts_[b]);
         }
+        c.triangularView<Eigen::StrictlyUpper>() = c.transpose();
         MatrixXd out(n, n);
         for (Index i = 0; i < n; ++i)
             for (Index j = 0; j < n; ++j)
@@ -422,6 +425,7 @@ io::ResultBlock compare_with_layers(const jobs::JobSpec& spec, const ModelLayers
                           {ca});
         }
     }
+    std::optional<kernels::RankedRdm> brain_ranks; // ranked on first use
     for (std::size_t l = 0; l < layers.names.size(); ++l) {
         const auto lg = root + "/layers/" + io::path_safe(layers.names[l]);
         block.group(root + "/layers", {{"description", std::string("one group per layer")}});
@@ -454,8 +458,15 @@ io::ResultBlock compare_with_layers(const jobs::JobSpec& spec, const ModelLayers
         std::vector<double> score(nm), p(nm);
         for (std::size_t j = 0; j < nm; ++j) {
             kernels::CounterRng rng(seed, key, stream_permutation(layers.index[l], j));
+            const bool by_ranks = m.compare[j] == kernels::RdmComparison::Spearman;
+            // Spearman: the brain ranked once per item, the layer once here; the same bits as
+            // ranking both for every permutation (kernels/rdm_compare.hpp).
+            if (by_ranks && !brain_ranks) brain_ranks = kernels::rank_rdm(brain);
             const auto t =
-                kernels::rdm_permutation_test(brain, r, m.compare[j], m.permutations, rng);
+                by_ranks
+                    ? kernels::rdm_permutation_test(*brain_ranks, kernels::rank_rdm(r),
+                                                    m.permutations, rng)
+                    : kernels::rdm_permutation_test(brain, r, m.compare[j], m.permutations, rng);
             score[j] = t.observed;
             p[j] = m.permutations > 0 ? t.p_value : std::nan("");
         }

@@ -14,8 +14,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The demo job at a size a test can afford, over `data`.
-// [models] is off: its items' rates are not calibrated (jobs/plan_rates.inc) and this data has
-// no model file.
+// [models] is off: this data has no model file (its items' rates in jobs/plan_rates.inc come
+// from a separate run).
 std::vector<std::string> demo_flags(const fs::path& data) {
     return {"--data.sessions",
             data.string(),

@@ -49,11 +49,13 @@ void write_job(const t::TempDir& dir, const std::string& extra = "") {
 // The numpy reference of every models dataset computed without randomness, from the binned
 // counts the results file holds and the model file: plain and debiased CKA (written here from
 // the formulas of docs/ANALYSES.md §8, not from the engine's U-centring), and RSA of the
-// correlation brain RDM against the Euclidean layer RDM with Spearman (scipy), Kendall tau-a
+// correlation brain RDM against the Euclidean layer RDM (or, with a third argument
+// "correlation", the correlation layer RDM 1 - corrcoef) with Spearman (scipy), Kendall tau-a
 // (pair counting) and cosine. Prints the largest absolute difference from the results.
 const char* reference_script = R"(import sys, h5py, numpy as np
 from scipy.stats import spearmanr
 res, model = sys.argv[1], sys.argv[2]
+layer_rdm = sys.argv[3] if len(sys.argv) > 3 else "euclidean"
 f, m = h5py.File(res, "r"), h5py.File(model, "r")
 dec = lambda v: v.decode() if isinstance(v, bytes) else v
 labels = [dec(x) for x in m["stimuli"][()]]
@@ -104,6 +106,8 @@ for s in f["sessions"]:
             a = acts[n][used]
             kl = gram(a)
             d = ((a[:, None, :] - a[None, :, :]) ** 2).sum(axis=2) / a.shape[1]
+            if layer_rdm == "correlation":
+                d = 1 - np.corrcoef(a)
             ours = [lg["cka"][()], lg["debiased_cka"][()]] + list(lg["rsa"][()])
             ref = [cka_biased(kb, kl), cka_debiased(kb, kl),
                    spearmanr(upper(brain), upper(d))[0], tau_a(upper(brain), upper(d)),
@@ -188,6 +192,19 @@ TEST_CASE("models on generated data: known best layers, a numpy reference, 1/2/3
             INFO(np << " ranks, " << group << ": " << report);
             CHECK(rc == 0);
         }
+
+    // The correlation layer RDM (model_layers' per-block symmetric rank-k updates and pooled
+    // block means) against numpy's 1 - corrcoef of the activations; same tolerance and reasons.
+    const auto corr = dir / "results-correlation.h5";
+    auto r = t::run::neuropop_run(1, {(dir / "job.ini").string(), "--quiet", "--output",
+                                      corr.string(), "--models.layer_rdm", "correlation"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto corr_ref = t::parse_doubles(t::run_python(
+        reference_script, {corr.string(), (dir / "model.h5").string(), "correlation"}));
+    REQUIRE(corr_ref.size() == 2);
+    CHECK(corr_ref[1] == 30);
+    CHECK(corr_ref[0] < 1e-9);
 }
 
 TEST_CASE("plain CKA of independent data is biased towards 1, debiased CKA is not, through the "

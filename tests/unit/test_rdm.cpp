@@ -126,6 +126,9 @@ TEST_CASE("RDM comparisons match scipy and a direct Kendall tau-a", "[rdm]") {
     // Rank correlations of 36 values and a cosine: a few roundings each, 1e-12 relative.
     CHECK(k::compare_rdms(data, model, k::RdmComparison::Spearman) ==
           Approx(ref[0]).epsilon(1e-12));
+    // Ranked once: the same operations as compare_rdms, so the same bits.
+    CHECK(k::spearman(k::rank_rdm(data), k::rank_rdm(model)) ==
+          k::compare_rdms(data, model, k::RdmComparison::Spearman));
     // τa is an integer count over 630 pairs: exact.
     CHECK(k::compare_rdms(data, model, k::RdmComparison::KendallTauA) == ref[1]);
     CHECK(k::compare_rdms(data, model, k::RdmComparison::Cosine) == Approx(ref[2]).epsilon(1e-12));
@@ -196,6 +199,34 @@ TEST_CASE("RDM condition-label permutation test", "[rdm]") {
         }
         CHECK(result.p_value ==
               static_cast<double>(1 + at_least) / static_cast<double>(1 + permutations));
+    }
+    SECTION("ranked once: heavy ties, the same nulls as ranking every permuted RDM") {
+        // Distances rounded to one decimal: many ties, whose average ranks must follow the
+        // permutation. 40 conditions, 780 distances.
+        const int kt = 40;
+        Eigen::MatrixXd data = k::euclidean_rdm(test::gaussian_matrix(kt, 3, data_rng));
+        Eigen::MatrixXd tied_model = k::euclidean_rdm(test::gaussian_matrix(kt, 3, data_rng));
+        data = (data * 10.0).array().round() / 10.0;
+        tied_model = (tied_model * 10.0).array().round() / 10.0;
+        const auto rd = k::rank_rdm(data), rm = k::rank_rdm(tied_model);
+        k::CounterRng rng(5, 9);
+        const auto result = k::rdm_permutation_test(rd, rm, 50, rng);
+        CHECK(result.observed == k::compare_rdms(data, tied_model, k::RdmComparison::Spearman));
+        k::CounterRng replay(5, 9);
+        for (std::size_t b = 0; b < 50; ++b) {
+            std::vector<int> perm(kt);
+            std::iota(perm.begin(), perm.end(), 0);
+            k::shuffle(perm.begin(), perm.end(), replay);
+            Eigen::MatrixXd permuted(kt, kt);
+            for (int i = 0; i < kt; ++i)
+                for (int j = 0; j < kt; ++j)
+                    permuted(i, j) =
+                        data(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(j)]);
+            // Half-integer ranks: every sum is exact, so the gathered ranks give the same bits.
+            CHECK(result.null[b] ==
+                  k::compare_rdms(permuted, tied_model, k::RdmComparison::Spearman));
+        }
+        CHECK_THROWS_AS(k::spearman(rd, k::rank_rdm(model)), std::invalid_argument);
     }
     SECTION("data equal to the model is significant") {
         k::CounterRng rng(5, 8);

@@ -50,6 +50,20 @@ inline CommandResult run_shard(int np, const std::filesystem::path& job, int sha
                              env);
 }
 
+// Runs the job's shards 0 .. shards-1 one after another (no mpirun), each into
+// DIR/out.shard-<i>.h5; the test fails unless each succeeds. Returns their paths in order.
+inline std::vector<std::string> run_shards(const TempDir& dir, const std::filesystem::path& job,
+                                           int shards) {
+    std::vector<std::string> out;
+    for (int i = 0; i < shards; ++i) {
+        out.push_back((dir / ("out.shard-" + std::to_string(i) + ".h5")).string());
+        const auto r = run_shard(0, job, i, shards, out.back());
+        INFO("shard " << i << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    return out;
+}
+
 // `[mpirun -np N] neuropop merge ARGS...`.
 inline CommandResult neuropop_merge(int np, const std::vector<std::string>& args) {
     std::string cmd = run::launcher(np) + shell_quote(binary().string()) + " merge";

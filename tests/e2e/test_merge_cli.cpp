@@ -79,13 +79,7 @@ TEST_CASE("bad --shard values and a shard without sessions exit 2 before any wor
 TEST_CASE("neuropop merge refuses bad shard sets with exit 2 and writes nothing", "[e2e]") {
     TempDir tmp("merge-bad");
     const auto job = merge::write_job(tmp);
-    std::vector<std::string> s;
-    for (int i = 0; i < 3; ++i) {
-        s.push_back((tmp / ("out.shard-" + std::to_string(i) + ".h5")).string());
-        auto r = merge::run_shard(0, job, i, 3, s.back());
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-    }
+    const auto s = merge::run_shards(tmp, job, 3);
     const auto out = (tmp / "out.h5").string();
     const auto expect_bad = [&out](const std::vector<std::string>& args, const std::string& msg) {
         auto r = merge::neuropop_merge(0, args);

@@ -163,13 +163,10 @@ TEST_CASE("merged shards of a pseudo-population job give the single run's /pseud
 // scheduler, reading the models groups from the shards, which must equal the single run's.
 TEST_CASE("merged shards of a models job give the single run's models summary", "[mpi]") {
     TempDir tmp("merge-models");
-    auto gen = run_command(shell_quote(binary().string()) + " generate --out " +
-                           shell_quote((tmp / "nwb").string()) +
-                           " --sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions VISp "
-                           "--units 20 --trials 80 --conditions 4 --seed 5 --quiet --model-file " +
-                           shell_quote((tmp / "model.h5").string()));
-    INFO(gen.err);
-    REQUIRE(gen.exit_code == 0);
+    run::generate(tmp / "nwb", "--sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions "
+                               "VISp --units 20 --trials 80 --conditions 4 --seed 5 --quiet "
+                               "--model-file " +
+                                   shell_quote((tmp / "model.h5").string()));
     const auto job = tmp / "job.ini";
     std::ofstream(job)
         << "[data]\nsessions = nwb\n"
@@ -185,12 +182,8 @@ TEST_CASE("merged shards of a models job give the single run's models summary", 
     REQUIRE(r.exit_code == 0);
     REQUIRE(run::count_datasets(single, "/summary") > 0);
     std::vector<std::string> args{(tmp / "merged.h5").string()};
-    for (int i = 0; i < 3; ++i) {
-        args.push_back((tmp / ("out.shard-" + std::to_string(i) + ".h5")).string());
-        r = merge::run_shard(0, job, i, 3, args.back());
-        INFO("shard " << i << ": " << r.err);
-        REQUIRE(r.exit_code == 0);
-    }
+    for (auto& shard : merge::run_shards(tmp, job, 3))
+        args.push_back(std::move(shard));
     r = merge::neuropop_merge(2, args);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
@@ -205,13 +198,10 @@ TEST_CASE("merged shards of a models job give the single run's models summary", 
 // /pseudo and /summary.
 TEST_CASE("merged shards of a pooled models job give the single run's /pseudo", "[mpi][models]") {
     TempDir tmp("merge-pseudo-models");
-    auto gen = run_command(shell_quote(binary().string()) + " generate --out " +
-                           shell_quote((tmp / "nwb").string()) +
-                           " --sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions VISp "
-                           "--units 10 --trials 96 --conditions 12 --seed 5 --quiet --model-file " +
-                           shell_quote((tmp / "model.h5").string()));
-    INFO(gen.err);
-    REQUIRE(gen.exit_code == 0);
+    run::generate(tmp / "nwb", "--sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions "
+                               "VISp --units 10 --trials 96 --conditions 12 --seed 5 --quiet "
+                               "--model-file " +
+                                   shell_quote((tmp / "model.h5").string()));
     const auto job = tmp / "job.ini";
     std::ofstream(job)
         << "[data]\nsessions = nwb\n"
@@ -230,12 +220,8 @@ TEST_CASE("merged shards of a pooled models job give the single run's /pseudo", 
     REQUIRE(r.exit_code == 0);
     REQUIRE(run::count_datasets(single, "/pseudo/VISp/models/profile") > 0);
     std::vector<std::string> args{(tmp / "merged.h5").string()};
-    for (int i = 0; i < 3; ++i) {
-        args.push_back((tmp / ("out.shard-" + std::to_string(i) + ".h5")).string());
-        r = merge::run_shard(0, job, i, 3, args.back());
-        INFO("shard " << i << ": " << r.err);
-        REQUIRE(r.exit_code == 0);
-    }
+    for (auto& shard : merge::run_shards(tmp, job, 3))
+        args.push_back(std::move(shard));
     r = merge::neuropop_merge(2, args);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);

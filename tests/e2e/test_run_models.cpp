@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/e2e/models_reference.hpp"
 #include "tests/e2e/run_helpers.hpp"
 #include "tests/support/support.hpp"
 
@@ -52,33 +53,13 @@ void write_job(const t::TempDir& dir, const std::string& extra = "") {
 // correlation brain RDM against the Euclidean layer RDM (or, with a third argument
 // "correlation", the correlation layer RDM 1 - corrcoef) with Spearman (scipy), Kendall tau-a
 // (pair counting) and cosine. Prints the largest absolute difference from the results.
-const char* reference_script = R"(import sys, h5py, numpy as np
+const std::string reference_script = std::string(R"(import sys, h5py, numpy as np
 from scipy.stats import spearmanr
 res, model = sys.argv[1], sys.argv[2]
 layer_rdm = sys.argv[3] if len(sys.argv) > 3 else "euclidean"
 f, m = h5py.File(res, "r"), h5py.File(model, "r")
-dec = lambda v: v.decode() if isinstance(v, bytes) else v
-labels = [dec(x) for x in m["stimuli"][()]]
-order = [dec(x) for x in m["layers"].attrs["order"]]
-acts = {n: m["layers/%s/activations" % n][()].astype(float) for n in order}
-def gram(x):
-    xc = x - x.mean(axis=0)
-    return xc @ xc.T
-def cka_biased(k, l):
-    n = k.shape[0]; h = np.eye(n) - 1.0 / n
-    kc, lc = h @ k @ h, h @ l @ h
-    return (kc * lc).sum() / np.sqrt((kc * kc).sum() * (lc * lc).sum())
-def hsic1(k, l):
-    n = k.shape[0]; k = k.copy(); l = l.copy()
-    np.fill_diagonal(k, 0); np.fill_diagonal(l, 0)
-    return (np.trace(k @ l) + k.sum() * l.sum() / ((n - 1) * (n - 2))
-            - 2.0 / (n - 2) * k.sum(axis=0) @ l.sum(axis=0)) / (n * (n - 3))
-def cka_debiased(k, l):
-    return hsic1(k, l) / np.sqrt(hsic1(k, k) * hsic1(l, l))
-def upper(a):
-    i, j = np.triu_indices(a.shape[0], 1)
-    return a[i, j]
-def tau_a(a, b):
+)") + neuropop::test::models_numpy_reference +
+                                     R"(def tau_a(a, b):
     n = len(a); s = 0.0
     for i in range(n):
         s += (np.sign(a[i] - a[i + 1:]) * np.sign(b[i] - b[i + 1:])).sum()

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/e2e/models_reference.hpp"
 #include "tests/e2e/report_checks.hpp"
 #include "tests/e2e/run_helpers.hpp"
 #include "tests/support/support.hpp"
@@ -53,31 +54,11 @@ void write_job(const t::TempDir& dir) {
 // the sessions side by side in /pooling/sessions order), their correlation RDM, plain and
 // debiased CKA (the formulas of docs/ANALYSES.md §8, written here) and Spearman RSA (scipy)
 // against each layer's Euclidean RDM. Prints the largest absolute difference and the count.
-const char* reference_script = R"(import sys, h5py, numpy as np
+const std::string reference_script = std::string(R"(import sys, h5py, numpy as np
 from scipy.stats import spearmanr
 f, m = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-dec = lambda v: v.decode() if isinstance(v, bytes) else v
-labels = [dec(x) for x in m["stimuli"][()]]
-order = [dec(x) for x in m["layers"].attrs["order"]]
-acts = {n: m["layers/%s/activations" % n][()].astype(float) for n in order}
-def gram(x):
-    xc = x - x.mean(axis=0)
-    return xc @ xc.T
-def cka_biased(k, l):
-    n = k.shape[0]; h = np.eye(n) - 1.0 / n
-    kc, lc = h @ k @ h, h @ l @ h
-    return (kc * lc).sum() / np.sqrt((kc * kc).sum() * (lc * lc).sum())
-def hsic1(k, l):
-    n = k.shape[0]; k = k.copy(); l = l.copy()
-    np.fill_diagonal(k, 0); np.fill_diagonal(l, 0)
-    return (np.trace(k @ l) + k.sum() * l.sum() / ((n - 1) * (n - 2))
-            - 2.0 / (n - 2) * k.sum(axis=0) @ l.sum(axis=0)) / (n * (n - 3))
-def cka_debiased(k, l):
-    return hsic1(k, l) / np.sqrt(hsic1(k, k) * hsic1(l, l))
-def upper(a):
-    i, j = np.triu_indices(a.shape[0], 1)
-    return a[i, j]
-worst, count = 0.0, 0
+)") + neuropop::test::models_numpy_reference +
+                                     R"(worst, count = 0.0, 0
 for r in f["pseudo"]:
     g = f["pseudo/%s/models" % r]
     sessions = [dec(x) for x in g["pooling/sessions"][()]]

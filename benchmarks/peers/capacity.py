@@ -21,13 +21,12 @@ usage: capacity.py DIR [repeats=1]
 Prints `peer=capacity tool=numpy threads=1 seconds=<best> cpu_seconds=<best> ... ok=`.
 """
 import os
-import sys
 
 import numpy as np
 import threadpoolctl
 from scipy.optimize import nnls
 
-from peer_util import read_meta, timed
+from peer_util import peer_args, read_meta, timed
 
 
 def thin_q(m):
@@ -140,11 +139,7 @@ def anchor_geometry(coords, t):
 
 
 def main():
-    folder = sys.argv[1]
-    opts = {"repeats": 1}
-    for arg in sys.argv[2:]:
-        key, value = arg.split("=", 1)
-        opts[key] = int(value)
+    folder, opts = peer_args({"repeats": 1})
     meta = read_meta(os.path.join(folder, "capacity_meta.txt"))
     p, m, n, samples, restarts = (int(meta[k]) for k in ("manifolds", "points", "dims",
                                                          "samples", "restarts"))

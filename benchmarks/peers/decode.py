@@ -20,7 +20,6 @@ lines; ok=1 when every accuracy is within 0.01 of neuropop's (accuracy ±0.01, t
 correctness condition).
 """
 import os
-import sys
 
 os.environ.setdefault("MNE_TQDM", "off")  # MNE's progress bars would flood the log
 import warnings
@@ -32,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from peer_util import read_meta, timed
+from peer_util import peer_args, read_meta, timed
 
 
 def logistic():
@@ -111,11 +110,7 @@ def report(name, tool, seconds, cpu, ours, theirs, extra="", extra_ok=True):
 
 
 def main():
-    folder = sys.argv[1]
-    opts = {"repeats": 1, "generalization": 1}
-    for arg in sys.argv[2:]:
-        key, value = arg.split("=", 1)
-        opts[key] = int(value)
+    folder, opts = peer_args({"repeats": 1, "generalization": 1})
     repeats = max(1, opts["repeats"])
     meta = {k: (float(v) if k == "tolerance" else int(v))
             for k, v in read_meta(os.path.join(folder, "meta.txt")).items()}

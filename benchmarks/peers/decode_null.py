@@ -21,7 +21,6 @@ null means. Prints `peer=null_<decoder> tool=... seconds=<best> cpu_seconds=<bes
 ok=<1|0>`.
 """
 import os
-import sys
 import warnings
 
 import numpy as np
@@ -33,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict, permutat
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from peer_util import read_meta, timed
+from peer_util import peer_args, read_meta, timed
 
 
 def splits_of(folds):
@@ -41,11 +40,7 @@ def splits_of(folds):
 
 
 def main():
-    folder = sys.argv[1]
-    opts = {"repeats": 1}
-    for arg in sys.argv[2:]:
-        key, value = arg.split("=", 1)
-        opts[key] = int(value)
+    folder, opts = peer_args({"repeats": 1})
     meta = read_meta(os.path.join(folder, "meta.txt"))
     trials, units = int(meta["trials"]), int(meta["units"])
     n_folds, perms = int(meta["folds"]), int(meta["permutations"])

@@ -23,12 +23,11 @@ usage: geometry.py DIR [repeats=2]
 Prints `peer=geometry_<what> tool=numpy seconds=<best> cpu_seconds=<best> ... check=... ok=<1|0>`.
 """
 import os
-import sys
 
 import numpy as np
 from scipy.special import erfc
 
-from peer_util import read_meta, timed
+from peer_util import peer_args, read_meta, timed
 
 
 def shrunk_precision(e, k):
@@ -127,11 +126,7 @@ def rel_diff(theirs, ours):
 
 
 def main():
-    folder = sys.argv[1]
-    opts = {"repeats": 2}
-    for arg in sys.argv[2:]:
-        key, value = arg.split("=", 1)
-        opts[key] = int(value)
+    folder, opts = peer_args({"repeats": 2})
     repeats = max(1, opts["repeats"])
 
     meta = read_meta(os.path.join(folder, "crossnobis_meta.txt"))

@@ -13,14 +13,13 @@ Prints `peer=models tool=numpy threads=1 seconds=<best> cpu_seconds=<best> spear
 max_abs_diff=... ok=` (spearmanr_seconds: the last repeat's time inside scipy.stats.spearmanr).
 """
 import os
-import sys
 import time
 
 import numpy as np
 import threadpoolctl
 from scipy.stats import spearmanr
 
-from peer_util import read_meta, timed
+from peer_util import peer_args, read_meta, timed
 
 
 def centred_gram(x):
@@ -35,11 +34,7 @@ def hsic1(k, l):
 
 
 def main():
-    folder = sys.argv[1]
-    opts = {"repeats": 1}
-    for arg in sys.argv[2:]:
-        key, value = arg.split("=", 1)
-        opts[key] = int(value)
+    folder, opts = peer_args({"repeats": 1})
     meta = read_meta(os.path.join(folder, "models_meta.txt"))
     L, n, q, P, U = (int(meta[k]) for k in ("layers", "stimuli", "features", "populations",
                                             "units"))

@@ -15,12 +15,11 @@ max_rel_diff=<d> check=<text> ok=<1|0>` line per measurement; max_rel_diff is th
 are backward-stable: differences of ~1e-13 are rounding; 1e-9 would mean a different answer).
 """
 import os
-import sys
 
 import numpy as np
 import threadpoolctl
 
-from peer_util import read_meta, timed
+from peer_util import peer_args, read_meta, timed
 
 
 def compare(theirs, ours):
@@ -37,11 +36,7 @@ def numpy_pca(x):
 
 
 def main():
-    folder = sys.argv[1]
-    opts = {"repeats": 3, "sklearn_repeats": 1, "sklearn": 1}
-    for arg in sys.argv[2:]:
-        key, value = arg.split("=", 1)
-        opts[key] = int(value)
+    folder, opts = peer_args({"repeats": 3, "sklearn_repeats": 1, "sklearn": 1})
     meta = read_meta(os.path.join(folder, "pca_meta.txt"))
     rows, cols = int(meta["rows"]), int(meta["cols"])
     x = np.fromfile(os.path.join(folder, "pca_X.f64"), dtype="<f8").reshape(rows, cols)

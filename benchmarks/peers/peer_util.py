@@ -1,5 +1,17 @@
-"""What every peer script shares: the bench's key=value meta file and best-of-N timing."""
+"""What every peer script shares: its command line, the bench's key=value meta file and
+best-of-N timing."""
+import sys
 import time
+
+
+def peer_args(defaults):
+    """(data folder, options) from `script.py DIR [key=int ...]`: sys.argv[1] and the integer
+    options given after it over a copy of `defaults`."""
+    opts = dict(defaults)
+    for arg in sys.argv[2:]:
+        key, value = arg.split("=", 1)
+        opts[key] = int(value)
+    return sys.argv[1], opts
 
 
 def read_meta(path):

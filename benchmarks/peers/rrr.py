@@ -15,13 +15,12 @@ performance curves (both) from neuropop's, ok=1 below 1e-9 (both sides are backw
 squares; differences are ~1e-13).
 """
 import os
-import sys
 
 import numpy as np
 import threadpoolctl
 from sklearn.linear_model import Ridge
 
-from peer_util import read_meta, timed
+from peer_util import peer_args, read_meta, timed
 
 
 def score(pred, y):
@@ -52,11 +51,7 @@ def curves(x, y, folds, ranks, lambdas):
 
 
 def main():
-    folder = sys.argv[1]
-    opts = {"repeats": 1}
-    for arg in sys.argv[2:]:
-        key, value = arg.split("=", 1)
-        opts[key] = int(value)
+    folder, opts = peer_args({"repeats": 1})
     meta = read_meta(os.path.join(folder, "rrr_meta.txt"))
     n, p, k, ranks = (int(meta[key]) for key in ("n", "p", "k", "ranks"))
     x = np.fromfile(os.path.join(folder, "rrr_X.f64"), dtype="<f8").reshape(n, p)

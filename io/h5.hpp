@@ -231,6 +231,7 @@ private:
     void read_slab(hid_t mem_type, void* buffer, const std::vector<hsize_t>& start,
                    const std::vector<hsize_t>& count) const;
     void write_raw(hid_t mem_type, const void* buffer) const;
+    void write_vlen(hid_t mem_type, const std::vector<const char*>& ptrs) const;
     bool write_collective_raw(hid_t mem_type, const void* buffer, bool participate,
                               const Handle& dxpl) const;
 };

@@ -43,37 +43,14 @@ double pearson(const Eigen::Ref<const Eigen::VectorXd>& a,
     return ca.dot(cb) / std::sqrt(ca.squaredNorm() * cb.squaredNorm());
 }
 
-// n_c − n_d over all pairs (tied pairs count zero) in O(n log n) (Knight 1966, as
-// scipy.stats.kendalltau): sort by (a, b); pairs discordant = the swaps a merge sort of b then
-// needs; n_c − n_d = n0 − n1 − n2 + n3 − 2 swaps with n0 all pairs, n1 (n2) the pairs tied in a
-// (b), n3 tied in both. Every count is an integer, so the result equals the pair-by-pair sum.
-double kendall_s(const Eigen::Ref<const Eigen::VectorXd>& a,
-                 const Eigen::Ref<const Eigen::VectorXd>& b) {
-    const auto n = static_cast<std::size_t>(a.size());
-    std::vector<Eigen::Index> order(n);
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    std::sort(order.begin(), order.end(), [&](Eigen::Index x, Eigen::Index y) {
-        return a(x) < a(y) || (a(x) == a(y) && b(x) < b(y));
-    });
-    const auto tied_pairs = [](std::uint64_t run) { return run * (run - 1) / 2; };
-    std::uint64_t n1 = 0, n3 = 0;
-    for (std::size_t i = 0; i < n;) {
-        std::size_t j = i + 1;
-        while (j < n && a(order[j]) == a(order[i]))
-            ++j;
-        n1 += tied_pairs(j - i);
-        for (std::size_t u = i; u < j;) {
-            std::size_t w = u + 1;
-            while (w < j && b(order[w]) == b(order[u]))
-                ++w;
-            n3 += tied_pairs(w - u);
-            u = w;
-        }
-        i = j;
-    }
-    std::vector<double> v(n), tmp(n);
-    for (std::size_t i = 0; i < n; ++i)
-        v[i] = b(order[i]);
+std::uint64_t tied_pairs(std::uint64_t run) {
+    return run * (run - 1) / 2;
+}
+
+// Sorts v ascending by a bottom-up merge sort and returns the swaps an exchange sort would
+// need (the pairs i < j with v[j] < v[i]); tmp is scratch of v's size.
+std::uint64_t merge_swaps(std::vector<double>& v, std::vector<double>& tmp) {
+    const std::size_t n = v.size();
     std::uint64_t swaps = 0;
     for (std::size_t width = 1; width < n; width *= 2)
         for (std::size_t lo = 0; lo < n; lo += 2 * width) {
@@ -95,18 +72,100 @@ double kendall_s(const Eigen::Ref<const Eigen::VectorXd>& a,
                       tmp.begin() + static_cast<std::ptrdiff_t>(hi),
                       v.begin() + static_cast<std::ptrdiff_t>(lo));
         }
-    std::uint64_t n2 = 0;
-    for (std::size_t i = 0; i < n;) {
+    return swaps;
+}
+
+// Pairs of equal neighbours' runs in v[lo, hi) (sorted there).
+std::uint64_t tied_in_sorted(const std::vector<double>& v, std::size_t lo, std::size_t hi) {
+    std::uint64_t out = 0;
+    for (std::size_t i = lo; i < hi;) {
         std::size_t j = i + 1;
-        while (j < n && v[j] == v[i])
+        while (j < hi && v[j] == v[i])
             ++j;
-        n2 += tied_pairs(j - i);
+        out += tied_pairs(j - i);
         i = j;
     }
-    const std::uint64_t n0 = tied_pairs(n);
-    return static_cast<double>(static_cast<std::int64_t>(n0 - n1 - n2 + n3) -
+    return out;
+}
+
+// n_c − n_d = n0 − n1 − n2 + n3 − 2 swaps (Knight 1966, as scipy.stats.kendalltau) from the
+// counts; every count is an integer, so the result equals the pair-by-pair sum.
+double kendall_from_counts(std::size_t n, std::uint64_t n1, std::uint64_t n2, std::uint64_t n3,
+                           std::uint64_t swaps) {
+    return static_cast<double>(static_cast<std::int64_t>(tied_pairs(n) - n1 - n2 + n3) -
                                2 * static_cast<std::int64_t>(swaps));
 }
+
+// n_c − n_d over all pairs (tied pairs count zero) in O(n log n): sort by (a, b); pairs
+// discordant = the swaps a merge sort of b then needs; n1 (n2) the pairs tied in a (b), n3 tied
+// in both.
+double kendall_s(const Eigen::Ref<const Eigen::VectorXd>& a,
+                 const Eigen::Ref<const Eigen::VectorXd>& b) {
+    const auto n = static_cast<std::size_t>(a.size());
+    std::vector<Eigen::Index> order(n);
+    std::iota(order.begin(), order.end(), Eigen::Index{0});
+    std::sort(order.begin(), order.end(), [&](Eigen::Index x, Eigen::Index y) {
+        return a(x) < a(y) || (a(x) == a(y) && b(x) < b(y));
+    });
+    std::vector<double> v(n), tmp(n);
+    for (std::size_t i = 0; i < n; ++i)
+        v[i] = b(order[i]);
+    std::uint64_t n1 = 0, n3 = 0;
+    for (std::size_t i = 0; i < n;) {
+        std::size_t j = i + 1;
+        while (j < n && a(order[j]) == a(order[i]))
+            ++j;
+        n1 += tied_pairs(j - i);
+        n3 += tied_in_sorted(v, i, j);
+        i = j;
+    }
+    const std::uint64_t swaps = merge_swaps(v, tmp);
+    return kendall_from_counts(n, n1, tied_in_sorted(v, 0, n), n3, swaps);
+}
+
+// Kendall's S of many vectors b (the permuted data's RDM entries) against one fixed a (the
+// model's): a's order, its runs of ties and their tied pairs are found once (S(a, b) = S(b, a),
+// so a may take the sorted role whichever argument it was); per b there remain b's order within
+// a's runs of ties, the merge sort's swaps and b's ties — kendall_s's steps without its index
+// sort, and the same integer counts, so the same bits.
+class KendallAgainst {
+public:
+    explicit KendallAgainst(const Eigen::VectorXd& a)
+        : order_(static_cast<std::size_t>(a.size())), v_(order_.size()), tmp_(order_.size()) {
+        std::iota(order_.begin(), order_.end(), Eigen::Index{0});
+        std::stable_sort(order_.begin(), order_.end(),
+                         [&](Eigen::Index x, Eigen::Index y) { return a(x) < a(y); });
+        const std::size_t n = order_.size();
+        for (std::size_t i = 0; i < n;) {
+            std::size_t j = i + 1;
+            while (j < n && a(order_[j]) == a(order_[i]))
+                ++j;
+            n1_ += tied_pairs(j - i);
+            if (j - i > 1) runs_.push_back({i, j});
+            i = j;
+        }
+    }
+
+    double s(const Eigen::Ref<const Eigen::VectorXd>& b) {
+        const std::size_t n = order_.size();
+        for (std::size_t i = 0; i < n; ++i)
+            v_[i] = b(order_[i]);
+        std::uint64_t n3 = 0;
+        for (const auto& [lo, hi] : runs_) {
+            std::sort(v_.begin() + static_cast<std::ptrdiff_t>(lo),
+                      v_.begin() + static_cast<std::ptrdiff_t>(hi));
+            n3 += tied_in_sorted(v_, lo, hi);
+        }
+        const std::uint64_t swaps = merge_swaps(v_, tmp_);
+        return kendall_from_counts(n, n1_, tied_in_sorted(v_, 0, n), n3, swaps);
+    }
+
+private:
+    std::vector<Eigen::Index> order_;
+    std::vector<std::pair<std::size_t, std::size_t>> runs_; // [lo, hi) of a's ties, 2+ entries
+    std::uint64_t n1_ = 0;
+    std::vector<double> v_, tmp_;
+};
 
 // −½ H D H of the symmetric RDM D (zero diagonal) whose upper triangle, row by row, is `upper`.
 // Its Frobenius inner products are the V⁻¹-weighted inner products of the upper triangles
@@ -240,6 +299,32 @@ RdmPermutationTest rdm_permutation_test(const Eigen::Ref<const Eigen::MatrixXd>&
     const Eigen::VectorXd model_vec = upper_triangle(model);
     const Eigen::Index k = data.rows();
     std::vector<Eigen::Index> perm(static_cast<std::size_t>(k));
+    // Kendall τa: the model's entries sorted once (KendallAgainst), each permutation's entries
+    // gathered straight into the upper triangle. NaN entries (a constant pattern's correlation
+    // distance) are no strict weak order for either sort: those RDMs keep the general path.
+    if (how == RdmComparison::KendallTauA && model_vec.size() >= 2 && !model_vec.hasNaN() &&
+        !data.hasNaN()) {
+        KendallAgainst against(model_vec);
+        const double pairs = static_cast<double>(model_vec.size()) *
+                             (static_cast<double>(model_vec.size()) - 1.0) / 2.0;
+        Eigen::VectorXd permuted(model_vec.size());
+        std::size_t at_least = 0;
+        out.null.reserve(permutations);
+        for (std::size_t b = 0; b < permutations; ++b) {
+            std::iota(perm.begin(), perm.end(), Eigen::Index{0});
+            shuffle(perm.begin(), perm.end(), rng);
+            Eigen::Index t = 0;
+            for (Eigen::Index i = 0; i < k; ++i)
+                for (Eigen::Index j = i + 1; j < k; ++j)
+                    permuted(t++) =
+                        data(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(j)]);
+            const double v = against.s(permuted) / pairs;
+            out.null.push_back(v);
+            if (v >= out.observed) ++at_least;
+        }
+        out.p_value = static_cast<double>(1 + at_least) / static_cast<double>(1 + permutations);
+        return out;
+    }
     Eigen::MatrixXd permuted(k, k);
     std::size_t at_least = 0;
     out.null.reserve(permutations);

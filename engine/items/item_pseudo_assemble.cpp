@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 #include "engine/items/pseudo_blocks.hpp"
 #include "io/result_store.hpp"
@@ -53,6 +55,21 @@ io::DatasetBlock stacked_shape(const io::DatasetBlock& d, const std::string& pat
     if (s.scales.size() + 1 == s.dims.size()) s.scales.insert(s.scales.begin(), axis);
     s.attributes = d.attributes;
     return s;
+}
+
+// Appends n fill values: NaN to floats, -1 to integers (a ragged record's padding).
+void pad(io::DatasetValues& values, std::uint64_t n, const std::string& path) {
+    std::visit(
+        [&](auto& v) {
+            using T = typename std::decay_t<decltype(v)>::value_type;
+            if constexpr (std::is_same_v<T, double>)
+                v.insert(v.end(), n, std::numeric_limits<double>::quiet_NaN());
+            else if constexpr (std::is_same_v<T, std::int64_t>)
+                v.insert(v.end(), n, std::int64_t{-1});
+            else
+                throw std::runtime_error(path + ": resamples differ in shape");
+        },
+        values);
 }
 
 std::vector<std::int64_t> indices(std::size_t n) {
@@ -190,13 +207,36 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
                 continue;
             }
             new_axes.insert({group, "resample"});
-            auto s = stacked_shape(d, map_path(d.path), R, "resample");
+            // A record along a "step" axis (the simulation capacity's bisection,
+            // models/.../capacity/simulation_*, labelled so by engine/items/models_geometry.cpp:
+            // its steps and their count depend on the data) is stacked padded to the longest
+            // resample's; a mean or sd over resamples would mix different steps: none, even when
+            // the counts happen to agree. Any other dataset must have one shape.
+            const bool ragged = d.shape.size() == 1 &&
+                                std::find(d.dims.begin(), d.dims.end(), "step") != d.dims.end();
+            std::uint64_t longest = 0;
             for (const auto& r : resamples) {
                 const auto& x = r.at(d.path);
-                if (x.shape != d.shape)
+                if (x.shape != d.shape && !(ragged && x.shape.size() == 1))
                     throw std::runtime_error(d.path + ": resamples differ in shape");
-                io::append_values(s.values, x.values);
+                if (ragged) longest = std::max(longest, x.shape[0]);
             }
+            auto s = stacked_shape(d, map_path(d.path), R, "resample");
+            if (ragged) {
+                s.shape[1] = longest;
+                for (const auto& r : resamples) {
+                    const auto& x = r.at(d.path);
+                    io::append_values(s.values, x.values);
+                    pad(s.values, longest - x.shape[0], d.path);
+                }
+                s.description = "per resample, padded after each resample's last entry with "
+                                "NaN (floats) or -1 (integers): " +
+                                d.description;
+                out.datasets.push_back(s);
+                continue;
+            }
+            for (const auto& r : resamples)
+                io::append_values(s.values, r.at(d.path).values);
             s.description = "per resample: " + d.description;
             out.datasets.push_back(s);
             if (d.type() != io::ElementType::Float64) continue;

@@ -147,6 +147,13 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
         const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}, {}};
         auto null_spec = std::make_shared<jobs::JobSpec>(*spec);
         null_spec->models.permutations = 0;
+        // Nor geometry or capacity: a null keeps only the statistics of pseudo_statistics(), and
+        // its shuffled trials break models.manifold_column (a stimulus's pseudo-trials take
+        // other stimuli's classes, "(mixed)" across sessions), which would fail the item. The
+        // layers' participation ratios would get a null equal to their value, p = 1: no test.
+        std::erase_if(null_spec->models.measures, [](jobs::ModelMeasure x) {
+            return x == jobs::ModelMeasure::Geometry || x == jobs::ModelMeasure::Capacity;
+        });
         jobs::WorkItem inner;
         inner.kind = jobs::pooled_kind(target.analysis);
         inner.session = item.session;

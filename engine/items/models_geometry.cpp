@@ -229,6 +229,7 @@ void add(io::ResultBlock& block, const std::string& group, const MatrixXd& point
                          "= 0, or not separable even in the ambient dimension)");
         block.add_i64(j("critical_dimension"), {}, {critical}, "1",
                       "N_c of the simulation (0 when not simulated)");
+        // "step": the pooled assembly stacks these records padded, without a mean.
         const io::ResultBlock::Axis step{"step", ""};
         block.add_i64(j("simulation_dimensions"), {tested.size()}, tested, "1",
                       "projection dimensions the bisection evaluated, in order", {step});

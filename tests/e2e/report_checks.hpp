@@ -77,7 +77,9 @@ inline std::set<std::string> figures_in(const std::filesystem::path& dir, const 
 // populations, model comparison and few-shot when stored; the same with prefix pseudo_ for
 // /pseudo (its stacked X_mean / X_sd companions are not RDM kinds); one summary figure per
 // /summary/<region>/decode/<target> and per /summary/<region>/pseudo/... group of per-animal
-// values.
+// values; per /summary/<region>/models with layers and a measure to draw the layer profile
+// models_<region>, per /pseudo/<region>/models/profile with layers and its best_by measure (or
+// an RSA comparison) pseudo_models_<region>.
 inline std::set<std::string> expected_figures(const std::filesystem::path& results,
                                               const std::string& regions = "") {
     const std::string out = run_python(R"(import sys, h5py, numpy as np
@@ -129,8 +131,21 @@ def draw(regions, prefix):
             names.append("%scoupling_%s" % (prefix, region))
 draw(pops_of("sessions"), "")
 draw(pops_of("pseudo"), "pseudo_")
+dec = lambda v: v.decode() if isinstance(v, bytes) else v
+for region, pg in (f["pseudo"].items() if "pseudo" in f else []):
+    if wanted and region not in wanted: continue
+    p = pg["models/profile"] if "models/profile" in pg else None
+    if p is not None and "layers" in p and len(p["layers"]) and (
+            dec(p.attrs.get("best_by", "")) in p or any(n.startswith("rsa_") and n + "_mean" in p for n in p)):
+        names.append("pseudo_models_" + region)
 for region, rg in (f["summary"].items() if "summary" in f else []):
     if wanted and region not in wanted: continue
+    m = rg["models"] if "models" in rg else None
+    if m is not None and "layers" in m and len(m["layers"]):
+        first = [dec(x) for x in m["comparison"][()]][:1] if "comparison" in m else []
+        if any(n in m for n in ["cka", "debiased_cka", "participation_ratio", "capacity"]
+               + ["rsa_" + c for c in first]):
+            names.append("models_" + region)
     for t, g in (rg["decode"].items() if "decode" in rg else []):
         if ("accuracy" in g or "r2" in g) and "time" in g: names.append("summary_%s_%s" % (region, t))
     found = []

@@ -384,18 +384,13 @@ print(worst, *out)
 
 namespace {
 
-// The numpy reference of the geometry and capacity datasets (docs/ANALYSES.md §8–9) from the
-// binned counts and the model file: participation ratio and the few-shot quantities (written
-// here from kernels/manifold.hpp's formulas) on the brain's condition means and on each layer's
-// activations, for every session; for the first session also the mean-field capacity by a numpy
-// port of mftma's steps 1, 3-5 (no centre decorrelation: the reference run turns it off) with
-// scipy's NNLS on its own Gaussian draws, and the simulation's separable fraction at the
-// engine's critical dimension N_c and at N_c - 1, by Gaussian random projection, random
-// dichotomies and separability decided by scipy's linprog (feasibility of y w.x >= 1) — an
-// algorithm independent of the engine's least-distance programming. Prints the worst relative
-// difference of the deterministic quantities, then per population and layer: engine and numpy
-// capacity, engine and numpy fraction at N_c - 1, at N_c, and the engine's simulation capacity.
-const char* geometry_reference = R"(import sys, h5py, numpy as np
+// The numpy reference of the geometry and capacity datasets (models_reference.hpp's
+// geometry_numpy_reference) from the binned counts and the model file, on the brain's condition
+// means and on each layer's activations of every session, capacity for the first session only.
+// Prints the worst relative difference of the deterministic quantities, then per population and
+// layer: engine and numpy capacity, engine and numpy fraction at N_c - 1, at N_c, and the
+// engine's simulation capacity.
+const std::string geometry_reference = std::string(R"(import sys, h5py, numpy as np
 from scipy.optimize import nnls, linprog
 from scipy.stats import norm
 res, model, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -403,70 +398,8 @@ f, m = h5py.File(res, "r"), h5py.File(model, "r")
 dec = lambda v: v.decode() if isinstance(v, bytes) else v
 labels = [dec(x) for x in m["stimuli"][()]]
 rng = np.random.default_rng(7)
-def pr(x):
-    lam = np.linalg.eigvalsh(np.cov(x.T) if x.shape[1] > 1 else np.atleast_2d(np.var(x, ddof=1)))
-    return lam.sum() ** 2 / (lam ** 2).sum()
-def fewshot(ms, shots):
-    k = len(ms); c = [np.atleast_2d(np.cov(x.T)) for x in ms]; x0 = [x.mean(0) for x in ms]
-    r2 = np.array([np.trace(a) for a in c]); d = np.array([np.trace(a) ** 2 / (a * a).sum() for a in c])
-    sig, bias, pred = np.full((k, k), np.nan), np.full((k, k), np.nan), np.full((k, k, len(shots)), np.nan)
-    for a in range(k):
-        for b in range(k):
-            if a == b: continue
-            dx = (x0[a] - x0[b]) / np.sqrt(r2[a]); s = dx @ dx; u = dx / np.sqrt(s)
-            csa = u @ c[a] @ u / r2[a]; csb = u @ c[b] @ u / r2[a]; ss = (c[a] * c[b]).sum() / r2[a] ** 2
-            sig[a, b], bias[a, b] = s, r2[b] / r2[a] - 1
-            for i, mm in enumerate(shots):
-                mean = 0.5 * s + 0.5 * bias[a, b] / mm
-                noise = (1 / (d[a] * mm) + 1 / (2 * d[a] * mm * mm) + (r2[b] / r2[a]) / (2 * d[b] * mm * mm)
-                         + csa * s + csb * s / mm + ss / mm)
-                pred[a, b, i] = norm.sf(mean / np.sqrt(noise))
-    return r2, d, sig, bias, pred
-def mft(ms):
-    allp = np.vstack(ms); mu = allp.mean(0); inv = []
-    for x in ms:
-        x = x - mu; c = x.mean(0); cn = np.linalg.norm(c)
-        pts = (x - c) / cn
-        q, _ = np.linalg.qr(pts.T); s = np.c_[pts @ q, np.ones(len(pts))]  # m x (D + 1)
-        t = rng.standard_normal((samples, s.shape[1])); acc = 0.0
-        for tt in t:
-            h = s @ tt
-            if h.max() < 0: continue
-            z, _ = nnls(s.T, tt)
-            if np.linalg.norm(s.T @ z) < 1e-8: anchor = s[h.argmax()]
-            else: anchor = s.T @ z / z.sum()
-            acc += max(tt @ anchor, 0.0) ** 2 / (anchor @ anchor)
-        inv.append(acc / samples)
-    return 1.0 / np.mean(inv)
-def separable(x, y):
-    a = -(y[:, None] * x)
-    r = linprog(np.zeros(x.shape[1]), A_ub=a, b_ub=-np.ones(len(y)), bounds=(None, None), method="highs")
-    return r.status == 0
-def fraction(ms, n, trials=100):
-    allp = np.vstack(ms); allp = allp - allp.mean(0)
-    owner = np.concatenate([[i] * len(x) for i, x in enumerate(ms)]); ok = 0
-    for _ in range(trials):
-        y = rng.choice([-1.0, 1.0], len(ms))[owner]
-        ok += separable(allp @ rng.standard_normal((allp.shape[1], n)), y)
-    return ok / trials
-worst, rows = 0.0, []
-def check(group, x, cats, full):
-    global worst
-    names = sorted(set(cats)); ms = [x[[i for i, c in enumerate(cats) if c == n]] for n in names]
-    worst = max(worst, abs(group["participation_ratio"][()] - pr(x)))
-    g = group["geometry"]; shots = list(g["shots"][()])
-    r2, d, sig, bias, pred = fewshot(ms, shots)
-    for name, ref in [("radius2", r2), ("dimension", d), ("signal", sig), ("bias", bias), ("predicted_error", pred)]:
-        ours = g[name][()]; ok = ~np.isnan(ref)
-        assert (np.isnan(ours) == ~ok).all(), name
-        worst = max(worst, (abs(ours[ok] - ref[ok]) / np.maximum(1.0, abs(ref[ok]))).max())
-    if not full: return
-    cap = group["capacity"]; nc = int(cap["critical_dimension"][()])
-    ours = dict(zip(cap["simulation_dimensions"][()], cap["simulation_separable_fraction"][()]))
-    assert nc > 1 and nc - 1 in ours and nc in ours
-    rows.append([cap["capacity"][()], mft(ms), ours[nc - 1], fraction(ms, nc - 1), ours[nc],
-                 fraction(ms, nc), cap["simulation_capacity"][()]])
-for si, s in enumerate(sorted(f["sessions"])):
+)") + neuropop::test::geometry_numpy_reference +
+                                       R"(for si, s in enumerate(sorted(f["sessions"])):
     for r in f["sessions/" + s]:
         gb = f["binned/%s/%s" % (s, r)]
         counts, edges = gb["counts"][()].astype(float), gb["bin_edges"][()]
@@ -478,29 +411,15 @@ for si, s in enumerate(sorted(f["sessions"])):
         used = [dec(x) for x in mg["stimuli"][()]]
         means = np.array([sums[[t for t, x in enumerate(stim) if x == l]].mean(0) for l in used])
         cats = [cat[stim.index(l)] for l in used]
-        check(mg, means, cats, si == 0)
+        check(lambda p: mg[p][()], means, cats, si == 0)
         idx = [labels.index(l) for l in used]
         for layer in mg["layers"]:
-            check(mg["layers/" + layer], m["layers/%s/activations" % layer][()].astype(float)[idx], cats,
+            lg = mg["layers/" + layer]
+            check(lambda p: lg[p][()], m["layers/%s/activations" % layer][()].astype(float)[idx], cats,
                   si == 0)
 print(worst)
 for row in rows: print(*row)
 )";
-
-// Adds the trials column `category` = stimulus_id // 4 (six classes of four stimuli) to every
-// generated session: the manifolds of the geometry and capacity measures.
-void add_category(const t::TempDir& dir) {
-    t::run_python(R"(import sys, glob, h5py, numpy as np
-for p in sorted(glob.glob(sys.argv[1] + "/*.nwb")):
-    with h5py.File(p, "r+") as f:
-        t = f["intervals/trials"]
-        t["category"] = (t["stimulus_id"][()] // 4).astype(np.int64)
-        t["category"].attrs["description"] = "stimulus class: stimulus_id // 4"
-        cols = [c.decode() if isinstance(c, bytes) else c for c in t.attrs["colnames"]]
-        t.attrs["colnames"] = np.array(cols + ["category"], dtype=h5py.string_dtype())
-)",
-                  {(dir / "data").string()});
-}
 
 } // namespace
 
@@ -517,7 +436,7 @@ void geometry_data(const t::TempDir& dir) {
                             t::shell_quote((dir / "model.h5").string()));
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    add_category(dir);
+    t::add_category((dir / "data").string());
     write_job(dir, "layers = latent_A, rotated_A, independent\n"
                    "measures = debiased_cka, geometry, capacity\nmanifold_column = category\n"
                    "shots = 1, 2, 5\nepisodes = 50\n");

@@ -2,7 +2,7 @@
 // through the binary: every resample's comparison against a numpy reference rebuilt from the
 // trials the resample drew, the generator's ground truth on the pooled layer profile, the
 // pseudo null's p-values, the summary's FDR and cross-animal datasets, and the report's pooled
-// layer profile.
+// layer profile; pooled geometry and manifold capacity against numpy, 1 and 2 ranks identical.
 
 #include <filesystem>
 #include <fstream>
@@ -177,6 +177,183 @@ TEST_CASE("pooled models comparisons: a numpy reference per resample and the gen
     r = t::report::neuropop_report({out.string(), "--out", figures.string()});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    for (const std::string region : {"A", "B", "C"})
-        CHECK(t::report::png_size(figures / ("pseudo_models_" + region + ".png")).valid);
+    const auto expected = t::report::expected_figures(out);
+    for (const std::string region : {"A", "B", "C"}) {
+        CHECK(expected.count("models_" + region) == 1);
+        CHECK(expected.count("pseudo_models_" + region) == 1);
+    }
+    t::report::check_report(figures, expected);
+}
+
+namespace {
+
+// 4 sessions of 2 animals, regions A (encodes the stimulus) and C, 12 units, 24 stimuli x 4
+// trials in 6 classes of 4 (the trials column `category`, add_category: the same class for a
+// stimulus in every session, so the pooled pseudo-trials keep it); layers latent_A and
+// rotated_A; geometry and capacity on the pooled populations, per-animal pooling on (its
+// nulls, like the pooled ones, keep only the similarities). 1000 capacity samples per manifold
+// and 100 dichotomies for the reference's tolerances, without the centre decorrelation (its
+// port is the kernel's unit test's business).
+void geometry_data(const t::TempDir& dir) {
+    auto r = t::run_command(t::shell_quote(t::binary().string()) + " generate --out " +
+                            t::shell_quote((dir / "data").string()) +
+                            " --sessions 4 --subjects 2 --regions A,C --encoding-regions A"
+                            " --units 12 --conditions 24 --trials 96 --quiet --seed 11"
+                            " --model-file " +
+                            t::shell_quote((dir / "model.h5").string()));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    t::add_category((dir / "data").string());
+    std::ofstream(dir / "job.ini") << "[data]\nsessions = data\n"
+                                      "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
+                                      "bin_width = 0.05\n"
+                                      "[conditions]\ncolumns = stimulus\n"
+                                      "[output]\npath = results.h5\n"
+                                      "[pca]\nenabled = false\n[cvpca]\nenabled = false\n"
+                                      "[fa]\nenabled = false\n"
+                                      "[models]\nenabled = true\nfile = model.h5\n"
+                                      "column = stimulus\nwindow = response:0:0.6\n"
+                                      "permutations = 20\nbootstrap = 50\nlayers_per_item = 2\n"
+                                      "layers = latent_A, rotated_A\n"
+                                      "measures = debiased_cka, geometry, capacity\n"
+                                      "manifold_column = category\nshots = 1, 2\n"
+                                      "episodes = 50\ncapacity_samples = 1000\n"
+                                      "centre_decorrelation = false\ndichotomies = 100\n"
+                                      "[pseudo]\nenabled = true\nanalyses = models\n"
+                                      "min_trials = 3\ntrials = 3\nresamples = 2\nnulls = 4\n"
+                                      "nulls_per_item = 2\nbootstrap = 50\n";
+}
+
+// Every resample of every pooled region rebuilt from pooled_trials and the binned counts (as
+// reference_script does), the classes from the sessions' `category`; the geometry reference of
+// models_reference.hpp on the pooled condition means (capacity too) and on each layer's
+// activations. Prints the worst relative difference of the deterministic quantities, the number
+// of resamples checked, the largest relative difference between latent_A and rotated_A (a
+// rotation and scaling of it) over geometry and capacity, whether the stacking holds (a mean over
+// resamples is their mean; each bisection record is padded only after its end), then per
+// resample the capacity row of the population.
+const std::string pooled_geometry_script = std::string(R"(import sys, h5py, numpy as np
+from scipy.optimize import nnls, linprog
+from scipy.stats import norm
+f, m, samples = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), int(sys.argv[3])
+rng = np.random.default_rng(7)
+)") + neuropop::test::models_numpy_reference +
+                                           neuropop::test::geometry_numpy_reference +
+                                           R"(def at(group, k):
+    def get(p):
+        d = group[p]; v = d[()]
+        dims = [dec(x) for x in d.attrs.get("DIMENSION_LABELS", [])]
+        return v[k] if dims and dims[0] == "resample" else v
+    return get
+count, same, stacked = 0, 0.0, 1
+paths = ["participation_ratio", "geometry/dimension", "geometry/signal",
+         "geometry/bias", "geometry/predicted_error", "geometry/empirical_error",
+         "capacity/capacity", "capacity/radius", "capacity/dimension", "capacity/simulation_capacity"]
+for r in sorted(f["pseudo"]):
+    g = f["pseudo/%s/models" % r]
+    sessions = [dec(x) for x in g["pooling/sessions"][()]]
+    conditions = [dec(x) for x in g["pooling/conditions"][()]]
+    per = int(g["pooling/trials_per_condition"][()])
+    stimuli = [dec(x) for x in g["stimuli"][()]]
+    b0 = f["binned/%s/%s" % (sessions[0], r)]
+    stim0 = [dec(x) for x in b0["trials/stimulus"][()]]
+    cat0 = [str(int(x)) for x in b0["trials/category"][()]]
+    cats = [cat0[stim0.index(st)] for st in stimuli]
+    used = [labels.index(st) for st in stimuli]
+    drawn = g["pooled_trials"][()]
+    for k in range(drawn.shape[0]):
+        parts = []
+        for s, key in enumerate(sessions):
+            b = f["binned/%s/%s" % (key, r)]
+            counts, edges = b["counts"][()].astype(float), b["bin_edges"][()]
+            first = int(np.argmin(abs(edges - 0.0))); last = int(np.argmin(abs(edges - 0.6)))
+            parts.append(counts[drawn[k, s]][:, :, first:last].sum(axis=2))
+        x = np.hstack(parts)
+        cond = [conditions[i // per] for i in range(x.shape[0])]
+        means = np.array([x[[i for i, c in enumerate(cond) if c == st]].mean(axis=0)
+                          for st in stimuli])
+        check(at(g, k), means, cats, True)
+        for layer in g["layers"]:
+            check(at(g["layers/" + layer], k), acts[layer][used], cats, False)
+        la, ra = at(g["layers/latent_A"], k), at(g["layers/rotated_A"], k)
+        for p in paths:
+            a, b = np.asarray(la(p), float), np.asarray(ra(p), float)
+            same = max(same, np.nanmax(abs(a - b) / np.maximum(1.0, abs(a))))
+        count += 1
+    for c in [g["capacity"]] + [g["layers/%s/capacity" % l] for l in g["layers"]]:
+        stacked &= int(np.allclose(c["capacity_mean"][()], c["capacity"][()].mean(), rtol=1e-12, atol=0)
+                       and "simulation_separable_fraction_mean" not in c)
+        for dims, frac in zip(c["simulation_dimensions"][()], c["simulation_separable_fraction"][()]):
+            end = int((dims > 0).sum())
+            stacked &= int((dims[:end] > 0).all() and (dims[end:] == -1).all()
+                           and np.isfinite(frac[:end]).all() and np.isnan(frac[end:]).all())
+print(worst, count, same, stacked)
+for row in rows: print(*row)
+)";
+
+} // namespace
+
+TEST_CASE("pooled geometry and manifold capacity: a numpy reference per resample, 1/2 ranks "
+          "identical, the report's models figures",
+          "[e2e][models][pseudo][geometry]") {
+    t::TempDir dir("pseudo-models-geometry");
+    geometry_data(dir);
+    std::filesystem::path outputs[2];
+    for (int np : {1, 2}) {
+        outputs[np - 1] = dir / ("results-" + std::to_string(np) + ".h5");
+        auto r = t::run::neuropop_run(
+            np, {(dir / "job.ini").string(), "--quiet", "--output", outputs[np - 1].string()});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    for (const char* group : {"/sessions", "/pseudo", "/summary"}) {
+        std::string report;
+        const int rc = t::run::h5diff(outputs[0], outputs[1], group, report);
+        INFO("2 ranks, " << group << ": " << report);
+        CHECK(rc == 0);
+    }
+
+    const auto text = t::run_python(pooled_geometry_script,
+                                    {outputs[0].string(), (dir / "model.h5").string(), "1000"});
+    INFO(text);
+    const auto v = t::parse_doubles(text);
+    // 2 regions x 2 resamples, then a capacity row of 7 numbers per resample.
+    REQUIRE(v.size() == 4 + 4 * 7);
+    // Participation ratios and few-shot quantities: the same formulas in double precision on
+    // integer-valued sums, only summation orders differ (and the layers' isometric embedding):
+    // 1e-8 relative, as for the sessions.
+    CHECK(v[0] < 1e-8);
+    CHECK(v[1] == 4);
+    // Ground truth: rotated_A's Gram is latent_A's scaled, so its scale-free geometry (all but
+    // radius2) and capacity (the same draws for every layer) equal latent_A's to rounding.
+    CHECK(v[2] < 1e-6);
+    CHECK(v[3] == 1);
+    for (std::size_t i = 0; i < 4; ++i) {
+        const double* row = &v[4 + 7 * i];
+        INFO("resample row " << i << ": capacity " << row[0] << " vs " << row[1]
+                             << "; fraction at N_c - 1 " << row[2] << " vs " << row[3]
+                             << ", at N_c " << row[4] << " vs " << row[5]);
+        // The session test's tolerances, for the same draws per manifold and classes:
+        // independent 1000-sample estimates over 6 manifolds within 8 %; separable fractions
+        // of 100 dichotomies within 0.25 (3.5 sd of a difference of two estimates); the
+        // engine's bisection rule below half at N_c - 1 and at least half at N_c.
+        CHECK(row[0] == Approx(row[1]).epsilon(0.08));
+        CHECK(std::abs(row[2] - row[3]) <= 0.25);
+        CHECK(std::abs(row[4] - row[5]) <= 0.25);
+        CHECK(row[2] < 0.5);
+        CHECK(row[4] >= 0.5);
+    }
+
+    // neuropop report on region A (half the figures, the same kinds): exactly the figures the
+    // results call for, among them the per-session layer profile with its participation ratio
+    // and capacity panels, and the pooled layer profile.
+    const auto figures = dir / "figures";
+    auto r = t::report::neuropop_report(
+        {outputs[0].string(), "--out", figures.string(), "--regions", "A"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto expected = t::report::expected_figures(outputs[0], "A");
+    for (const char* name : {"models_A", "pseudo_models_A"})
+        CHECK(expected.count(name) == 1);
+    t::report::check_report(figures, expected);
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -227,6 +228,51 @@ TEST_CASE("RDM condition-label permutation test", "[rdm]") {
                   k::compare_rdms(permuted, tied_model, k::RdmComparison::Spearman));
         }
         CHECK_THROWS_AS(k::spearman(rd, k::rank_rdm(model)), std::invalid_argument);
+    }
+    SECTION("Kendall tau-a against the model sorted once: the same nulls as compare_rdms") {
+        // 30 conditions (435 distances), three cases: continuous distances; both rounded to
+        // one decimal (runs of ties in the model and in the data, where a pair's order within
+        // a model tie follows the permuted data); and a NaN in the data (the general path).
+        const int kt = 30;
+        const Eigen::MatrixXd smooth = k::euclidean_rdm(test::gaussian_matrix(kt, 3, data_rng));
+        const Eigen::MatrixXd smooth_model =
+            k::euclidean_rdm(test::gaussian_matrix(kt, 3, data_rng));
+        const Eigen::MatrixXd tied = (smooth * 10.0).array().round() / 10.0;
+        const Eigen::MatrixXd tied_model = (smooth_model * 10.0).array().round() / 10.0;
+        Eigen::MatrixXd with_nan = smooth;
+        with_nan(2, 5) = with_nan(5, 2) = std::nan("");
+        struct Case {
+            const Eigen::MatrixXd *data, *model;
+        };
+        for (const auto& c : {Case{&smooth, &smooth_model}, Case{&tied, &tied_model},
+                              Case{&smooth, &tied_model}, Case{&with_nan, &smooth_model}}) {
+            k::CounterRng rng(5, 10);
+            const auto result =
+                k::rdm_permutation_test(*c.data, *c.model, k::RdmComparison::KendallTauA, 60, rng);
+            REQUIRE(result.null.size() == 60);
+            k::CounterRng replay(5, 10);
+            std::size_t at_least = 0, differ = 0;
+            for (std::size_t b = 0; b < 60; ++b) {
+                std::vector<int> perm(kt);
+                std::iota(perm.begin(), perm.end(), 0);
+                k::shuffle(perm.begin(), perm.end(), replay);
+                Eigen::MatrixXd permuted(kt, kt);
+                for (int i = 0; i < kt; ++i)
+                    for (int j = 0; j < kt; ++j)
+                        permuted(i, j) = (*c.data)(perm[static_cast<std::size_t>(i)],
+                                                   perm[static_cast<std::size_t>(j)]);
+                const double v = k::compare_rdms(permuted, *c.model, k::RdmComparison::KendallTauA);
+                // Integer pair counts over one division: the same bits (NaN: the same path).
+                if (!(result.null[b] == v || (std::isnan(v) && std::isnan(result.null[b]))))
+                    ++differ;
+                if (v >= result.observed) ++at_least;
+            }
+            CHECK(differ == 0);
+            CHECK(result.p_value == static_cast<double>(1 + at_least) / 61.0);
+        }
+        // The tied case has ties in both (else it would not test the runs).
+        CHECK(std::set<double>(tied_model.data(), tied_model.data() + tied_model.size()).size() <
+              static_cast<std::size_t>(kt * (kt - 1) / 2));
     }
     SECTION("data equal to the model is significant") {
         k::CounterRng rng(5, 8);

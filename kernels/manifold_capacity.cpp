@@ -9,6 +9,7 @@
 #include <Eigen/SVD>
 #include <tbb/parallel_for.h>
 
+#include "kernels/correlation_descent.hpp"
 #include "kernels/gaussian.hpp"
 #include "kernels/nnls.hpp"
 
@@ -60,57 +61,6 @@ double mean_abs_correlation(const Eigen::MatrixXd& x) {
     return sum / static_cast<double>(p * (p - 1));
 }
 
-// F(V) of the header (mftma's square_corrcoeff_full_cost) and its Euclidean gradient.
-struct CorrelationCost {
-    const Eigen::MatrixXd& x; // P × r
-    Eigen::MatrixXd gram;     // X Xᵀ
-
-    double value(const Eigen::MatrixXd& v, Eigen::MatrixXd* gradient) const {
-        const Eigen::MatrixXd c = x * v;
-        const Eigen::MatrixXd a = gram - c * c.transpose();
-        const Eigen::VectorXd d = gram.diagonal() - c.rowwise().squaredNorm();
-        if ((d.array() <= 0.0).any()) return std::numeric_limits<double>::infinity();
-        const Eigen::MatrixXd b = a.array() / (d * d.transpose()).array();
-        const double f = 0.5 * (a.array() * b.array()).sum();
-        if (gradient) {
-            const Eigen::VectorXd e =
-                (a.array() * b.array()).rowwise().sum().matrix().cwiseQuotient(d);
-            const Eigen::MatrixXd gc = -2.0 * b * c + 2.0 * e.asDiagonal() * c;
-            *gradient = x.transpose() * gc;
-        }
-        return f;
-    }
-};
-
-// Riemannian gradient descent on the Stiefel manifold {V : VᵀV = I} with Armijo backtracking.
-Eigen::MatrixXd minimise_on_stiefel(const CorrelationCost& cost, Eigen::MatrixXd v) {
-    Eigen::MatrixXd g;
-    double f = cost.value(v, &g);
-    double step = 1.0;
-    for (int iter = 0; iter < 1000; ++iter) {
-        const Eigen::MatrixXd vtg = v.transpose() * g;
-        const Eigen::MatrixXd xi = g - v * (0.5 * (vtg + vtg.transpose()));
-        const double norm2 = xi.squaredNorm();
-        if (std::sqrt(norm2) < 1e-6) break;
-        bool accepted = false;
-        for (; step > 1e-10; step *= 0.5) {
-            const Eigen::MatrixXd trial = thin_q(v - step * xi);
-            Eigen::MatrixXd trial_g;
-            const double ft = cost.value(trial, &trial_g);
-            if (ft <= f - 1e-4 * step * norm2) {
-                v = trial;
-                g = std::move(trial_g);
-                f = ft;
-                accepted = true;
-                break;
-            }
-        }
-        if (!accepted) break;
-        step *= 2.0;
-    }
-    return v;
-}
-
 struct CentreRemoval {
     Eigen::MatrixXd basis; // N × K, orthonormal
     double before = nan, after = nan;
@@ -139,7 +89,7 @@ CentreRemoval centre_correlation_basis(const Eigen::MatrixXd& centres /* P × N 
     }
     const Index max_k = std::min<Index>(below + 11, r - 1);
 
-    const CorrelationCost cost{x, x * x.transpose()};
+    const detail::CorrelationData data(x); // read by every descent, written by none
     const Eigen::VectorXd x_norms = x.rowwise().norm();
     std::vector<Eigen::MatrixXd> solutions;
     std::vector<double> residual;
@@ -155,7 +105,7 @@ CentreRemoval centre_correlation_basis(const Eigen::MatrixXd& centres /* P × N 
             Eigen::MatrixXd start(r, k);
             start.col(0) = x.transpose() * s;
             start.rightCols(k - 1) = previous;
-            const Eigen::MatrixXd v = minimise_on_stiefel(cost, thin_q(start));
+            const Eigen::MatrixXd v = detail::minimise_on_stiefel(data, thin_q(start));
             const Eigen::MatrixXd left = x - (x * v) * v.transpose();
             found[static_cast<std::size_t>(j)] = v;
             stability[static_cast<std::size_t>(j)] =

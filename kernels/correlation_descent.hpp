@@ -29,6 +29,9 @@ struct CorrelationData {
     Eigen::MatrixXd x;    // padded × r
     Eigen::MatrixXd xt;   // r × P
     Eigen::MatrixXd gram; // padded × P
+    // X lower trapezoidal (x_μj = 0 for j > μ, as manifold_capacity's coordinates are): the
+    // products with X and Xᵀ skip the zeros (half the terms; the same bits as with them).
+    bool lower = false;
 };
 
 // F(V) and ∂F/∂V written directly as matrix expressions (the formula above, a and b stored):
@@ -36,26 +39,35 @@ struct CorrelationData {
 double correlation_cost_reference(const Eigen::MatrixXd& x, const Eigen::MatrixXd& v,
                                   Eigen::MatrixXd* gradient);
 
-// The allocation-free evaluation for V of `k` columns (any k ≥ 1; k ≤ 8 keep c̃_μ and the sums
-// in registers, larger k the same arithmetic through memory). +∞ (gradient untouched) when
-// some d_μ ≤ 0.
+// The allocation-free evaluation for V of `k` columns (any k ≥ 1; k ≤ 8 keep c̃_μ in registers
+// and use small_product, larger k the same pass through memory and Eigen's product). F needs
+// only c̃ = XV; the gradient, which the descent needs only at accepted points, reuses the b of
+// the last evaluation.
 class CorrelationCost {
 public:
     CorrelationCost(const CorrelationData& data, Eigen::Index k);
-    double value(const Eigen::MatrixXd& v, Eigen::MatrixXd& gradient);
+    // c̃ of the point to evaluate (padded × K, padding rows zero).
+    Eigen::MatrixXd& c() { return c_; }
+    // F at c(); +∞ when some d_μ ≤ 0.
+    double value();
+    // c() = X V, then F.
+    double value(const Eigen::MatrixXd& v);
+    // ∂F/∂V (r × K) at the point of the last finite value().
+    void gradient(Eigen::MatrixXd& g);
 
 private:
     const CorrelationData& data_;
     Eigen::Index k_;
     Eigen::MatrixXd c_;     // padded × K: X V
     Eigen::MatrixXd bc_;    // padded × K: Σ_ν b_μν c̃_ν, then the gradient in c̃
+    Eigen::MatrixXd b_;     // padded × P: b_μν of the last evaluation
     Eigen::VectorXd w_, e_; // padded: 1/d_μ, Σ_ν a_μν b_μν
 };
 
 // Riemannian gradient descent from the orthonormal `v` (r × K): Armijo backtracking (sufficient
 // decrease 1e-4, step halved down to 1e-10, doubled after each accepted step), retraction by
-// the Q factor of a Householder QR with diag(R) > 0; stops at Riemannian gradient norm < 1e-6,
-// after 1 000 steps, or when no step decreases F. Returns `v` itself if F(v) is +∞.
+// the Q factor of the thin QR with diag(R) > 0 (by Cholesky QR); stops at Riemannian gradient norm
+// < 1e-6, after 1 000 steps, or when no step decreases F. Returns `v` itself if F(v) is +∞.
 Eigen::MatrixXd minimise_on_stiefel(const CorrelationData& data, Eigen::MatrixXd v);
 
 } // namespace neuropop::kernels::detail

@@ -75,8 +75,19 @@ CentreRemoval centre_correlation_basis(const Eigen::MatrixXd& centres /* P × N 
     CentreRemoval out;
     out.basis.resize(n, 0);
     if (r < 2) return out;
-    const Eigen::MatrixXd q = thin_q(xb.transpose()).leftCols(r); // N × r
-    const Eigen::MatrixXd x = xb * q;                             // P × r
+    // xbᵀ = QR (Householder, signed so diag(R) > 0): q = Q's first r columns and the centres'
+    // coordinates X = xb q = (R's first r rows)ᵀ, taken from R so that X is exactly lower
+    // trapezoidal (the descent skips its zeros; xb q would leave rounding noise there).
+    const Eigen::HouseholderQR<Eigen::MatrixXd> qr(xb.transpose());
+    const Eigen::MatrixXd& qr_r = qr.matrixQR();
+    Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(n, r); // N × r
+    Eigen::MatrixXd x = Eigen::MatrixXd::Zero(p, r);                         // P × r
+    for (Index j = 0; j < r; ++j) {
+        const double sign = qr_r(j, j) < 0.0 ? -1.0 : 1.0;
+        q.col(j) *= sign;
+        for (Index i = j; i < p; ++i)
+            x(i, j) = sign * qr_r(j, i);
+    }
     out.before = mean_abs_correlation(x);
 
     const Eigen::JacobiSVD<Eigen::MatrixXd> svd(xb);
@@ -252,7 +263,7 @@ ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds
     std::vector<AnchorGeometry> each(static_cast<std::size_t>(p));
     tbb::parallel_for(Index{0}, p, [&](Index i) {
         Eigen::MatrixXd x = manifolds[static_cast<std::size_t>(i)].rowwise() - origin;
-        if (basis.cols() > 0) x -= (x * basis) * basis.transpose();
+        if (basis.cols() > 0) x.noalias() -= (x * basis) * basis.transpose(); // no N-wide temporary
         const Eigen::RowVectorXd centre = x.colwise().mean();
         const double norm = centre.norm();
         if (!(norm > 0.0)) {

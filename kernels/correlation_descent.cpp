@@ -24,12 +24,36 @@ void store(double* p, vec v) {
 // in them; beyond that the compiler spills and the blocking gains nothing.
 constexpr int registers = simd_lanes == 8 ? 32 : 16;
 
+// Σ_i a_i b_i: one vector of partial sums, then its lanes and the tail in order.
+double dot(const double* a, const double* b, Index n) {
+    vec acc = {};
+    Index i = 0;
+    for (; i + simd_lanes <= n; i += simd_lanes)
+        acc += load(a + i) * load(b + i);
+    double sum = 0.0;
+    for (int l = 0; l < simd_lanes; ++l)
+        sum += acc[l];
+    for (; i < n; ++i)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+// dup[(j K + k) simd_lanes + l] = m[k ldm + j] for every lane l: the kernels below then load
+// whole vectors instead of broadcasting a scalar at each use (SSE2 has no broadcast load, and
+// the broadcasts cost as much as the arithmetic at K ≤ 5).
+void broadcast(const double* m, Index ldm, Index rows, Index k, double* dup) {
+    for (Index j = 0; j < rows; ++j)
+        for (Index kk = 0; kk < k; ++kk)
+            for (int l = 0; l < simd_lanes; ++l)
+                dup[(j * k + kk) * simd_lanes + l] = m[kk * ldm + j];
+}
+
 // For the V·simd_lanes rows from i0 and every ν: b_μν = a_μν / (d_μ d_ν) into b, and
-// e[μ] = Σ_ν a_μν b_μν (in order of ν), with c̃_μ in registers. Arrays column-major with leading
-// dimension ld; ν runs over the p real rows.
+// e[μ] = Σ_ν a_μν b_μν (in order of ν), with c̃_μ in registers. gram, c, w, b, e column-major
+// with leading dimension ld; cdup, wdup: c̃ and w broadcast; ν runs over the p real rows.
 template <int K, int V>
-void cost_rows(const double* gram, const double* c, const double* w, Index ld, Index p, Index i0,
-               double* b, double* e) {
+void cost_rows(const double* gram, const double* c, const double* w, const double* cdup,
+               const double* wdup, Index ld, Index p, Index i0, double* b, double* e) {
     vec ci[K][V], wi[V], ei[V] = {};
     for (int v = 0; v < V; ++v) {
         for (int k = 0; k < K; ++k)
@@ -37,14 +61,12 @@ void cost_rows(const double* gram, const double* c, const double* w, Index ld, I
         wi[v] = load(w + i0 + v * simd_lanes);
     }
     for (Index j = 0; j < p; ++j) {
-        double cj[K];
-        for (int k = 0; k < K; ++k)
-            cj[k] = c[k * ld + j];
-        const double wj = w[j];
+        const double* cj = cdup + j * K * simd_lanes;
+        const vec wj = load(wdup + j * simd_lanes);
         for (int v = 0; v < V; ++v) {
-            vec s = ci[0][v] * cj[0];
+            vec s = ci[0][v] * load(cj);
             for (int k = 1; k < K; ++k)
-                s += ci[k][v] * cj[k];
+                s += ci[k][v] * load(cj + k * simd_lanes);
             const vec a = load(gram + j * ld + i0 + v * simd_lanes) - s;
             const vec bj = a * (wi[v] * wj);
             store(b + j * ld + i0 + v * simd_lanes, bj);
@@ -57,14 +79,14 @@ void cost_rows(const double* gram, const double* c, const double* w, Index ld, I
 
 // All rows (ld, a multiple of simd_lanes): blocks of V vectors, then single vectors.
 template <int K>
-void cost_all_rows(const double* gram, const double* c, const double* w, Index ld, Index p,
-                   double* b, double* e) {
+void cost_all_rows(const double* gram, const double* c, const double* w, const double* cdup,
+                   const double* wdup, Index ld, Index p, double* b, double* e) {
     constexpr int V = std::max(1, std::min(4, (registers - 3) / (K + 2)));
     Index i0 = 0;
     for (; i0 + V * simd_lanes <= ld; i0 += V * simd_lanes)
-        cost_rows<K, V>(gram, c, w, ld, p, i0, b, e);
+        cost_rows<K, V>(gram, c, w, cdup, wdup, ld, p, i0, b, e);
     for (; i0 < ld; i0 += simd_lanes)
-        cost_rows<K, 1>(gram, c, w, ld, p, i0, b, e);
+        cost_rows<K, 1>(gram, c, w, cdup, wdup, ld, p, i0, b, e);
 }
 
 // The same arithmetic in the same order for any number of columns kk, c̃_μ read from memory.
@@ -89,12 +111,35 @@ void cost_rows_any(const double* gram, const double* c, const double* w, Index l
 // start of each sum, so the result has the bits of the full sum.
 enum class Shape { dense, lower, upper };
 
+// C[r, k] = Σ_{j ∈ [first, last)} A[r, j] B[j, k] for the V·simd_lanes rows from A and C, B
+// broadcast (bdup); the sums of detail::product_rows, in the same order.
+template <int K, int V>
+void product_rows_dup(const double* a, Index lda, Index first, Index last, const double* bdup,
+                      double* c, Index ldc) {
+    vec acc[K][V] = {};
+    for (Index j = first; j < last; ++j) {
+        vec col[V];
+        for (int v = 0; v < V; ++v)
+            col[v] = load(a + j * lda + v * simd_lanes);
+        for (int k = 0; k < K; ++k) {
+            const vec bk = load(bdup + (j * K + k) * simd_lanes);
+            for (int v = 0; v < V; ++v)
+                acc[k][v] += col[v] * bk;
+        }
+    }
+    for (int k = 0; k < K; ++k)
+        for (int v = 0; v < V; ++v)
+            store(c + k * ldc + v * simd_lanes, acc[k][v]);
+}
+
 // C (rows × K) = A (rows × inner) · B (inner × K) as detail::small_product (the same sums in
-// the same order), with as many row vectors per block as the registers hold for this K.
+// the same order), with as many row vectors per block as the registers hold for this K and B
+// broadcast into bdup (inner · K · simd_lanes doubles).
 template <int K>
 void blocked_product(Shape shape, const double* a, Index lda, Index rows, Index inner,
-                     const double* bm, Index ldb, double* c, Index ldc) {
+                     const double* bm, Index ldb, double* c, Index ldc, double* bdup) {
     constexpr int V = std::max(1, std::min(4, (registers - 1) / (K + 1)));
+    broadcast(bm, ldb, inner, K, bdup);
     // The terms j of rows [r, r + n) that can be nonzero: [first, last).
     auto range = [&](Index r, Index n) {
         const Index first = shape == Shape::upper ? std::min(r, inner) : 0;
@@ -104,11 +149,11 @@ void blocked_product(Shape shape, const double* a, Index lda, Index rows, Index 
     Index r = 0;
     for (; r + V * simd_lanes <= rows; r += V * simd_lanes) {
         const auto [first, last] = range(r, V * simd_lanes);
-        product_rows<K, V>(a + r + first * lda, lda, last - first, bm + first, ldb, c + r, ldc);
+        product_rows_dup<K, V>(a + r, lda, first, last, bdup, c + r, ldc);
     }
     for (; r + simd_lanes <= rows; r += simd_lanes) {
         const auto [first, last] = range(r, simd_lanes);
-        product_rows<K, 1>(a + r + first * lda, lda, last - first, bm + first, ldb, c + r, ldc);
+        product_rows_dup<K, 1>(a + r, lda, first, last, bdup, c + r, ldc);
     }
     for (; r < rows; ++r) {
         const auto [first, last] = range(r, 1);
@@ -117,35 +162,29 @@ void blocked_product(Shape shape, const double* a, Index lda, Index rows, Index 
 }
 
 // out (rows × K) = A (rows × inner, leading dimension lda) · m (inner × K): blocked_product
-// for K ≤ 8, Eigen's (dense) product above.
+// for K ≤ 8 (dup: its broadcast workspace), Eigen's (dense) product above.
 void product(Shape shape, const double* a, Index lda, Index rows, Index inner,
-             const Eigen::MatrixXd& m, Index ldm, Eigen::MatrixXd& out) {
+             const Eigen::MatrixXd& m, Index ldm, Eigen::MatrixXd& out, Eigen::VectorXd& dup) {
     const Index k = m.cols();
+    double* const o = out.data();
+    const Index ldo = out.rows();
     switch (k) {
     case 1:
-        return blocked_product<1>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<1>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     case 2:
-        return blocked_product<2>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<2>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     case 3:
-        return blocked_product<3>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<3>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     case 4:
-        return blocked_product<4>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<4>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     case 5:
-        return blocked_product<5>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<5>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     case 6:
-        return blocked_product<6>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<6>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     case 7:
-        return blocked_product<7>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<7>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     case 8:
-        return blocked_product<8>(shape, a, lda, rows, inner, m.data(), ldm, out.data(),
-                                  out.rows());
+        return blocked_product<8>(shape, a, lda, rows, inner, m.data(), ldm, o, ldo, dup.data());
     default:
         out.topRows(rows).noalias() = Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>>(
                                           a, rows, inner, Eigen::OuterStride<>(lda)) *
@@ -189,11 +228,13 @@ double correlation_cost_reference(const Eigen::MatrixXd& x, const Eigen::MatrixX
 CorrelationCost::CorrelationCost(const CorrelationData& data, Eigen::Index k)
     : data_(data), k_(k), c_(Eigen::MatrixXd::Zero(data.padded, k)),
       bc_(Eigen::MatrixXd::Zero(data.padded, k)), b_(Eigen::MatrixXd::Zero(data.padded, data.p)),
-      w_(Eigen::VectorXd::Zero(data.padded)), e_(Eigen::VectorXd::Zero(data.padded)) {}
+      w_(Eigen::VectorXd::Zero(data.padded)), e_(Eigen::VectorXd::Zero(data.padded)),
+      dup_(data.padded * k * simd_lanes), cdup_(data.padded * k * simd_lanes),
+      wdup_(data.padded * simd_lanes) {}
 
 double CorrelationCost::value(const Eigen::MatrixXd& v) {
     product(data_.lower ? Shape::lower : Shape::dense, data_.x.data(), data_.padded, data_.padded,
-            data_.r, v, v.rows(), c_);
+            data_.r, v, v.rows(), c_, dup_);
     return value();
 }
 
@@ -208,30 +249,35 @@ double CorrelationCost::value() {
         w_(i) = 1.0 / d;
     }
     const double* gram = data_.gram.data();
+    const double *cdup = cdup_.data(), *wdup = wdup_.data();
+    if (k_ <= 8) {
+        broadcast(c_.data(), ld, p, k_, cdup_.data());
+        broadcast(w_.data(), ld, p, 1, wdup_.data());
+    }
     switch (k_) {
     case 1:
-        cost_all_rows<1>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<1>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     case 2:
-        cost_all_rows<2>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<2>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     case 3:
-        cost_all_rows<3>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<3>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     case 4:
-        cost_all_rows<4>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<4>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     case 5:
-        cost_all_rows<5>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<5>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     case 6:
-        cost_all_rows<6>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<6>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     case 7:
-        cost_all_rows<7>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<7>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     case 8:
-        cost_all_rows<8>(gram, c_.data(), w_.data(), ld, p, b_.data(), e_.data());
+        cost_all_rows<8>(gram, c_.data(), w_.data(), cdup, wdup, ld, p, b_.data(), e_.data());
         break;
     default:
         for (Index i0 = 0; i0 < ld; i0 += simd_lanes)
@@ -245,73 +291,104 @@ double CorrelationCost::value() {
 
 void CorrelationCost::gradient(Eigen::MatrixXd& g) {
     const Index p = data_.p, ld = data_.padded;
-    product(Shape::dense, b_.data(), ld, ld, p, c_, ld, bc_); // Σ_ν b_μν c̃_ν
+    product(Shape::dense, b_.data(), ld, ld, p, c_, ld, bc_, dup_); // Σ_ν b_μν c̃_ν
     for (Index i = 0; i < p; ++i) {
         const double scaled = e_(i) * w_(i) * 2.0; // 2 e_μ / d_μ
         for (Index k = 0; k < k_; ++k)
             bc_(i, k) = -2.0 * bc_(i, k) + scaled * c_(i, k);
     }
     product(data_.lower ? Shape::upper : Shape::dense, data_.xt.data(), data_.r, data_.r, p, bc_,
-            ld, g);
+            ld, g, dup_);
 }
 
 Eigen::MatrixXd minimise_on_stiefel(const CorrelationData& data, Eigen::MatrixXd v) {
-    const Index r = v.rows(), k = v.cols();
+    const Index r = v.rows(), k = v.cols(), ld = data.padded;
     CorrelationCost cost(data, k);
-    Eigen::MatrixXd g(r, k), xi(r, k), trial(r, k), vs(r, k), sym(k, k), rs(k, k);
-    Eigen::MatrixXd xxi = Eigen::MatrixXd::Zero(data.padded, k);
+    Eigen::MatrixXd g(r, k), xi(r, k), trial(r, k), sym(k, k), rs(k, k);
+    Eigen::MatrixXd vv(k, k), vx(k, k), xx(k, k); // VᵀV, Vᵀξ, ξᵀξ
+    Eigen::MatrixXd xxi = Eigen::MatrixXd::Zero(ld, k);
+    Eigen::VectorXd dup(ld * k * simd_lanes); // X ξ's broadcast workspace
     double f = cost.value(v);
     if (f == infinity) return v;
     cost.gradient(g);
     Eigen::MatrixXd c = cost.c(); // X V
+    // Column j of M (rows × K, leading dimension ldm) ← (column j − Σ_{i<j} column i R_ij) / R_jj
+    // for j = 0, 1, …: M ← M R⁻¹ with R upper triangular.
+    auto solve_right = [&](double* m, Index rows, Index ldm) {
+        for (Index j = 0; j < k; ++j) {
+            double* mj = m + j * ldm;
+            for (Index i = 0; i < j; ++i) {
+                const double* mi = m + i * ldm;
+                const double rij = rs(i, j);
+                for (Index q = 0; q < rows; ++q)
+                    mj[q] -= mi[q] * rij;
+            }
+            const double rjj = rs(j, j);
+            for (Index q = 0; q < rows; ++q)
+                mj[q] /= rjj;
+        }
+    };
     double step = 1.0;
     for (int iter = 0; iter < 1000; ++iter) {
         // ξ = G − V sym(VᵀG): the projection of the gradient on the tangent space at V.
         for (Index a = 0; a < k; ++a)
             for (Index b = 0; b < k; ++b)
-                sym(a, b) = v.col(a).dot(g.col(b));
+                sym(a, b) = dot(v.col(a).data(), g.col(b).data(), r);
         for (Index a = 0; a < k; ++a)
             for (Index b = 0; b < a; ++b)
                 sym(a, b) = sym(b, a) = 0.5 * (sym(a, b) + sym(b, a));
         for (Index a = 0; a < k; ++a) {
-            vs.col(a) = v.col(0) * sym(0, a);
-            for (Index b = 1; b < k; ++b)
-                vs.col(a) += v.col(b) * sym(b, a);
+            const double* ga = g.col(a).data();
+            double* xa = xi.col(a).data();
+            for (Index q = 0; q < r; ++q)
+                xa[q] = v(q, 0) * sym(0, a);
+            for (Index b = 1; b < k; ++b) {
+                const double* vb = v.col(b).data();
+                const double sba = sym(b, a);
+                for (Index q = 0; q < r; ++q)
+                    xa[q] += vb[q] * sba;
+            }
+            for (Index q = 0; q < r; ++q)
+                xa[q] = ga[q] - xa[q];
         }
-        xi = g - vs;
-        const double norm2 = xi.squaredNorm();
+        const double norm2 = dot(xi.data(), xi.data(), r * k);
         if (std::sqrt(norm2) < 1e-6) break;
-        // The trial point Q = (V − tξ) R⁻¹ has X Q = (XV − t Xξ) R⁻¹: one product X ξ per step
-        // instead of X Q per trial (K² P per trial).
-        product(data.lower ? Shape::lower : Shape::dense, data.x.data(), data.padded, data.padded,
-                r, xi, r, xxi);
+        // Retraction: Q of the thin QR Y = V − tξ = QR with diag(R) > 0 (unique, so the same Q
+        // as a Householder QR's up to rounding), by Cholesky of YᵀY = RᵀR and Q = Y R⁻¹.
+        // YᵀY = VᵀV − t(Vᵀξ + ξᵀV) + t²ξᵀξ from three K × K Grams per step (≈ I + t²ξᵀξ, as
+        // ξ ⊥ V: cond(Y)² stays near 1, so Q loses orthonormality by ~ε cond(Y)² only), and
+        // XQ = (XV − t Xξ) R⁻¹ from one product X ξ per step: a trial costs K²(P + K), and
+        // Q itself is formed only for the accepted one.
+        for (Index a = 0; a < k; ++a)
+            for (Index b = 0; b < k; ++b) {
+                vx(a, b) = dot(v.col(a).data(), xi.col(b).data(), r);
+                if (b <= a) {
+                    vv(a, b) = vv(b, a) = dot(v.col(a).data(), v.col(b).data(), r);
+                    xx(a, b) = xx(b, a) = dot(xi.col(a).data(), xi.col(b).data(), r);
+                }
+            }
+        product(data.lower ? Shape::lower : Shape::dense, data.x.data(), ld, ld, r, xi, r, xxi,
+                dup);
         bool accepted = false;
         for (; step > 1e-10; step *= 0.5) {
-            // Retraction: Q of the thin QR Y = V − tξ = QR with diag(R) > 0 (unique, so the
-            // same Q as a Householder QR's up to rounding), by Cholesky of YᵀY = RᵀR and
-            // Q = Y R⁻¹: 2rK² flops and no allocation. As ξ ⊥ V, YᵀY = I + t²ξᵀξ and cond(Y)²
-            // stays near 1, so Q loses orthonormality by ~ε cond(Y)² only.
-            trial = v - step * xi;
-            for (Index j = 0; j < k; ++j) {
+            for (Index j = 0; j < k; ++j)
                 for (Index i = 0; i <= j; ++i) {
-                    double dot = trial.col(i).dot(trial.col(j));
+                    double d = vv(i, j) - step * (vx(i, j) + vx(j, i)) + step * step * xx(i, j);
                     for (Index l = 0; l < i; ++l)
-                        dot -= rs(l, i) * rs(l, j);
-                    rs(i, j) = i < j ? dot / rs(i, i) : std::sqrt(dot);
+                        d -= rs(l, i) * rs(l, j);
+                    rs(i, j) = i < j ? d / rs(i, i) : std::sqrt(d);
                 }
-            }
             Eigen::MatrixXd& ct = cost.c();
-            for (Index j = 0; j < k; ++j) {
-                ct.col(j) = c.col(j) - step * xxi.col(j);
-                for (Index i = 0; i < j; ++i) {
-                    trial.col(j) -= trial.col(i) * rs(i, j);
-                    ct.col(j) -= ct.col(i) * rs(i, j);
-                }
-                trial.col(j) /= rs(j, j);
-                ct.col(j) /= rs(j, j);
-            }
+            for (Index j = 0; j < k; ++j)
+                for (Index q = 0; q < ld; ++q)
+                    ct(q, j) = c(q, j) - step * xxi(q, j);
+            solve_right(ct.data(), ld, ld);
             const double ft = cost.value();
             if (ft <= f - 1e-4 * step * norm2) {
+                for (Index j = 0; j < k; ++j)
+                    for (Index q = 0; q < r; ++q)
+                        trial(q, j) = v(q, j) - step * xi(q, j);
+                solve_right(trial.data(), r, r);
                 cost.gradient(g);
                 std::swap(v, trial);
                 std::swap(c, ct);

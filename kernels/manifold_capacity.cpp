@@ -7,6 +7,7 @@
 
 #include <Eigen/QR>
 #include <Eigen/SVD>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include "kernels/correlation_descent.hpp"
@@ -260,9 +261,18 @@ ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds
         out.removed_rank = static_cast<int>(basis.cols());
     }
 
+    // The m × N working copies, reused by each thread across its manifolds: allocating them per
+    // manifold cost a fresh mapping and its page faults every time (N = 1 000: 800 kB each).
+    struct Workspace {
+        Eigen::MatrixXd x;
+        Eigen::HouseholderQR<Eigen::MatrixXd> qr;
+    };
+    tbb::enumerable_thread_specific<Workspace> workspaces;
     std::vector<AnchorGeometry> each(static_cast<std::size_t>(p));
     tbb::parallel_for(Index{0}, p, [&](Index i) {
-        Eigen::MatrixXd x = manifolds[static_cast<std::size_t>(i)].rowwise() - origin;
+        Workspace& work = workspaces.local();
+        Eigen::MatrixXd& x = work.x;
+        x = manifolds[static_cast<std::size_t>(i)].rowwise() - origin;
         if (basis.cols() > 0) x.noalias() -= (x * basis) * basis.transpose(); // no N-wide temporary
         const Eigen::RowVectorXd centre = x.colwise().mean();
         const double norm = centre.norm();
@@ -275,7 +285,7 @@ ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds
         // mftma's reduction: the coordinates of the points in the QR basis of their span.
         Eigen::MatrixXd coords;
         if (n > m) {
-            const Eigen::HouseholderQR<Eigen::MatrixXd> qr(x.transpose());
+            const auto& qr = work.qr.compute(x.transpose());
             coords =
                 qr.matrixQR().topRows(m).triangularView<Eigen::Upper>().toDenseMatrix().transpose();
         } else {

@@ -48,21 +48,27 @@ void broadcast(const double* m, Index ldm, Index rows, Index k, double* dup) {
                 dup[(j * k + kk) * simd_lanes + l] = m[kk * ldm + j];
 }
 
-// For the V·simd_lanes rows from i0 and every ν: b_μν = a_μν / (d_μ d_ν) into b, and
-// e[μ] = Σ_ν a_μν b_μν (in order of ν), with c̃_μ in registers. gram, c, w, b, e column-major
-// with leading dimension ld; cdup, wdup: c̃ and w broadcast; ν runs over the p real rows.
+// For the V·simd_lanes rows μ from i0 (a block) and every ν up to the block's end:
+// b_μν = a_μν / (d_μ d_ν) into b, with c̃_μ in registers. a and b are symmetric, so each
+// (μ, ν) with ν before the block is computed once, for both b_μν and b_νμ, and a_μν b_μν goes
+// to both e[μ] and e[ν]; pairs with ν after the block are left to the later blocks. e[μ] is
+// stored at the block's end, and the later blocks add their terms to it (in block order).
+// gram, c, w, b, e: column-major, leading dimension ld (b is ld × ld); cdup, wdup: c̃ and w
+// broadcast; ν runs over the p real rows.
 template <int K, int V>
 void cost_rows(const double* gram, const double* c, const double* w, const double* cdup,
-               const double* wdup, Index ld, Index p, Index i0, double* b, double* e) {
+               const double* wdup, Index ld, Index p, Index i0, double* __restrict b,
+               double* __restrict e) {
     vec ci[K][V], wi[V], ei[V] = {};
     for (int v = 0; v < V; ++v) {
         for (int k = 0; k < K; ++k)
             ci[k][v] = load(c + k * ld + i0 + v * simd_lanes);
         wi[v] = load(w + i0 + v * simd_lanes);
     }
-    for (Index j = 0; j < p; ++j) {
+    auto column = [&]<bool Mirror>(Index j) {
         const double* cj = cdup + j * K * simd_lanes;
         const vec wj = load(wdup + j * simd_lanes);
+        double ej = 0.0;
         for (int v = 0; v < V; ++v) {
             vec s = ci[0][v] * load(cj);
             for (int k = 1; k < K; ++k)
@@ -70,9 +76,20 @@ void cost_rows(const double* gram, const double* c, const double* w, const doubl
             const vec a = load(gram + j * ld + i0 + v * simd_lanes) - s;
             const vec bj = a * (wi[v] * wj);
             store(b + j * ld + i0 + v * simd_lanes, bj);
-            ei[v] += a * bj;
+            const vec ab = a * bj;
+            ei[v] += ab;
+            if constexpr (Mirror)
+                for (int l = 0; l < simd_lanes; ++l) {
+                    b[(i0 + v * simd_lanes + l) * ld + j] = bj[l];
+                    ej += ab[l];
+                }
         }
-    }
+        if constexpr (Mirror) e[j] += ej;
+    };
+    for (Index j = 0; j < i0; ++j)
+        column.template operator()<true>(j);
+    for (Index j = i0; j < std::min<Index>(i0 + V * simd_lanes, p); ++j)
+        column.template operator()<false>(j);
     for (int v = 0; v < V; ++v)
         store(e + i0 + v * simd_lanes, ei[v]);
 }
@@ -227,10 +244,10 @@ double correlation_cost_reference(const Eigen::MatrixXd& x, const Eigen::MatrixX
 
 CorrelationCost::CorrelationCost(const CorrelationData& data, Eigen::Index k)
     : data_(data), k_(k), c_(Eigen::MatrixXd::Zero(data.padded, k)),
-      bc_(Eigen::MatrixXd::Zero(data.padded, k)), b_(Eigen::MatrixXd::Zero(data.padded, data.p)),
-      w_(Eigen::VectorXd::Zero(data.padded)), e_(Eigen::VectorXd::Zero(data.padded)),
-      dup_(data.padded * k * simd_lanes), cdup_(data.padded * k * simd_lanes),
-      wdup_(data.padded * simd_lanes) {}
+      bc_(Eigen::MatrixXd::Zero(data.padded, k)),
+      b_(Eigen::MatrixXd::Zero(data.padded, data.padded)), w_(Eigen::VectorXd::Zero(data.padded)),
+      e_(Eigen::VectorXd::Zero(data.padded)), dup_(data.padded * k * simd_lanes),
+      cdup_(data.padded * k * simd_lanes), wdup_(data.padded * simd_lanes) {}
 
 double CorrelationCost::value(const Eigen::MatrixXd& v) {
     product(data_.lower ? Shape::lower : Shape::dense, data_.x.data(), data_.padded, data_.padded,
@@ -305,7 +322,7 @@ Eigen::MatrixXd minimise_on_stiefel(const CorrelationData& data, Eigen::MatrixXd
     const Index r = v.rows(), k = v.cols(), ld = data.padded;
     CorrelationCost cost(data, k);
     Eigen::MatrixXd g(r, k), xi(r, k), trial(r, k), sym(k, k), rs(k, k);
-    Eigen::MatrixXd vv(k, k), vx(k, k), xx(k, k); // VᵀV, Vᵀξ, ξᵀξ
+    Eigen::MatrixXd vtg(k, k), vv(k, k), vx(k, k), xx(k, k); // VᵀG, VᵀV, Vᵀξ, ξᵀξ
     Eigen::MatrixXd xxi = Eigen::MatrixXd::Zero(ld, k);
     Eigen::VectorXd dup(ld * k * simd_lanes); // X ξ's broadcast workspace
     double f = cost.value(v);
@@ -332,11 +349,13 @@ Eigen::MatrixXd minimise_on_stiefel(const CorrelationData& data, Eigen::MatrixXd
     for (int iter = 0; iter < 1000; ++iter) {
         // ξ = G − V sym(VᵀG): the projection of the gradient on the tangent space at V.
         for (Index a = 0; a < k; ++a)
-            for (Index b = 0; b < k; ++b)
-                sym(a, b) = dot(v.col(a).data(), g.col(b).data(), r);
+            for (Index b = 0; b < k; ++b) {
+                vtg(a, b) = dot(v.col(a).data(), g.col(b).data(), r);
+                if (b <= a) vv(a, b) = vv(b, a) = dot(v.col(a).data(), v.col(b).data(), r);
+            }
         for (Index a = 0; a < k; ++a)
-            for (Index b = 0; b < a; ++b)
-                sym(a, b) = sym(b, a) = 0.5 * (sym(a, b) + sym(b, a));
+            for (Index b = 0; b <= a; ++b)
+                sym(a, b) = sym(b, a) = 0.5 * (vtg(a, b) + vtg(b, a));
         for (Index a = 0; a < k; ++a) {
             const double* ga = g.col(a).data();
             double* xa = xi.col(a).data();
@@ -351,21 +370,25 @@ Eigen::MatrixXd minimise_on_stiefel(const CorrelationData& data, Eigen::MatrixXd
             for (Index q = 0; q < r; ++q)
                 xa[q] = ga[q] - xa[q];
         }
-        const double norm2 = dot(xi.data(), xi.data(), r * k);
+        double norm2 = 0.0; // ‖ξ‖² = tr ξᵀξ
+        for (Index a = 0; a < k; ++a)
+            for (Index b = 0; b <= a; ++b) {
+                xx(a, b) = xx(b, a) = dot(xi.col(a).data(), xi.col(b).data(), r);
+                if (a == b) norm2 += xx(a, a);
+            }
         if (std::sqrt(norm2) < 1e-6) break;
         // Retraction: Q of the thin QR Y = V − tξ = QR with diag(R) > 0 (unique, so the same Q
         // as a Householder QR's up to rounding), by Cholesky of YᵀY = RᵀR and Q = Y R⁻¹.
-        // YᵀY = VᵀV − t(Vᵀξ + ξᵀV) + t²ξᵀξ from three K × K Grams per step (≈ I + t²ξᵀξ, as
-        // ξ ⊥ V: cond(Y)² stays near 1, so Q loses orthonormality by ~ε cond(Y)² only), and
-        // XQ = (XV − t Xξ) R⁻¹ from one product X ξ per step: a trial costs K²(P + K), and
-        // Q itself is formed only for the accepted one.
+        // YᵀY = VᵀV − t(Vᵀξ + ξᵀV) + t²ξᵀξ from K × K Grams formed once per step (≈ I + t²ξᵀξ,
+        // as ξ ⊥ V: cond(Y)² stays near 1, so Q loses orthonormality by ~ε cond(Y)² only;
+        // Vᵀξ = VᵀG − VᵀV sym), and XQ = (XV − t Xξ) R⁻¹ from one product X ξ per step: a
+        // trial costs K²(P + K), and Q itself is formed only for the accepted one.
         for (Index a = 0; a < k; ++a)
             for (Index b = 0; b < k; ++b) {
-                vx(a, b) = dot(v.col(a).data(), xi.col(b).data(), r);
-                if (b <= a) {
-                    vv(a, b) = vv(b, a) = dot(v.col(a).data(), v.col(b).data(), r);
-                    xx(a, b) = xx(b, a) = dot(xi.col(a).data(), xi.col(b).data(), r);
-                }
+                double vs = vv(a, 0) * sym(0, b);
+                for (Index l = 1; l < k; ++l)
+                    vs += vv(a, l) * sym(l, b);
+                vx(a, b) = vtg(a, b) - vs;
             }
         product(data.lower ? Shape::lower : Shape::dense, data.x.data(), ld, ld, r, xi, r, xxi,
                 dup);

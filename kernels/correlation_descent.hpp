@@ -60,7 +60,7 @@ private:
     Eigen::Index k_;
     Eigen::MatrixXd c_;     // padded × K: X V
     Eigen::MatrixXd bc_;    // padded × K: Σ_ν b_μν c̃_ν, then the gradient in c̃
-    Eigen::MatrixXd b_;     // padded × P: b_μν of the last evaluation
+    Eigen::MatrixXd b_;     // padded × padded: b_μν of the last evaluation
     Eigen::VectorXd w_, e_; // padded: 1/d_μ, Σ_ν a_μν b_μν
     Eigen::VectorXd dup_, cdup_, wdup_; // broadcast copies for the SIMD kernels
 };

@@ -7,14 +7,21 @@
 //
 // Why a file of its own: at mftma's sizes (P ≈ 50 centres, r = P − 1, K ≤ 5 removed directions)
 // one evaluation is a dozen operations on 50 × 49 matrices, repeated ~10⁵ times per layer, and
-// written as Eigen expressions most of its time went to heap allocations per temporary and to
-// the general product's packing (benchmarks/README.md, capacity). Here an evaluation allocates
-// nothing and is one pass over C: for a block of rows μ (one SIMD vector) and every ν it forms
-// a_μν, b_μν, a_μν b_μν and Σ_ν b_μν c̃_ν in registers, so the P × P matrices a and b are never
-// stored. The products XV and Xᵀ(…) are detail::small_product (kernels/small_product.hpp).
+// written as Eigen expressions most of its time went to heap allocations per temporary, the
+// general product's packing and a Householder QR per trial (benchmarks/README.md, capacity).
+// Here nothing is allocated inside the descent, and:
+//  - F needs only c̃: one pass over C per evaluation, for a block of rows μ (SIMD vectors,
+//    c̃_μ in registers) and every ν before the block's end, forms a_μν and b_μν once per
+//    symmetric pair (writing b_μν and b_νμ) and the row sums e; b is kept for the gradient,
+//    which the descent forms only at accepted points (b c̃, then Xᵀ);
+//  - a trial Q = (V − tξ) R⁻¹ has X Q = (XV − t Xξ) R⁻¹, so a step costs one product X ξ and a
+//    trial K²(P + K); R is the Cholesky factor of YᵀY (Y = V − tξ) from K × K Grams;
+//  - the products (K ≤ 8 columns) are register-blocked as detail::small_product, with the
+//    right-hand factor broadcast beforehand; with X lower trapezoidal they skip its zeros.
 // Every output element is one sum in a fixed order (over k for c̃_μ·c̃_ν, over ν for the row
-// sums), so results depend on the inputs only, not on threads. b uses 1/d_μ · 1/d_ν instead of
-// a division per element; the reference below divides, so the two differ by rounding only.
+// sums, in block order for the mirrored terms), so results depend on the inputs only, not on
+// threads. b uses 1/d_μ · 1/d_ν instead of a division per element; the reference below
+// divides and sums in another order, so the two differ by rounding only.
 
 #include <Eigen/Core>
 

@@ -7,8 +7,10 @@
 
 #include <Eigen/QR>
 #include <Eigen/SVD>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include "kernels/correlation_descent.hpp"
 #include "kernels/gaussian.hpp"
 #include "kernels/nnls.hpp"
 
@@ -60,57 +62,6 @@ double mean_abs_correlation(const Eigen::MatrixXd& x) {
     return sum / static_cast<double>(p * (p - 1));
 }
 
-// F(V) of the header (mftma's square_corrcoeff_full_cost) and its Euclidean gradient.
-struct CorrelationCost {
-    const Eigen::MatrixXd& x; // P × r
-    Eigen::MatrixXd gram;     // X Xᵀ
-
-    double value(const Eigen::MatrixXd& v, Eigen::MatrixXd* gradient) const {
-        const Eigen::MatrixXd c = x * v;
-        const Eigen::MatrixXd a = gram - c * c.transpose();
-        const Eigen::VectorXd d = gram.diagonal() - c.rowwise().squaredNorm();
-        if ((d.array() <= 0.0).any()) return std::numeric_limits<double>::infinity();
-        const Eigen::MatrixXd b = a.array() / (d * d.transpose()).array();
-        const double f = 0.5 * (a.array() * b.array()).sum();
-        if (gradient) {
-            const Eigen::VectorXd e =
-                (a.array() * b.array()).rowwise().sum().matrix().cwiseQuotient(d);
-            const Eigen::MatrixXd gc = -2.0 * b * c + 2.0 * e.asDiagonal() * c;
-            *gradient = x.transpose() * gc;
-        }
-        return f;
-    }
-};
-
-// Riemannian gradient descent on the Stiefel manifold {V : VᵀV = I} with Armijo backtracking.
-Eigen::MatrixXd minimise_on_stiefel(const CorrelationCost& cost, Eigen::MatrixXd v) {
-    Eigen::MatrixXd g;
-    double f = cost.value(v, &g);
-    double step = 1.0;
-    for (int iter = 0; iter < 1000; ++iter) {
-        const Eigen::MatrixXd vtg = v.transpose() * g;
-        const Eigen::MatrixXd xi = g - v * (0.5 * (vtg + vtg.transpose()));
-        const double norm2 = xi.squaredNorm();
-        if (std::sqrt(norm2) < 1e-6) break;
-        bool accepted = false;
-        for (; step > 1e-10; step *= 0.5) {
-            const Eigen::MatrixXd trial = thin_q(v - step * xi);
-            Eigen::MatrixXd trial_g;
-            const double ft = cost.value(trial, &trial_g);
-            if (ft <= f - 1e-4 * step * norm2) {
-                v = trial;
-                g = std::move(trial_g);
-                f = ft;
-                accepted = true;
-                break;
-            }
-        }
-        if (!accepted) break;
-        step *= 2.0;
-    }
-    return v;
-}
-
 struct CentreRemoval {
     Eigen::MatrixXd basis; // N × K, orthonormal
     double before = nan, after = nan;
@@ -125,8 +76,19 @@ CentreRemoval centre_correlation_basis(const Eigen::MatrixXd& centres /* P × N 
     CentreRemoval out;
     out.basis.resize(n, 0);
     if (r < 2) return out;
-    const Eigen::MatrixXd q = thin_q(xb.transpose()).leftCols(r); // N × r
-    const Eigen::MatrixXd x = xb * q;                             // P × r
+    // xbᵀ = QR (Householder, signed so diag(R) > 0): q = Q's first r columns and the centres'
+    // coordinates X = xb q = (R's first r rows)ᵀ, taken from R so that X is exactly lower
+    // trapezoidal (the descent skips its zeros; xb q would leave rounding noise there).
+    const Eigen::HouseholderQR<Eigen::MatrixXd> qr(xb.transpose());
+    const Eigen::MatrixXd& qr_r = qr.matrixQR();
+    Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(n, r); // N × r
+    Eigen::MatrixXd x = Eigen::MatrixXd::Zero(p, r);                         // P × r
+    for (Index j = 0; j < r; ++j) {
+        const double sign = qr_r(j, j) < 0.0 ? -1.0 : 1.0;
+        q.col(j) *= sign;
+        for (Index i = j; i < p; ++i)
+            x(i, j) = sign * qr_r(j, i);
+    }
     out.before = mean_abs_correlation(x);
 
     const Eigen::JacobiSVD<Eigen::MatrixXd> svd(xb);
@@ -139,7 +101,7 @@ CentreRemoval centre_correlation_basis(const Eigen::MatrixXd& centres /* P × N 
     }
     const Index max_k = std::min<Index>(below + 11, r - 1);
 
-    const CorrelationCost cost{x, x * x.transpose()};
+    const detail::CorrelationData data(x); // read by every descent, written by none
     const Eigen::VectorXd x_norms = x.rowwise().norm();
     std::vector<Eigen::MatrixXd> solutions;
     std::vector<double> residual;
@@ -155,7 +117,7 @@ CentreRemoval centre_correlation_basis(const Eigen::MatrixXd& centres /* P × N 
             Eigen::MatrixXd start(r, k);
             start.col(0) = x.transpose() * s;
             start.rightCols(k - 1) = previous;
-            const Eigen::MatrixXd v = minimise_on_stiefel(cost, thin_q(start));
+            const Eigen::MatrixXd v = detail::minimise_on_stiefel(data, thin_q(start));
             const Eigen::MatrixXd left = x - (x * v) * v.transpose();
             found[static_cast<std::size_t>(j)] = v;
             stability[static_cast<std::size_t>(j)] =
@@ -299,10 +261,19 @@ ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds
         out.removed_rank = static_cast<int>(basis.cols());
     }
 
+    // The m × N working copies, reused by each thread across its manifolds: allocating them per
+    // manifold cost a fresh mapping and its page faults every time (N = 1 000: 800 kB each).
+    struct Workspace {
+        Eigen::MatrixXd x;
+        Eigen::HouseholderQR<Eigen::MatrixXd> qr;
+    };
+    tbb::enumerable_thread_specific<Workspace> workspaces;
     std::vector<AnchorGeometry> each(static_cast<std::size_t>(p));
     tbb::parallel_for(Index{0}, p, [&](Index i) {
-        Eigen::MatrixXd x = manifolds[static_cast<std::size_t>(i)].rowwise() - origin;
-        if (basis.cols() > 0) x -= (x * basis) * basis.transpose();
+        Workspace& work = workspaces.local();
+        Eigen::MatrixXd& x = work.x;
+        x = manifolds[static_cast<std::size_t>(i)].rowwise() - origin;
+        if (basis.cols() > 0) x.noalias() -= (x * basis) * basis.transpose(); // no N-wide temporary
         const Eigen::RowVectorXd centre = x.colwise().mean();
         const double norm = centre.norm();
         if (!(norm > 0.0)) {
@@ -314,7 +285,7 @@ ManifoldCapacity manifold_capacity(const std::vector<Eigen::MatrixXd>& manifolds
         // mftma's reduction: the coordinates of the points in the QR basis of their span.
         Eigen::MatrixXd coords;
         if (n > m) {
-            const Eigen::HouseholderQR<Eigen::MatrixXd> qr(x.transpose());
+            const auto& qr = work.qr.compute(x.transpose());
             coords =
                 qr.matrixQR().topRows(m).triangularView<Eigen::Upper>().toDenseMatrix().transpose();
         } else {

@@ -30,7 +30,8 @@
 //     smallest residual correlation is used. mftma minimises F with pymanopt's conjugate
 //     gradient on the Stiefel manifold; here it is Riemannian gradient descent with Armijo
 //     backtracking and a QR retraction (same optimum; stops at gradient norm 1e-6 or 1000
-//     steps, pymanopt's defaults). The span of V is removed from every point.
+//     steps, pymanopt's defaults; kernels/correlation_descent.hpp). The span of V is removed
+//     from every point.
 //  3. Each manifold is centred on its own (projected) centre and divided by the centre's norm,
 //     then written in an orthonormal basis of its m points when N > m (D = m; else D = N), and
 //     the centre direction is appended as a last coordinate equal to 1: s_μ = (ŝ_μ, 1).
@@ -65,8 +66,8 @@
 // Randomness: all draws come from counter-based streams keyed by one draw of the caller's rng
 // and by (manifold, sample) or (n, trial), so results are bitwise identical for any thread
 // count (manifolds, samples, restarts and trials run in parallel; reductions run in order).
-// Cost: step 2 O(K_max · restarts · steps · P² r); step 4 per manifold `samples` NNLS problems
-// of (D + 1) × m; simulation per trial O(M N n) for the projection plus an NNLS of
+// Cost: step 2 O(K_max · restarts · steps · P (P + r) K); step 4 per manifold `samples` NNLS
+// problems of (D + 1) × m; simulation per trial O(M N n) for the projection plus an NNLS of
 // (n + 1) × M (M = all points), ~log₂ N bisection steps.
 
 #include <limits>

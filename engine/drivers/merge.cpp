@@ -342,9 +342,9 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
     std::vector<std::uint8_t>().swap(bytes);
 
     // The layout stays on rank 0, which sends it to the others a chunk at a time.
-    const auto counts =
-        io::write_collective(partial, ctx.comm(), layout, inline_blocks,
-                             [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); });
+    const auto counts = io::write_collective(
+        partial, ctx.comm(), layout, inline_blocks,
+        [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, nullptr, merge_layout_chunk());
     result.mpio.collective = ctx.sum(counts.collective);
     result.mpio.independent = ctx.sum(counts.independent);
 

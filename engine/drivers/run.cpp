@@ -223,14 +223,12 @@ void kill_in_merge_hook() {
     if (world_rank() == 0 && env_count(kill_in_merge_env) > 0) std::raise(SIGKILL);
 }
 
-// Groups or datasets per chunk of the merge layout: a test sets a small one to cut a small job's
-// layout into many chunks.
-std::size_t merge_chunk() {
+} // namespace
+
+std::size_t merge_layout_chunk() {
     const auto n = env_count(merge_chunk_env);
     return n > 0 ? static_cast<std::size_t>(n) : io::default_layout_chunk;
 }
-
-} // namespace
 
 std::string utc_now() {
     std::time_t t = std::time(nullptr);
@@ -418,7 +416,7 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         counts = io::write_collective(
             partial, ctx.comm(), layout, inline_blocks,
             [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, &kill_in_merge_hook,
-            merge_chunk());
+            merge_layout_chunk());
     } catch (const std::exception& e) {
         // The other ranks may wait inside a collective call for this one: end them all, saying
         // why in one line (a full disk is the usual cause, and HDF5 does not say so).

@@ -64,8 +64,8 @@ io::ResultBlock synthetic_item(std::size_t i) {
 }
 
 // The steps of the merge in engine/drivers/run.cpp, without its error reporting.
-// Seconds of its phases (plan and broadcast, collective create and write, serial pass) go to
-// `phases`.
+// Seconds of its phases (plan on rank 0, collective create and write with the layout broadcast
+// in chunks, serial pass) go to `phases`.
 double now() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -82,17 +82,13 @@ std::size_t merge(const std::string& out, const std::vector<std::string>& files,
         phases.push_back(at - t);
         t = at;
     };
+    // The layout stays on rank 0, which sends it to the others a chunk at a time.
     io::MergeLayout layout;
-    std::vector<std::uint8_t> bytes;
-    if (rank == 0) {
-        layout = io::plan_merge(files, inline_blocks, root, ctx.size());
-        bytes = io::encode(layout);
-    }
-    ctx.broadcast(bytes);
-    if (rank != 0) layout = io::decode(bytes);
-    bytes = {};
+    if (rank == 0) layout = io::plan_merge(files, inline_blocks, root, ctx.size());
     lap();
-    const auto counts = io::write_collective(out, ctx.comm(), layout, inline_blocks);
+    const auto counts =
+        io::write_collective(out, ctx.comm(), layout, inline_blocks,
+                             [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); });
     lap();
     if (rank == 0)
         io::write_serial_pass(out, layout, inline_blocks,

@@ -6,9 +6,11 @@
 //    temporary name and renamed when complete. The folder of item files is the resume log, and
 //    stage-2 items read their inputs (binned counts) back from the bin item's file.
 // 2. When every item is done, one collective merge with the mpio driver: rank 0 scans the item
-//    files into a MergeLayout and broadcasts it; every rank creates every group, dataset,
-//    attribute and dimension scale in the same order; each large numeric dataset is written
-//    with collective transfer by the rank that owns it (the others select nothing), owners
+//    files into a MergeLayout and broadcasts it in chunks of a fixed number of groups or
+//    datasets, so that the other ranks hold one chunk at a time, never the whole layout (~1.4 KB
+//    per results dataset: ~0.3 GB for a Brain-Wide-Map-sized file); every rank creates every
+//    group, dataset, attribute and dimension scale in the same order; each large numeric dataset is
+//    written with collective transfer by the rank that owns it (the others select nothing), owners
 //    spread over ranks by bytes. Parallel HDF5 1.10 cannot write variable-length data
 //    ("Parallel IO does not support writing VL ... datatypes yet"), so string datasets are
 //    created collectively and filled by rank 0 in a short serial pass after the parallel close.
@@ -17,6 +19,7 @@
 //    synchronisations of every rank whatever its size, and on busy nodes hundreds of them took
 //    seconds (412 tiny writes of the IT job: 4-7 s on 2 ranks) for a few kilobytes.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -120,6 +123,39 @@ bool is_index_scale(const DatasetBlock& d);
 std::vector<std::uint8_t> encode(const MergeLayout& layout);
 MergeLayout decode(const std::vector<std::uint8_t>& bytes);
 
+// ---- the layout in chunks (io/result_layout_chunks.cpp) --------------------------------------
+
+// write_collective's passes over the layout, in this order. Each pass walks rank 0's layout in
+// chunks that rank 0 broadcasts; every rank decodes, uses and frees one chunk at a time. Scales
+// are attached in a pass of their own after every dataset exists, because a dataset may name a
+// scale that comes later in the layout (the index scales come last).
+enum class MergePass : std::uint8_t {
+    Root,   // one chunk: the root group's attributes
+    Groups, // the groups, parents before children
+    Create, // every dataset: path, type, shape, attributes, is_scale
+    Attach, // the datasets with axes: path, dims, scales, is_scale
+    Write,  // the collective datasets: path, type, shape, collective, owner, source, inline_block
+};
+
+// Groups or datasets per chunk: a worker holds one chunk (~1.4 KB per dataset decoded, as much
+// again encoded while it decodes), so a few MB whatever the size of the results file, and the
+// broadcasts (3 per chunk of datasets) stay few (~100 for 20 000 datasets).
+inline constexpr std::size_t default_layout_chunk = 2000;
+
+// Rank 0: the next chunk of `pass` from `cursor` on (a position in the layout's groups or
+// datasets; 0 to begin), and moves `cursor` past it; nullopt when the pass has nothing left.
+// A chunk is a MergeLayout holding at most `chunk` of the pass's groups or datasets (in layout
+// order), with only the fields the pass uses (above; the others default), and for Write the
+// source files its datasets name, renumbered from 0 in order of first use.
+std::optional<MergeLayout> layout_chunk(const MergeLayout& layout, MergePass pass,
+                                        std::size_t& cursor,
+                                        std::size_t chunk = default_layout_chunk);
+
+// Shares rank 0's bytes with every rank of the merge's communicator (collective; resizes the
+// others' vectors): the engine's Context::broadcast, which waits without spinning. io makes no
+// MPI call outside its parallel-HDF5 setup.
+using Broadcast = std::function<void(std::vector<std::uint8_t>&)>;
+
 // Actual transfer modes reported by H5Pget_mpio_actual_io_mode after each numeric write.
 struct MpioCounts {
     std::int64_t collective = 0;
@@ -127,12 +163,15 @@ struct MpioCounts {
 };
 
 // Collective over `comm`: creates `path` (truncating) with the mpio driver, then the layout, then
-// writes every dataset marked collective. `inline_blocks` are only read on rank 0. Returns this
-// rank's transfer-mode counts. `after_create` (may be null) runs on every rank once the layout
-// exists, before any value is written (a test hook to interrupt a merge).
+// writes every dataset marked collective. `layout` is the whole layout on rank 0 and is not read
+// on the other ranks (pass an empty one): rank 0 sends it through `broadcast` in chunks of
+// `chunk` groups or datasets (layout_chunk). `inline_blocks` are only read on rank 0. Returns
+// this rank's transfer-mode counts. `after_create` (may be null) runs on every rank once the
+// layout exists, before any value is written (a test hook to interrupt a merge).
 MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeLayout& layout,
                             const std::vector<ResultBlock>& inline_blocks,
-                            void (*after_create)() = nullptr);
+                            const Broadcast& broadcast, void (*after_create)() = nullptr,
+                            std::size_t chunk = default_layout_chunk);
 
 // Rank 0, after write_collective returned on every rank: fills the string datasets and the small
 // numeric ones, and adds `extra_root` attributes to the root group, with the default (serial)

@@ -324,7 +324,6 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
         pk.put(p.status).put(p.problems);
         pk.put<std::uint64_t>(p.shards).put<std::uint64_t>(p.items).put<std::uint64_t>(p.summaries);
         pk.put(p.resumed);
-        pk.put(p.status == 0 ? io::encode(layout) : std::vector<std::uint8_t>{});
         bytes = std::move(pk.bytes());
     }
     ctx.broadcast(bytes);
@@ -340,12 +339,12 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
         if (root) fs::remove_all(work);
         return result;
     }
-    if (!root) layout = io::decode(u.get_vector<std::uint8_t>());
-    // The encoded layout is as large as the decoded one: freed before the merge, whose peak it
-    // would otherwise raise on every rank (clear() keeps the capacity).
     std::vector<std::uint8_t>().swap(bytes);
 
-    const auto counts = io::write_collective(partial, ctx.comm(), layout, inline_blocks);
+    // The layout stays on rank 0, which sends it to the others a chunk at a time.
+    const auto counts = io::write_collective(
+        partial, ctx.comm(), layout, inline_blocks,
+        [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, nullptr, merge_layout_chunk());
     result.mpio.collective = ctx.sum(counts.collective);
     result.mpio.independent = ctx.sum(counts.independent);
 

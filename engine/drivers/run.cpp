@@ -225,6 +225,11 @@ void kill_in_merge_hook() {
 
 } // namespace
 
+std::size_t merge_layout_chunk() {
+    const auto n = env_count(merge_chunk_env);
+    return n > 0 ? static_cast<std::size_t>(n) : io::default_layout_chunk;
+}
+
 std::string utc_now() {
     std::time_t t = std::time(nullptr);
     std::tm tm{};
@@ -385,13 +390,12 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
             layout = io::plan_merge(
                 files, inline_blocks,
                 root_attributes(spec, setup.created, ctx.size(), result.threads), ctx.size());
-            if (status == 0) bytes = io::encode(layout);
         } catch (const std::exception& e) {
             status = 1;
             error = std::string("cannot assemble the results: ") + e.what();
         }
         Packer p;
-        p.put(status).put(error).put(bytes);
+        p.put(status).put(error);
         bytes = std::move(p.bytes());
     }
     ctx.broadcast(bytes);
@@ -399,12 +403,7 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         Unpacker u(bytes);
         status = u.get<int>();
         error = u.get_string();
-        if (!root && status == 0) layout = io::decode(u.get_vector<std::uint8_t>());
     }
-    // The encoded layout is as large as the decoded one (~0.7 KB per results dataset): free it
-    // before the merge, whose peak it would otherwise raise on every rank (clear() keeps the
-    // capacity).
-    std::vector<std::uint8_t>().swap(bytes);
     if (status != 0) {
         result.exit_code = status;
         result.problems = {error};
@@ -413,8 +412,11 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
     const auto partial = folder.partial().string();
     io::MpioCounts counts;
     try {
-        counts =
-            io::write_collective(partial, ctx.comm(), layout, inline_blocks, &kill_in_merge_hook);
+        // The layout stays on rank 0, which sends it to the others a chunk at a time.
+        counts = io::write_collective(
+            partial, ctx.comm(), layout, inline_blocks,
+            [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, &kill_in_merge_hook,
+            merge_layout_chunk());
     } catch (const std::exception& e) {
         // The other ranks may wait inside a collective call for this one: end them all, saying
         // why in one line (a full disk is the usual cause, and HDF5 does not say so).

@@ -48,6 +48,12 @@ inline constexpr const char* kill_rank_env = "NEUROPOP_TEST_KILL_RANK";
 //   NEUROPOP_TEST_SKIP_SPACE_CHECK=1    merge without first checking the free space, so a full
 //                                       disk fails inside the collective write
 inline constexpr const char* skip_space_check_env = "NEUROPOP_TEST_SKIP_SPACE_CHECK";
+//   NEUROPOP_TEST_MERGE_CHUNK=N         broadcast the merge layout in chunks of N groups or
+//                                       datasets (default io::default_layout_chunk)
+inline constexpr const char* merge_chunk_env = "NEUROPOP_TEST_MERGE_CHUNK";
+// Groups or datasets per chunk of the merge layout (`neuropop run` and `neuropop merge`): the
+// default unless a test sets merge_chunk_env. Only rank 0's matters: it cuts the chunks.
+std::size_t merge_layout_chunk();
 
 // Initialises MPI if the caller has not (finalised at exit). Progress and the summary go to
 // rank 0's stderr unless spec.run.quiet; problems and failures are returned, not printed.

@@ -64,9 +64,11 @@ inline std::vector<std::string> run_shards(const TempDir& dir, const std::filesy
     return out;
 }
 
-// `[mpirun -np N] neuropop merge ARGS...`.
-inline CommandResult neuropop_merge(int np, const std::vector<std::string>& args) {
-    std::string cmd = run::launcher(np) + shell_quote(binary().string()) + " merge";
+// `[env] [mpirun -np N] neuropop merge ARGS...`.
+inline CommandResult neuropop_merge(int np, const std::vector<std::string>& args,
+                                    const std::string& env = "") {
+    std::string cmd = (env.empty() ? "" : env + " ") + run::launcher(np) +
+                      shell_quote(binary().string()) + " merge";
     for (const auto& a : args)
         cmd += " " + shell_quote(a);
     return run_command(cmd);

@@ -238,3 +238,117 @@ TEST_CASE("two items writing the same results dataset are refused naming both", 
                       Catch::Contains("/sessions/s2/CA1/loadings") && Catch::Contains(a) &&
                           Catch::Contains(b));
 }
+
+// write_collective's passes walk rank 0's layout in the chunks layout_chunk cuts (the other ranks
+// never hold the whole layout): put back together, each pass's chunks must give exactly the
+// groups or datasets that pass walks, in layout order, each chunk within its size, with the
+// fields the pass uses equal to the layout's and its sources naming the same files.
+TEST_CASE("the merge layout's chunks give every pass its groups and datasets in order",
+          "[results_store]") {
+    TempDir tmp("merge-chunks");
+    const auto a = (tmp / "0.h5").string();
+    const auto b = (tmp / "1.h5").string();
+    io::write_item_file(a, {0, "a", 0, 0}, results::item_a());
+    io::write_item_file(b, {1, "b", 0, 0}, results::item_b());
+    std::vector<io::ResultBlock> inline_blocks{results::inline_block()};
+    const io::Attributes root{{"description", std::string("test")}};
+    // 1 byte: every numeric dataset is collective, from both item files and the inline blocks,
+    // so the write pass's chunks renumber sources.
+    const io::MergeLayout layout = io::plan_merge({a, b}, inline_blocks, root, 2, 1);
+    REQUIRE(layout.groups.size() > 3);
+    REQUIRE(layout.datasets.size() > 3);
+    const std::size_t chunk = GENERATE(as<std::size_t>{}, 1, 2, 3, 1000);
+    INFO("chunks of " << chunk);
+    // Every chunk of a pass, through the byte encoding, as write_collective sends them.
+    const auto chunks = [&](io::MergePass pass) {
+        std::vector<io::MergeLayout> out;
+        std::size_t cursor = 0;
+        while (auto c = io::layout_chunk(layout, pass, cursor, chunk)) {
+            out.push_back(io::decode(io::encode(*c)));
+            REQUIRE(out.size() <= layout.datasets.size() + layout.groups.size() + 1);
+        }
+        CHECK_FALSE(io::layout_chunk(layout, pass, cursor, chunk)); // stays done
+        return out;
+    };
+
+    const auto root_chunks = chunks(io::MergePass::Root);
+    REQUIRE(root_chunks.size() == 1);
+    CHECK(root_chunks[0].root == root);
+    CHECK(root_chunks[0].groups.empty());
+    CHECK(root_chunks[0].datasets.empty());
+
+    std::size_t g = 0;
+    const auto group_chunks = chunks(io::MergePass::Groups);
+    CHECK(group_chunks.size() == (layout.groups.size() + chunk - 1) / chunk);
+    for (const auto& c : group_chunks) {
+        CHECK(c.groups.size() <= chunk);
+        CHECK(c.datasets.empty());
+        for (const auto& x : c.groups) {
+            REQUIRE(g < layout.groups.size());
+            CHECK(x.path == layout.groups[g].path);
+            CHECK(x.attributes == layout.groups[g].attributes);
+            ++g;
+        }
+    }
+    CHECK(g == layout.groups.size());
+
+    // Each dataset pass: the datasets it walks, in order, with its fields.
+    const auto check_pass = [&](io::MergePass pass, auto walks, auto same) {
+        std::vector<const io::LayoutDataset*> want;
+        for (const auto& d : layout.datasets)
+            if (walks(d)) want.push_back(&d);
+        REQUIRE_FALSE(want.empty());
+        std::size_t i = 0;
+        const auto pass_chunks = chunks(pass);
+        CHECK(pass_chunks.size() == (want.size() + chunk - 1) / chunk);
+        for (const auto& c : pass_chunks) {
+            CHECK(c.datasets.size() <= chunk);
+            CHECK(c.groups.empty());
+            for (const auto& y : c.datasets) {
+                REQUIRE(i < want.size());
+                INFO(want[i]->path);
+                CHECK(y.path == want[i]->path);
+                CHECK(y.is_scale == want[i]->is_scale);
+                same(*want[i], y, c);
+                ++i;
+            }
+        }
+        CHECK(i == want.size());
+    };
+    check_pass(
+        io::MergePass::Create, [](const io::LayoutDataset&) { return true; },
+        [](const io::LayoutDataset& x, const io::LayoutDataset& y, const io::MergeLayout& c) {
+            CHECK(y.type == x.type);
+            CHECK(y.shape == x.shape);
+            CHECK(y.attributes == x.attributes);
+            CHECK(c.sources.empty());
+        });
+    check_pass(
+        io::MergePass::Attach, [](const io::LayoutDataset& d) { return !d.dims.empty(); },
+        [](const io::LayoutDataset& x, const io::LayoutDataset& y, const io::MergeLayout&) {
+            CHECK(y.dims == x.dims);
+            CHECK(y.scales == x.scales);
+            CHECK(y.attributes.empty()); // not sent: the pass does not use them
+        });
+    check_pass(
+        io::MergePass::Write, [](const io::LayoutDataset& d) { return d.collective; },
+        [&](const io::LayoutDataset& x, const io::LayoutDataset& y, const io::MergeLayout& c) {
+            CHECK(y.collective);
+            CHECK(y.type == x.type);
+            CHECK(y.shape == x.shape);
+            CHECK(y.owner == x.owner);
+            CHECK(y.inline_block == x.inline_block);
+            REQUIRE((y.source < 0) == (x.source < 0));
+            if (x.source >= 0) {
+                // Renumbered within the chunk, naming the same file.
+                REQUIRE(static_cast<std::size_t>(y.source) < c.sources.size());
+                CHECK(c.sources[static_cast<std::size_t>(y.source)] ==
+                      layout.sources[static_cast<std::size_t>(x.source)]);
+            }
+            CHECK(c.sources.size() <= c.datasets.size());
+            CHECK(y.attributes.empty());
+        });
+    std::size_t cursor = 0;
+    CHECK_THROWS_AS(io::layout_chunk(layout, io::MergePass::Create, cursor, 0),
+                    std::invalid_argument);
+}

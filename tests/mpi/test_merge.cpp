@@ -23,11 +23,16 @@ TEST_CASE("merging the 3 shards of a job with 1 or 2 ranks gives the single run'
         INFO("shard " << i << ": " << r.err);
         REQUIRE(r.exit_code == 0);
     }
-    for (int np : {1, 2}) {
-        const auto merged = tmp / ("merged-np" + std::to_string(np) + ".h5");
+    // The third merge sends its layout to the other rank in chunks of 7 groups or datasets, not
+    // in one (io::layout_chunk): the same file.
+    const std::vector<std::pair<int, std::string>> merges{
+        {1, ""}, {2, ""}, {2, "NEUROPOP_TEST_MERGE_CHUNK=7"}};
+    for (const auto& [np, env] : merges) {
+        const auto merged =
+            tmp / ("merged-np" + std::to_string(np) + (env.empty() ? "" : "-c7") + ".h5");
         // Shards in any order on the command line: the merge orders them by their shard index.
-        r = merge::neuropop_merge(np, {merged.string(), shards[2], shards[0], shards[1]});
-        INFO("merge -np " << np << ": " << r.err);
+        r = merge::neuropop_merge(np, {merged.string(), shards[2], shards[0], shards[1]}, env);
+        INFO("merge -np " << np << " " << env << ": " << r.err);
         REQUIRE(r.exit_code == 0);
         REQUIRE_THAT(r.err, Catch::Contains("3 shards"));
         merge::require_merge_identical(single, merged);

@@ -1,8 +1,9 @@
 // The results store's collective write on its own (io/result_store.hpp): item files -> merge
-// plan -> layout encoded and decoded (as rank 0 broadcasts it) -> write_collective over
-// MPI_COMM_WORLD -> the serial pass -> read back, equal to what the items wrote. Here because
-// write_collective needs MPI initialised; on the one rank of this process every large dataset is
-// rank 0's, the 2- and 3-rank cases are run end to end by test_run_determinism.cpp.
+// plan -> write_collective over the world communicator (the layout broadcast in chunks, encoded
+// and decoded on every rank; chunks of 1 and 3 entries cut every pass into several) -> the serial
+// pass -> read back, equal to what the items wrote. Here because write_collective needs MPI
+// initialised; on the one rank of this process every large dataset is rank 0's, the 2- and
+// 3-rank cases are run end to end by test_run_determinism.cpp.
 
 #include <catch2/catch.hpp>
 
@@ -34,15 +35,20 @@ TEST_CASE("a collective write of item files on one rank reads back equal to the 
     const io::Attributes root{{"description", std::string("collective test")}};
     // 64 bytes: the rates and counts go through collective transfers, the rest through the
     // serial pass (strings always).
-    const io::MergeLayout planned = io::plan_merge({a, b}, inline_blocks, root, 1, 64);
-    const io::MergeLayout layout = io::decode(io::encode(planned));
+    const io::MergeLayout layout = io::plan_merge({a, b}, inline_blocks, root, 1, 64);
+    const std::size_t chunk = GENERATE(as<std::size_t>{}, 1, 3, io::default_layout_chunk);
+    INFO("chunks of " << chunk);
+    REQUIRE(layout.groups.size() > 3);
+    REQUIRE(layout.datasets.size() > 3);
     std::int64_t marked = 0;
     for (const auto& d : layout.datasets)
         marked += d.collective ? 1 : 0;
     REQUIRE(marked == 2);
 
     const auto out = (tmp / "results.h5").string();
-    const io::MpioCounts counts = io::write_collective(out, ctx.comm(), layout, inline_blocks);
+    const io::MpioCounts counts = io::write_collective(
+        out, ctx.comm(), layout, inline_blocks,
+        [&ctx](std::vector<std::uint8_t>& bytes) { ctx.broadcast(bytes); }, nullptr, chunk);
     CHECK(counts.collective + counts.independent == marked);
     const io::Attributes extra{{"items", std::int64_t{2}},
                                {"mpio_collective_writes", counts.collective}};

@@ -133,21 +133,11 @@ bool CentredGram::use_instruction_set(std::string_view name) {
     return false;
 }
 
-void CentredGram::Free::operator()(double* p) const {
-    ::operator delete[](p, std::align_val_t{64});
-}
-
-CentredGram::Buffer CentredGram::allocate(std::size_t count) {
-    auto* p = static_cast<double*>(::operator new[](count * sizeof(double), std::align_val_t{64}));
-    std::memset(p, 0, count * sizeof(double));
-    return Buffer(p);
-}
-
 CentredGram::CentredGram(Index features)
     : features_(features), padded_((features + pad_to - 1) / pad_to * pad_to),
-      gram_(allocate(static_cast<std::size_t>(padded_ * padded_))),
-      sums_(allocate(static_cast<std::size_t>(padded_))),
-      packed_(allocate(static_cast<std::size_t>(padded_ * block_rows))) {}
+      gram_(allocate_large(static_cast<std::size_t>(padded_ * padded_))),
+      sums_(allocate_large(static_cast<std::size_t>(padded_))),
+      packed_(allocate_large(static_cast<std::size_t>(padded_ * block_rows))) {}
 
 void CentredGram::add_rows(const Eigen::Ref<const Eigen::MatrixXd>& x, Index first, Index count,
                            const Eigen::RowVectorXd& shift) {

@@ -24,6 +24,8 @@
 
 #include <Eigen/Core>
 
+#include "kernels/large_buffer.hpp"
+
 namespace neuropop::kernels::detail {
 
 class CentredGram {
@@ -56,11 +58,7 @@ public:
     Eigen::VectorXd sums() const;
 
 private:
-    struct Free {
-        void operator()(double* p) const;
-    };
-    using Buffer = std::unique_ptr<double[], Free>;
-    static Buffer allocate(std::size_t count);
+    using Buffer = LargeBuffer; // 2 MB pages when large (kernels/large_buffer.hpp)
 
     Eigen::Index features_, padded_; // padded: features rounded up to a multiple of 8
     Buffer gram_;                    // padded × padded, column-major, lower tiles valid

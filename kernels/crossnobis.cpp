@@ -15,6 +15,7 @@
 #include <tbb/parallel_for.h>
 
 #include "kernels/centred_gram.hpp"
+#include "kernels/large_buffer.hpp"
 #include "kernels/ledoit_wolf.hpp"
 
 namespace neuropop::kernels {
@@ -126,28 +127,29 @@ public:
         row_condition_.resize(static_cast<std::size_t>(p));
         for (std::size_t r = 0; r < row_condition_.size(); ++r)
             row_condition_[r] = labels[static_cast<std::size_t>(l.order[r])];
-        y_.resize(p, n);
+        y_store_ = detail::LargeMatrix(p, n);
+        auto y = y_store_.view();
         tbb::parallel_for(tbb::blocked_range<Index>(0, n, 64),
                           [&](const tbb::blocked_range<Index>& js) {
                               for (Index j = js.begin(); j < js.end(); ++j) {
                                   const double* xj = trials.col(j).data();
                                   const double* mj = mean.col(j).data();
-                                  double* yj = y_.col(j).data();
+                                  double* yj = y.col(j).data();
                                   for (Index r = 0; r < p; ++r)
                                       yj[r] = xj[l.order[static_cast<std::size_t>(r)]] -
                                               mj[row_condition_[static_cast<std::size_t>(r)]];
                               }
                           });
-        y_sums_ = cell_sums(y_, labels, folds, l, true);
+        y_sums_ = cell_sums(y, labels, folds, l, true);
         if (woodbury) {
             // Q = Y Yᵀ (P × P, trials in fold order); one product of fixed shape on one thread.
             q_.setZero(p, p);
-            q_.selfadjointView<Eigen::Lower>().rankUpdate(y_);
+            q_.selfadjointView<Eigen::Lower>().rankUpdate(y);
             q_.triangularView<Eigen::StrictlyUpper>() = q_.transpose();
         }
         if (!direct) return;
 
-        // H_g (lower triangle) = Y_gᵀ Y_g: fold g's rows of y_ are contiguous, so the symmetric
+        // H_g (lower triangle) = Y_gᵀ Y_g: fold g's rows of y are contiguous, so the symmetric
         // register-tiled kernel (kernels/centred_gram.hpp, half the flops of a GEMM) reads them
         // in place. One task per fold, its blocks in row order: the bits do not depend on the
         // thread count.
@@ -162,7 +164,7 @@ public:
                     const Index end = l.fold_start[static_cast<std::size_t>(g) + 1];
                     for (Index r = l.fold_start[static_cast<std::size_t>(g)]; r < end;
                          r += detail::CentredGram::block_rows)
-                        gram->add_rows(y_, r, std::min(detail::CentredGram::block_rows, end - r),
+                        gram->add_rows(y, r, std::min(detail::CentredGram::block_rows, end - r),
                                        zero);
                     gram->release_packing();
                     grams_[static_cast<std::size_t>(g)] = std::move(gram);
@@ -177,10 +179,10 @@ public:
     MatrixXd woodbury_between(int f, const MatrixXd& a_x, const MatrixXd& b_x,
                               double& shrinkage) const {
         const Layout& l = *l_;
-        const Index n = y_.cols();
+        const Index n = y().cols();
         const MatrixXd a = outside_means(y_sums_, l, f);
         std::vector<Index> rows; // training rows of y_ / Q
-        for (Index r = 0; r < y_.rows(); ++r)
+        for (Index r = 0; r < y().rows(); ++r)
             if (r < l.fold_start[static_cast<std::size_t>(f)] ||
                 r >= l.fold_start[static_cast<std::size_t>(f) + 1])
                 rows.push_back(r);
@@ -188,12 +190,12 @@ public:
         std::vector<int> cond(rows.size());
         for (std::size_t r = 0; r < rows.size(); ++r)
             cond[r] = row_condition_[static_cast<std::size_t>(rows[r])];
-        const MatrixXd u = y_ * a.transpose();    // P × K (all rows; training ones used)
-        const MatrixXd v = a * a.transpose();     // K × K
-        const MatrixXd ay = a_x * y_.transpose(); // K × P
-        const MatrixXd yb = y_ * b_x.transpose(); // P × K
-        const MatrixXd aa = a_x * a.transpose();  // K × K: A a'ᵀ
-        const MatrixXd ab = a * b_x.transpose();  // K × K: a' Bᵀ
+        const MatrixXd u = y() * a.transpose();    // P × K (all rows; training ones used)
+        const MatrixXd v = a * a.transpose();      // K × K
+        const MatrixXd ay = a_x * y().transpose(); // K × P
+        const MatrixXd yb = y() * b_x.transpose(); // P × K
+        const MatrixXd aa = a_x * a.transpose();   // K × K: A a'ᵀ
+        const MatrixXd ab = a * b_x.transpose();   // K × K: a' Bᵀ
         MatrixXd g(pt, pt), ae(a_x.rows(), pt), eb(pt, b_x.rows());
         for (Index s = 0; s < pt; ++s) {
             const Index rs = rows[static_cast<std::size_t>(s)];
@@ -223,15 +225,14 @@ public:
     }
 
     // Fold f's shrunk noise covariance Σ̂ (lower triangle of `cov`, N × N) and δ.
-    double shrunk_covariance(int f, MatrixXd& cov) const {
+    double shrunk_covariance(int f, Eigen::Map<MatrixXd, Eigen::Aligned64> cov) const {
         const Layout& l = *l_;
-        const Index n = y_.cols();
+        const Index n = y().cols();
         // a' = training condition means of y; the training scatter about them is
         // Σ_{g≠f} H_g − Σ_c n_c a'_c a'_cᵀ.
         const MatrixXd a = outside_means(y_sums_, l, f);
         const Eigen::VectorXd n_c = l.counts.rowwise().sum() - l.counts.col(f);
         // Column by column, so that each column of `cov` stays in cache while the folds add up.
-        cov.resize(n, n);
         for (Index j = 0; j < n; ++j) {
             bool first = true;
             for (int g = 0; g < l.n_folds; ++g) {
@@ -257,7 +258,7 @@ public:
             const int* cond = row_condition_.data() + r0;
             norms.setZero(rows);
             for (Index j = 0; j < n; ++j) {
-                const double* yj = y_.col(j).data() + r0;
+                const double* yj = y().col(j).data() + r0;
                 const double* aj = a.col(j).data();
                 for (Index r = 0; r < rows; ++r) {
                     const double d = yj[r] - aj[cond[r]];
@@ -289,9 +290,11 @@ public:
     }
 
 private:
+    Eigen::Map<const MatrixXd, Eigen::Aligned64> y() const { return y_store_.view(); }
+
     const Layout* l_;
     std::vector<int> row_condition_; // condition of each row of y_
-    MatrixXd y_;                     // trials in fold order, minus their condition's overall mean
+    detail::LargeMatrix y_store_;    // trials in fold order, minus their condition's overall mean
     MatrixXd y_sums_;                // cell sums of y_
     std::vector<std::unique_ptr<detail::CentredGram>> grams_; // per fold (lower_view)
     MatrixXd q_; // trial Gram matrix Y Yᵀ, fold order (when some fold has N > P_train)
@@ -339,7 +342,8 @@ CrossnobisResult crossnobis_rdm(const Eigen::Ref<const Eigen::MatrixXd>& trials,
     std::vector<MatrixXd> m(static_cast<std::size_t>(n_folds));
     std::vector<double> shrinkage(static_cast<std::size_t>(n_folds), 0.0);
     std::optional<CentredTrials> centred;
-    tbb::enumerable_thread_specific<MatrixXd> covariances;
+    // One N × N buffer per thread, reused across its folds (no fresh pages per fold).
+    tbb::enumerable_thread_specific<detail::LargeMatrix> covariances;
     if (lw) centred.emplace(trials, labels, folds, l, sums, any_direct, any_woodbury);
     tbb::parallel_for(
         tbb::blocked_range<int>(0, n_folds, 1), [&](const tbb::blocked_range<int>& fs) {
@@ -355,7 +359,9 @@ CrossnobisResult crossnobis_rdm(const Eigen::Ref<const Eigen::MatrixXd>& trials,
                 // (P_train − K), i.e. Λ · (P_train − K) / P_train (δ is scale-free, so unchanged).
                 const double dof = (p_train - static_cast<double>(k)) / p_train;
                 if (static_cast<double>(n) <= p_train) {
-                    MatrixXd& cov = covariances.local(); // reused: no fresh pages per fold
+                    detail::LargeMatrix& buffer = covariances.local();
+                    if (buffer.view().rows() != n) buffer = detail::LargeMatrix(n, n);
+                    auto cov = buffer.view();
                     shrinkage[fi] = centred->shrunk_covariance(f, cov);
                     if (!cholesky_in_place(cov))
                         throw std::invalid_argument("crossnobis: noise covariance is singular");

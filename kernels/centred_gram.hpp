@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include <Eigen/Core>
@@ -43,6 +44,11 @@ public:
     // Adds rows [first, first + count) of x, centred on `shift`. count <= block_rows.
     void add_rows(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::Index first,
                   Eigen::Index count, const Eigen::RowVectorXd& shift);
+    // Adds rows rows[k] of x (k < count = rows.size() <= block_rows), row rows[k] centred on
+    // row shift_row[k] of `shifts`: the Gram matrix of a centred copy of x without the copy.
+    void add_rows_gathered(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                           std::span<const Eigen::Index> rows, std::span<const int> shift_row,
+                           const Eigen::Ref<const Eigen::MatrixXd>& shifts);
     // Adds another accumulator of the same size (lower triangle and sums).
     void add(const CentredGram& other);
 

@@ -10,6 +10,9 @@
 //    (W = doubles per SIMD vector), each panel row-major with W lanes, so the block stays in L2;
 //  - a register tile of (MV·W) × W entries of C is updated from MV packed panels and one
 //    broadcast panel, for the tiles on and below the diagonal only (half the flops of BᵀB).
+// add_rows_gathered packs rows picked by index, each centred on its own row of a shift matrix
+// (crossnobis: trials of one fold, each minus its condition's mean), so that no centred copy of
+// the data is needed; the tiles are the same.
 // The same source is compiled for AVX-512F (W = 8), AVX2+FMA (W = 4) and plain 2-wide vectors
 // (SSE2), and the widest one the CPU supports is chosen once per process at run time, so a
 // portable build runs the wide kernel too. Measured: ~50 GFLOP/s useful with AVX-512 on Zen 4.

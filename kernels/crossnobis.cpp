@@ -106,8 +106,9 @@ bool cholesky_in_place(Eigen::Ref<MatrixXd> a) {
     return cholesky_in_place(a.bottomRightCorner(n - h, n - h));
 }
 
-// The trials centred on their condition's overall mean, in fold order, and the Gram matrices
-// both routes need, formed once for all folds. Centring on a per-condition constant leaves every
+// The trials centred on their condition's overall mean (y, rows in fold order: computed on the
+// fly, stored only for the N > P_train route), and the Gram matrices both routes need, formed
+// once for all folds. Centring on a per-condition constant leaves every
 // fold's training residuals unchanged (their training means move by the same constant) and makes
 // the per-fold corrections below small, so nothing large cancels.
 class CentredTrials {

@@ -20,6 +20,8 @@ namespace {
 using Eigen::Index;
 using AddBlock = void (*)(const double*, Index, Index, Index, Index, const double*, Index, Index,
                           double*, double*, double*);
+using AddBlockGathered = void (*)(const double*, Index, Index, const Index*, const int*, Index,
+                                  const double*, Index, Index, Index, double*, double*, double*);
 
 // Portable fallback: 2-wide vectors (SSE2 on x86-64), separate multiply and add.
 namespace generic {
@@ -67,6 +69,7 @@ inline vec fused_multiply_add(vec a, vec b, vec c) {
 
 struct Kernel {
     AddBlock add_block;
+    AddBlockGathered add_block_gathered;
     const char* name;
     bool (*supported)();
 };
@@ -90,10 +93,10 @@ bool has_avx512() {
 // Widest first.
 constexpr Kernel kernels[] = {
 #ifdef NEUROPOP_GRAM_X86
-    {avx512::add_block, "avx512", has_avx512},
-    {avx2::add_block, "avx2", has_avx2},
+    {avx512::add_block, avx512::add_block_gathered, "avx512", has_avx512},
+    {avx2::add_block, avx2::add_block_gathered, "avx2", has_avx2},
 #endif
-    {generic::add_block, "generic", always},
+    {generic::add_block, generic::add_block_gathered, "generic", always},
 };
 
 const Kernel* widest_supported() {
@@ -133,21 +136,11 @@ bool CentredGram::use_instruction_set(std::string_view name) {
     return false;
 }
 
-void CentredGram::Free::operator()(double* p) const {
-    ::operator delete[](p, std::align_val_t{64});
-}
-
-CentredGram::Buffer CentredGram::allocate(std::size_t count) {
-    auto* p = static_cast<double*>(::operator new[](count * sizeof(double), std::align_val_t{64}));
-    std::memset(p, 0, count * sizeof(double));
-    return Buffer(p);
-}
-
 CentredGram::CentredGram(Index features)
     : features_(features), padded_((features + pad_to - 1) / pad_to * pad_to),
-      gram_(allocate(static_cast<std::size_t>(padded_ * padded_))),
-      sums_(allocate(static_cast<std::size_t>(padded_))),
-      packed_(allocate(static_cast<std::size_t>(padded_ * block_rows))) {}
+      gram_(allocate_large(static_cast<std::size_t>(padded_ * padded_))),
+      sums_(allocate_large(static_cast<std::size_t>(padded_))),
+      packed_(allocate_large(static_cast<std::size_t>(padded_ * block_rows))) {}
 
 void CentredGram::add_rows(const Eigen::Ref<const Eigen::MatrixXd>& x, Index first, Index count,
                            const Eigen::RowVectorXd& shift) {
@@ -157,6 +150,19 @@ void CentredGram::add_rows(const Eigen::Ref<const Eigen::MatrixXd>& x, Index fir
             "CentredGram::add_rows: block out of range, wrong width or packing released");
     kernel().add_block(x.data(), x.outerStride(), features_, first, count, shift.data(), block_rows,
                        padded_, packed_.get(), gram_.get(), sums_.get());
+}
+
+void CentredGram::add_rows_gathered(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                    std::span<const Index> rows, std::span<const int> shift_row,
+                                    const Eigen::Ref<const Eigen::MatrixXd>& shifts) {
+    const auto count = static_cast<Index>(rows.size());
+    if (!packed_ || count > block_rows || shift_row.size() != rows.size() ||
+        x.cols() != features_ || shifts.cols() != features_)
+        throw std::logic_error(
+            "CentredGram::add_rows_gathered: block too large, wrong width or packing released");
+    kernel().add_block_gathered(x.data(), x.outerStride(), features_, rows.data(), shift_row.data(),
+                                count, shifts.data(), shifts.outerStride(), block_rows, padded_,
+                                packed_.get(), gram_.get(), sums_.get());
 }
 
 void CentredGram::add(const CentredGram& other) {

@@ -10,6 +10,9 @@
 //    (W = doubles per SIMD vector), each panel row-major with W lanes, so the block stays in L2;
 //  - a register tile of (MV·W) × W entries of C is updated from MV packed panels and one
 //    broadcast panel, for the tiles on and below the diagonal only (half the flops of BᵀB).
+// add_rows_gathered packs rows picked by index, each centred on its own row of a shift matrix
+// (crossnobis: trials of one fold, each minus its condition's mean), so that no centred copy of
+// the data is needed; the tiles are the same.
 // The same source is compiled for AVX-512F (W = 8), AVX2+FMA (W = 4) and plain 2-wide vectors
 // (SSE2), and the widest one the CPU supports is chosen once per process at run time, so a
 // portable build runs the wide kernel too. Measured: ~50 GFLOP/s useful with AVX-512 on Zen 4.
@@ -20,9 +23,12 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include <Eigen/Core>
+
+#include "kernels/large_buffer.hpp"
 
 namespace neuropop::kernels::detail {
 
@@ -41,6 +47,11 @@ public:
     // Adds rows [first, first + count) of x, centred on `shift`. count <= block_rows.
     void add_rows(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::Index first,
                   Eigen::Index count, const Eigen::RowVectorXd& shift);
+    // Adds rows rows[k] of x (k < count = rows.size() <= block_rows), row rows[k] centred on
+    // row shift_row[k] of `shifts`: the Gram matrix of a centred copy of x without the copy.
+    void add_rows_gathered(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                           std::span<const Eigen::Index> rows, std::span<const int> shift_row,
+                           const Eigen::Ref<const Eigen::MatrixXd>& shifts);
     // Adds another accumulator of the same size (lower triangle and sums).
     void add(const CentredGram& other);
 
@@ -56,11 +67,7 @@ public:
     Eigen::VectorXd sums() const;
 
 private:
-    struct Free {
-        void operator()(double* p) const;
-    };
-    using Buffer = std::unique_ptr<double[], Free>;
-    static Buffer allocate(std::size_t count);
+    using Buffer = LargeBuffer; // 2 MB pages when large (kernels/large_buffer.hpp)
 
     Eigen::Index features_, padded_; // padded: features rounded up to a multiple of 8
     Buffer gram_;                    // padded × padded, column-major, lower tiles valid

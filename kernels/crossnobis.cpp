@@ -15,6 +15,7 @@
 #include <tbb/parallel_for.h>
 
 #include "kernels/centred_gram.hpp"
+#include "kernels/large_buffer.hpp"
 #include "kernels/ledoit_wolf.hpp"
 
 namespace neuropop::kernels {
@@ -105,8 +106,9 @@ bool cholesky_in_place(Eigen::Ref<MatrixXd> a) {
     return cholesky_in_place(a.bottomRightCorner(n - h, n - h));
 }
 
-// The trials centred on their condition's overall mean, in fold order, and the Gram matrices
-// both routes need, formed once for all folds. Centring on a per-condition constant leaves every
+// The trials centred on their condition's overall mean (y, rows in fold order: computed on the
+// fly, stored only for the N > P_train route), and the Gram matrices both routes need, formed
+// once for all folds. Centring on a per-condition constant leaves every
 // fold's training residuals unchanged (their training means move by the same constant) and makes
 // the per-fold corrections below small, so nothing large cancels.
 class CentredTrials {
@@ -116,54 +118,118 @@ public:
     CentredTrials(const Eigen::Ref<const MatrixXd>& trials, std::span<const int> labels,
                   std::span<const int> folds, const Layout& l, const MatrixXd& sums, bool direct,
                   bool woodbury)
-        : l_(&l) {
+        : l_(&l), x_(trials) {
         const Index p = trials.rows(), n = trials.cols();
         const Eigen::VectorXd n_c = l.counts.rowwise().sum();
-        MatrixXd mean = MatrixXd::Zero(l.k, n); // overall condition means
+        mean_ = MatrixXd::Zero(l.k, n); // overall condition means
         for (int g = 0; g < l.n_folds; ++g)
-            mean += sums.middleRows(static_cast<Index>(l.k) * g, l.k);
-        mean = n_c.cwiseInverse().asDiagonal() * mean;
+            mean_ += sums.middleRows(static_cast<Index>(l.k) * g, l.k);
+        mean_ = n_c.cwiseInverse().asDiagonal() * mean_;
         row_condition_.resize(static_cast<std::size_t>(p));
         for (std::size_t r = 0; r < row_condition_.size(); ++r)
             row_condition_[r] = labels[static_cast<std::size_t>(l.order[r])];
-        y_.resize(p, n);
-        tbb::parallel_for(tbb::blocked_range<Index>(0, n, 64),
-                          [&](const tbb::blocked_range<Index>& js) {
-                              for (Index j = js.begin(); j < js.end(); ++j) {
-                                  const double* xj = trials.col(j).data();
-                                  const double* mj = mean.col(j).data();
-                                  double* yj = y_.col(j).data();
-                                  for (Index r = 0; r < p; ++r)
-                                      yj[r] = xj[l.order[static_cast<std::size_t>(r)]] -
-                                              mj[row_condition_[static_cast<std::size_t>(r)]];
-                              }
-                          });
-        y_sums_ = cell_sums(y_, labels, folds, l, true);
+        // Cell sums of y, row by row in fold order (as cell_sums of the centred copy would).
+        y_sums_ = MatrixXd::Zero(static_cast<Index>(l.k) * l.n_folds, n);
+        for (Index j = 0; j < n; ++j)
+            for (Index r = 0; r < p; ++r)
+                y_sums_(
+                    row_condition_[static_cast<std::size_t>(r)] +
+                        l.k * folds[static_cast<std::size_t>(l.order[static_cast<std::size_t>(r)])],
+                    j) += centred(r, j);
         if (woodbury) {
-            // Q = Y Yᵀ (P × P, trials in fold order); one product of fixed shape on one thread.
+            // The centred copy (P N doubles) only for this route: Q = Y Yᵀ (P × P, trials in fold
+            // order), one product of fixed shape on one thread.
+            y_store_ = detail::LargeMatrix(p, n);
+            auto y = y_store_.view();
+            tbb::parallel_for(tbb::blocked_range<Index>(0, n, 64),
+                              [&](const tbb::blocked_range<Index>& js) {
+                                  for (Index j = js.begin(); j < js.end(); ++j)
+                                      for (Index r = 0; r < p; ++r)
+                                          y(r, j) = centred(r, j);
+                              });
             q_.setZero(p, p);
-            q_.selfadjointView<Eigen::Lower>().rankUpdate(y_);
+            q_.selfadjointView<Eigen::Lower>().rankUpdate(y);
             q_.triangularView<Eigen::StrictlyUpper>() = q_.transpose();
         }
         if (!direct) return;
 
-        // H_g (lower triangle) = Y_gᵀ Y_g: fold g's rows of y_ are contiguous, so the symmetric
-        // register-tiled kernel (kernels/centred_gram.hpp, half the flops of a GEMM) reads them
-        // in place. One task per fold, its blocks in row order: the bits do not depend on the
-        // thread count.
+        // Σ_{t in g} ‖y_t − a'_c(f)‖⁴ for every fold f ≠ g (a'(f): training means of y for fold
+        // f), from the residuals directly (no cancellation): each fold's trials are gathered
+        // and centred once per unit and serve the other F − 1 folds' sums.
+        fourth_parts_ = MatrixXd::Zero(l.n_folds, l.n_folds);
+        std::vector<MatrixXd> train_means;
+        for (int f = 0; f < l.n_folds; ++f)
+            train_means.push_back(outside_means(y_sums_, l, f));
+        tbb::parallel_for(
+            tbb::blocked_range<int>(0, l.n_folds, 1), [&](const tbb::blocked_range<int>& gs) {
+                for (int g = gs.begin(); g < gs.end(); ++g) {
+                    const Index r0 = l.fold_start[static_cast<std::size_t>(g)], rows = l.rows_in(g);
+                    // The fold's rows by condition (stable): a'_c(f) is then one value per run
+                    // of rows and the inner loops vectorise. norms row i is fold row perm[i].
+                    std::vector<Index> perm(static_cast<std::size_t>(rows));
+                    for (Index i = 0; i < rows; ++i)
+                        perm[static_cast<std::size_t>(i)] = i;
+                    const int* cond = row_condition_.data() + r0;
+                    std::stable_sort(perm.begin(), perm.end(),
+                                     [&](Index u, Index v) { return cond[u] < cond[v]; });
+                    std::vector<Index> run_start{0}; // runs of one condition in perm order
+                    for (Index i = 1; i < rows; ++i)
+                        if (cond[perm[static_cast<std::size_t>(i)]] !=
+                            cond[perm[static_cast<std::size_t>(i) - 1]])
+                            run_start.push_back(i);
+                    run_start.push_back(rows);
+                    MatrixXd norms = MatrixXd::Zero(rows, l.n_folds);
+                    Eigen::VectorXd yj(rows);
+                    for (Index j = 0; j < n; ++j) {
+                        for (Index i = 0; i < rows; ++i)
+                            yj(i) = centred(r0 + perm[static_cast<std::size_t>(i)], j);
+                        for (int f = 0; f < l.n_folds; ++f) {
+                            if (f == g) continue;
+                            const double* aj =
+                                train_means[static_cast<std::size_t>(f)].col(j).data();
+                            double* nf = norms.col(f).data();
+                            for (std::size_t run = 0; run + 1 < run_start.size(); ++run) {
+                                const Index i0 = run_start[run], i1 = run_start[run + 1];
+                                const double a = aj[cond[perm[static_cast<std::size_t>(i0)]]];
+                                for (Index i = i0; i < i1; ++i) {
+                                    const double d = yj(i) - a;
+                                    nf[i] += d * d;
+                                }
+                            }
+                        }
+                    }
+                    // Back to fold row order for the sum of squares (the order of its terms).
+                    MatrixXd by_row(rows, l.n_folds);
+                    for (Index i = 0; i < rows; ++i)
+                        by_row.row(perm[static_cast<std::size_t>(i)]) = norms.row(i);
+                    norms = std::move(by_row);
+                    for (int f = 0; f < l.n_folds; ++f)
+                        if (f != g) fourth_parts_(g, f) = norms.col(f).squaredNorm();
+                }
+            });
+
+        // H_g (lower triangle) = Y_gᵀ Y_g, by the symmetric register-tiled kernel
+        // (kernels/centred_gram.hpp, half the flops of a GEMM), which centres fold g's trials
+        // on their condition means while it packs them: no centred copy of the trials (P N
+        // doubles, and as many fresh pages). One task per fold, its blocks in row order: the
+        // bits do not depend on the thread count.
         // Each accumulator is kept and read in place (lower_view): copying its N × N result
         // out would cost a pass over N² doubles and as many fresh pages per fold.
         grams_.resize(static_cast<std::size_t>(l.n_folds));
-        const Eigen::RowVectorXd zero = Eigen::RowVectorXd::Zero(n);
         tbb::parallel_for(
             tbb::blocked_range<int>(0, l.n_folds, 1), [&](const tbb::blocked_range<int>& gs) {
                 for (int g = gs.begin(); g < gs.end(); ++g) {
                     auto gram = std::make_unique<detail::CentredGram>(n);
                     const Index end = l.fold_start[static_cast<std::size_t>(g) + 1];
                     for (Index r = l.fold_start[static_cast<std::size_t>(g)]; r < end;
-                         r += detail::CentredGram::block_rows)
-                        gram->add_rows(y_, r, std::min(detail::CentredGram::block_rows, end - r),
-                                       zero);
+                         r += detail::CentredGram::block_rows) {
+                        const auto count = static_cast<std::size_t>(
+                            std::min(detail::CentredGram::block_rows, end - r));
+                        const auto first = static_cast<std::size_t>(r);
+                        gram->add_rows_gathered(
+                            x_, std::span<const Index>(l.order).subspan(first, count),
+                            std::span<const int>(row_condition_).subspan(first, count), mean_);
+                    }
                     gram->release_packing();
                     grams_[static_cast<std::size_t>(g)] = std::move(gram);
                 }
@@ -177,10 +243,10 @@ public:
     MatrixXd woodbury_between(int f, const MatrixXd& a_x, const MatrixXd& b_x,
                               double& shrinkage) const {
         const Layout& l = *l_;
-        const Index n = y_.cols();
+        const Index n = y().cols();
         const MatrixXd a = outside_means(y_sums_, l, f);
         std::vector<Index> rows; // training rows of y_ / Q
-        for (Index r = 0; r < y_.rows(); ++r)
+        for (Index r = 0; r < y().rows(); ++r)
             if (r < l.fold_start[static_cast<std::size_t>(f)] ||
                 r >= l.fold_start[static_cast<std::size_t>(f) + 1])
                 rows.push_back(r);
@@ -188,12 +254,12 @@ public:
         std::vector<int> cond(rows.size());
         for (std::size_t r = 0; r < rows.size(); ++r)
             cond[r] = row_condition_[static_cast<std::size_t>(rows[r])];
-        const MatrixXd u = y_ * a.transpose();    // P × K (all rows; training ones used)
-        const MatrixXd v = a * a.transpose();     // K × K
-        const MatrixXd ay = a_x * y_.transpose(); // K × P
-        const MatrixXd yb = y_ * b_x.transpose(); // P × K
-        const MatrixXd aa = a_x * a.transpose();  // K × K: A a'ᵀ
-        const MatrixXd ab = a * b_x.transpose();  // K × K: a' Bᵀ
+        const MatrixXd u = y() * a.transpose();    // P × K (all rows; training ones used)
+        const MatrixXd v = a * a.transpose();      // K × K
+        const MatrixXd ay = a_x * y().transpose(); // K × P
+        const MatrixXd yb = y() * b_x.transpose(); // P × K
+        const MatrixXd aa = a_x * a.transpose();   // K × K: A a'ᵀ
+        const MatrixXd ab = a * b_x.transpose();   // K × K: a' Bᵀ
         MatrixXd g(pt, pt), ae(a_x.rows(), pt), eb(pt, b_x.rows());
         for (Index s = 0; s < pt; ++s) {
             const Index rs = rows[static_cast<std::size_t>(s)];
@@ -223,15 +289,14 @@ public:
     }
 
     // Fold f's shrunk noise covariance Σ̂ (lower triangle of `cov`, N × N) and δ.
-    double shrunk_covariance(int f, MatrixXd& cov) const {
+    double shrunk_covariance(int f, Eigen::Map<MatrixXd, Eigen::Aligned64> cov) const {
         const Layout& l = *l_;
-        const Index n = y_.cols();
+        const Index n = x_.cols();
         // a' = training condition means of y; the training scatter about them is
         // Σ_{g≠f} H_g − Σ_c n_c a'_c a'_cᵀ.
         const MatrixXd a = outside_means(y_sums_, l, f);
         const Eigen::VectorXd n_c = l.counts.rowwise().sum() - l.counts.col(f);
         // Column by column, so that each column of `cov` stays in cache while the folds add up.
-        cov.resize(n, n);
         for (Index j = 0; j < n; ++j) {
             bool first = true;
             for (int g = 0; g < l.n_folds; ++g) {
@@ -247,25 +312,13 @@ public:
         const MatrixXd weighted = n_c.asDiagonal() * a;
         cov.triangularView<Eigen::Lower>() -= a.transpose() * weighted;
 
-        // Σ_t ‖e_t‖⁴ over the training trials, from e_t = y_t − a'_c directly (no cancellation).
+        // Σ_t ‖e_t‖⁴ over the training trials (fourth_parts_, in fold order).
         double fourth = 0.0;
         Index p_train = 0;
-        Eigen::VectorXd norms;
         for (int g = 0; g < l.n_folds; ++g) {
             if (g == f) continue;
-            const Index r0 = l.fold_start[static_cast<std::size_t>(g)], rows = l.rows_in(g);
-            const int* cond = row_condition_.data() + r0;
-            norms.setZero(rows);
-            for (Index j = 0; j < n; ++j) {
-                const double* yj = y_.col(j).data() + r0;
-                const double* aj = a.col(j).data();
-                for (Index r = 0; r < rows; ++r) {
-                    const double d = yj[r] - aj[cond[r]];
-                    norms(r) += d * d;
-                }
-            }
-            fourth += norms.squaredNorm();
-            p_train += rows;
+            fourth += fourth_parts_(g, f);
+            p_train += l.rows_in(g);
         }
 
         // S = scatter / P_train (ddof 0, as scikit-learn). Its column means are zero in exact
@@ -289,9 +342,20 @@ public:
     }
 
 private:
+    Eigen::Map<const MatrixXd, Eigen::Aligned64> y() const { return y_store_.view(); }
+    // Row r (fold order) of the trials centred on their condition's overall mean.
+    double centred(Index r, Index j) const {
+        const auto rs = static_cast<std::size_t>(r);
+        return x_(l_->order[rs], j) - mean_(row_condition_[rs], j);
+    }
+
     const Layout* l_;
+    Eigen::Ref<const MatrixXd> x_; // the trials, in trial order
+    MatrixXd mean_;                // K × N: each condition's mean over all trials
+    // (g, f): Σ over fold g's trials of ‖e_t‖⁴ about fold f's training means
+    MatrixXd fourth_parts_;
     std::vector<int> row_condition_; // condition of each row of y_
-    MatrixXd y_;                     // trials in fold order, minus their condition's overall mean
+    detail::LargeMatrix y_store_;    // y in fold order (the N > P_train route only)
     MatrixXd y_sums_;                // cell sums of y_
     std::vector<std::unique_ptr<detail::CentredGram>> grams_; // per fold (lower_view)
     MatrixXd q_; // trial Gram matrix Y Yᵀ, fold order (when some fold has N > P_train)
@@ -339,7 +403,8 @@ CrossnobisResult crossnobis_rdm(const Eigen::Ref<const Eigen::MatrixXd>& trials,
     std::vector<MatrixXd> m(static_cast<std::size_t>(n_folds));
     std::vector<double> shrinkage(static_cast<std::size_t>(n_folds), 0.0);
     std::optional<CentredTrials> centred;
-    tbb::enumerable_thread_specific<MatrixXd> covariances;
+    // One N × N buffer per thread, reused across its folds (no fresh pages per fold).
+    tbb::enumerable_thread_specific<detail::LargeMatrix> covariances;
     if (lw) centred.emplace(trials, labels, folds, l, sums, any_direct, any_woodbury);
     tbb::parallel_for(
         tbb::blocked_range<int>(0, n_folds, 1), [&](const tbb::blocked_range<int>& fs) {
@@ -355,7 +420,9 @@ CrossnobisResult crossnobis_rdm(const Eigen::Ref<const Eigen::MatrixXd>& trials,
                 // (P_train − K), i.e. Λ · (P_train − K) / P_train (δ is scale-free, so unchanged).
                 const double dof = (p_train - static_cast<double>(k)) / p_train;
                 if (static_cast<double>(n) <= p_train) {
-                    MatrixXd& cov = covariances.local(); // reused: no fresh pages per fold
+                    detail::LargeMatrix& buffer = covariances.local();
+                    if (buffer.view().rows() != n) buffer = detail::LargeMatrix(n, n);
+                    auto cov = buffer.view();
                     shrinkage[fi] = centred->shrunk_covariance(f, cov);
                     if (!cholesky_in_place(cov))
                         throw std::invalid_argument("crossnobis: noise covariance is singular");

@@ -32,7 +32,8 @@
 // corrections below become small, so nothing large cancels (raw XᵀX − Σ n_c a_c a_cᵀ would lose
 // ε·(|x̄|/σ)² relative). Gram products are formed ONCE for all folds, not once per fold:
 // - N ≤ P_train: per-fold Gram matrices H_g = Σ_{t in g} y_t y_tᵀ (N × N, symmetric kernel of
-//   kernels/centred_gram.hpp; one pass over the data, P N² flops in all). Fold f's training
+//   kernels/centred_gram.hpp; one pass over the data, P N² flops in all; the kernel centres
+//   each trial while it packs it, so y is never stored on this route). Fold f's training
 //   scatter is Σ_{g≠f} H_g − Σ_c n_c a'_c a'_cᵀ (a' = training condition means of y); the
 //   Ledoit–Wolf statistics come from it and from Σ_t ‖y_t − a'_c‖⁴ (O(P N) per fold), so the
 //   residual matrix is never formed. Σ̂ is factorised by Cholesky and M = A Σ̂⁻¹ Bᵀ by two
@@ -52,14 +53,17 @@
 // Threads (oneTBB, inside the caller's arena): the Gram matrices fold by fold and the folds'
 // factorisations run in parallel; every number is computed by one task with a fixed order, and
 // folds are combined in fold order, so the bits do not depend on the thread count.
-// Cost and memory, measured (2-core Zen 4 VM shared with other builds, Release, -march=native),
-// 64 conditions × 2 000 units × 6 400 trials, 5 folds: 1.3 s of CPU on 1 thread (Gram matrices
-// ~0.65 s at ~38 GFLOP/s, five Cholesky factorisations ~0.4 s, the rest ~0.25 s), 0.78 s wall on
-// 2 threads when the second core was mostly free (before this scheme: 7.1 s; numpy/OpenBLAS on
-// 2 threads, benchmarks/peers/geometry.py: 6.15 s idle). Memory on top of the input: the centred
-// copy (P N doubles, 100 MB), F per-fold Gram matrices (N² each, 160 MB) and per fold being
-// factorised its scatter and Cholesky factor (N² each); measured peak beyond the 98 MB input
-// (benchmarks/bench_geometry.cpp, extra_rss_mb): 302-314 MB on 1 thread, 446-531 MB on 2.
+// Cost and memory, measured (2-core Zen 4 VM shared with other jobs, Release, -march=native),
+// 64 conditions × 2 000 units × 6 400 trials, 5 folds: 0.85–1.07 s of CPU on 1 thread (main
+// before 2026-12-07: 1.67–1.73 s in the same minutes; the saving is page faults, see
+// kernels/large_buffer.hpp, and the centred copy no longer made); the work is the Gram matrices
+// (P N² flops) and five N³/3 Cholesky factorisations, about equal shares, then the per-fold
+// assembly and fourth moments (numpy/OpenBLAS on 2 threads, benchmarks/peers/geometry.py:
+// 6.15 s idle). Memory on top of the input: F per-fold Gram matrices (N² each, 160 MB) and per
+// thread one N² buffer for the fold being factorised (its scatter, then its Cholesky factor
+// in place); measured peak beyond the 98 MB input (benchmarks/bench_geometry.cpp,
+// extra_rss_mb): 213 MB on 1 thread, 255 MB on 2 (before: 302–329 MB and 446–531 MB, with the
+// P N centred copy).
 // 1 800 trials × 7 000 units, 36 conditions, 5 folds (N > P_train): 1.8 s of CPU on 1 thread
 // (before: 6.2 s), peak RSS 290 MB including the 100 MB input: the centred copy, Q (26 MB), per
 // fold G (17 MB) and K × P products.

@@ -14,6 +14,7 @@
 #include "engine/drivers/output_guard.hpp"
 #include "engine/drivers/results_tables.hpp"
 #include "engine/drivers/run.hpp"
+#include "engine/drivers/storage.hpp"
 #include "engine/items/executor.hpp"
 #include "engine/items/prepare.hpp"
 #include "engine/runtime/bytes.hpp"
@@ -342,9 +343,27 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
     std::vector<std::uint8_t>().swap(bytes);
 
     // The layout stays on rank 0, which sends it to the others a chunk at a time.
-    const auto counts = io::write_collective(
-        partial, ctx.comm(), layout, inline_blocks,
-        [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, nullptr, merge_layout_chunk());
+    io::MpioCounts counts;
+    try {
+        counts = io::write_collective(
+            partial, ctx.comm(), layout, inline_blocks,
+            [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, nullptr,
+            merge_layout_chunk());
+    } catch (const std::exception& e) {
+        // The other ranks may wait for this one inside a collective HDF5 call or a layout
+        // broadcast: end them all with one line, as `run` does (a full disk is the usual cause,
+        // and HDF5 does not say so). The shards are inputs and stay untouched.
+        std::string line = "neuropop merge: rank " + std::to_string(ctx.rank()) +
+                           ": cannot write " + partial + ": ";
+        int code = 1;
+        if (auto why = short_of_space(partial, 1u << 20)) {
+            line += *why + " (" + e.what() + ")";
+            code = exit_no_space;
+        } else {
+            line += e.what();
+        }
+        abort_all(line + "; free space, then run the merge again", code);
+    }
     result.mpio.collective = ctx.sum(counts.collective);
     result.mpio.independent = ctx.sum(counts.independent);
 

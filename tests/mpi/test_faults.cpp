@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/e2e/merge_helpers.hpp"
 #include "tests/e2e/run_helpers.hpp"
 
 using namespace neuropop::test;
@@ -105,6 +106,40 @@ TEST_CASE("a disk that fills up ends the run with one line and exit 4 on every r
             INFO(r.err);
             REQUIRE(r.exit_code == 0);
             run::require_same_results(reference, out);
+        }
+    }
+}
+
+// `neuropop merge` writes into the same kind of partial file; a rank whose collective write
+// fails must take the others down with one line (they may be waiting in a broadcast of the
+// layout or in a collective HDF5 call), and the shards, its inputs, stay as they were.
+TEST_CASE("a merge onto a disk that fills up ends with one line and exit 4 on 1 and 2 ranks, "
+          "the shards untouched",
+          "[mpi]") {
+    TempDir tmp("faults-merge-disk");
+    const auto job = merge::write_job(tmp);
+    const auto shards = merge::run_shards(tmp, job, 2);
+    std::vector<std::string> before;
+    for (const auto& s : shards)
+        before.push_back(slurp(s));
+    for (int np : {1, 2}) {
+        DYNAMIC_SECTION(np << " rank(s)") {
+            // 200 KiB: the merged /binned alone is 800 kB (merge::write_job).
+            SmallDisk disk(tmp / "disk", "200k");
+            if (!disk.mounted()) {
+                WARN("skipped: cannot mount a tmpfs here (needs root)");
+                return;
+            }
+            const auto out = tmp / "disk" / "merged.h5";
+            const auto r =
+                merge::neuropop_merge(np, {out.string(), shards[0], shards[1]}, "timeout 600 env");
+            INFO(r.err);
+            REQUIRE(r.exit_code == 4); // not 124 (a hang under timeout), not 128+ (a signal)
+            REQUIRE_THAT(r.err, Catch::Contains("no space left on device"));
+            REQUIRE_THAT(r.err, Catch::Contains((tmp / "disk").string()));
+            REQUIRE_FALSE(fs::exists(out));
+            for (std::size_t i = 0; i < shards.size(); ++i)
+                REQUIRE(slurp(shards[i]) == before[i]);
         }
     }
 }

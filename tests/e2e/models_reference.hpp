@@ -36,6 +36,28 @@ def upper(a):
     return a[i, j]
 )";
 
+// Python: pooled_means(f, g, r, k) rebuilds what the pooled models items compare for resample k
+// of region r (g = f["pseudo/<r>/models"]): each stimulus's mean over its pooled pseudo-trials of
+// the counts summed over the window 0-0.6 s, from /binned and the written pooled_trials, in the
+// order of g["stimuli"]. Needs np and dec (models_numpy_reference).
+inline const char* pooled_means_reference = R"(def pooled_means(f, g, r, k):
+    sessions = [dec(x) for x in g["pooling/sessions"][()]]
+    conditions = [dec(x) for x in g["pooling/conditions"][()]]
+    per = int(g["pooling/trials_per_condition"][()])
+    stimuli = [dec(x) for x in g["stimuli"][()]]
+    drawn = g["pooled_trials"][()]
+    parts = []
+    for s, key in enumerate(sessions):
+        b = f["binned/%s/%s" % (key, r)]
+        counts, edges = b["counts"][()].astype(float), b["bin_edges"][()]
+        first = int(np.argmin(abs(edges - 0.0))); last = int(np.argmin(abs(edges - 0.6)))
+        parts.append(counts[drawn[k, s]][:, :, first:last].sum(axis=2))
+    x = np.hstack(parts)
+    cond = [conditions[i // per] for i in range(x.shape[0])]
+    return np.array([x[[i for i, c in enumerate(cond) if c == st]].mean(axis=0)
+                     for st in stimuli])
+)";
+
 // Geometry and capacity (docs/ANALYSES.md §8–9) written here, not from our code: participation
 // ratio and the few-shot quantities (kernels/manifold.hpp's formulas); the mean-field capacity by
 // a numpy port of mftma's steps 1, 3-5 (no centre decorrelation: the reference runs turn it

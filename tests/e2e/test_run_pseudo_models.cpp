@@ -58,27 +58,16 @@ const std::string reference_script = std::string(R"(import sys, h5py, numpy as n
 from scipy.stats import spearmanr
 f, m = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 )") + neuropop::test::models_numpy_reference +
+                                     neuropop::test::pooled_means_reference +
                                      R"(worst, count = 0.0, 0
 for r in f["pseudo"]:
     g = f["pseudo/%s/models" % r]
-    sessions = [dec(x) for x in g["pooling/sessions"][()]]
     conditions = [dec(x) for x in g["pooling/conditions"][()]]
-    per = int(g["pooling/trials_per_condition"][()])
     stimuli = [dec(x) for x in g["stimuli"][()]]
     assert stimuli == [l for l in labels if l in conditions]
     comparisons = [dec(x) for x in g["comparison"][()]]
-    drawn = g["pooled_trials"][()]
-    for k in range(drawn.shape[0]):
-        parts = []
-        for s, key in enumerate(sessions):
-            b = f["binned/%s/%s" % (key, r)]
-            counts, edges = b["counts"][()].astype(float), b["bin_edges"][()]
-            first = int(np.argmin(abs(edges - 0.0))); last = int(np.argmin(abs(edges - 0.6)))
-            parts.append(counts[drawn[k, s]][:, :, first:last].sum(axis=2))
-        x = np.hstack(parts)
-        cond = [conditions[i // per] for i in range(x.shape[0])]
-        means = np.array([x[[i for i, c in enumerate(cond) if c == st]].mean(axis=0)
-                          for st in stimuli])
+    for k in range(g["pooled_trials"].shape[0]):
+        means = pooled_means(f, g, r, k)
         brain = 1 - np.corrcoef(means)
         worst = max(worst, abs(g["brain_rdm"][k] - brain).max())
         kb = gram(means)
@@ -239,6 +228,7 @@ f, m, samples = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), int(sy
 rng = np.random.default_rng(7)
 )") + neuropop::test::models_numpy_reference +
                                            neuropop::test::geometry_numpy_reference +
+                                           neuropop::test::pooled_means_reference +
                                            R"(def at(group, k):
     def get(p):
         d = group[p]; v = d[()]
@@ -252,26 +242,14 @@ paths = ["participation_ratio", "geometry/dimension", "geometry/signal",
 for r in sorted(f["pseudo"]):
     g = f["pseudo/%s/models" % r]
     sessions = [dec(x) for x in g["pooling/sessions"][()]]
-    conditions = [dec(x) for x in g["pooling/conditions"][()]]
-    per = int(g["pooling/trials_per_condition"][()])
     stimuli = [dec(x) for x in g["stimuli"][()]]
     b0 = f["binned/%s/%s" % (sessions[0], r)]
     stim0 = [dec(x) for x in b0["trials/stimulus"][()]]
     cat0 = [str(int(x)) for x in b0["trials/category"][()]]
     cats = [cat0[stim0.index(st)] for st in stimuli]
     used = [labels.index(st) for st in stimuli]
-    drawn = g["pooled_trials"][()]
-    for k in range(drawn.shape[0]):
-        parts = []
-        for s, key in enumerate(sessions):
-            b = f["binned/%s/%s" % (key, r)]
-            counts, edges = b["counts"][()].astype(float), b["bin_edges"][()]
-            first = int(np.argmin(abs(edges - 0.0))); last = int(np.argmin(abs(edges - 0.6)))
-            parts.append(counts[drawn[k, s]][:, :, first:last].sum(axis=2))
-        x = np.hstack(parts)
-        cond = [conditions[i // per] for i in range(x.shape[0])]
-        means = np.array([x[[i for i, c in enumerate(cond) if c == st]].mean(axis=0)
-                          for st in stimuli])
+    for k in range(g["pooled_trials"].shape[0]):
+        means = pooled_means(f, g, r, k)
         check(at(g, k), means, cats, True)
         for layer in g["layers"]:
             check(at(g["layers/" + layer], k), acts[layer][used], cats, False)

@@ -163,49 +163,15 @@ TEST_CASE("merged shards of a pseudo-population job give the single run's /pseud
     }
 }
 
-// Brain <-> network comparisons: each shard compares its sessions' populations with the model's
-// layers; the merge runs each region's models_summary (bootstrap over sessions) through the
-// scheduler, reading the models groups from the shards, which must equal the single run's.
-TEST_CASE("merged shards of a models job give the single run's models summary", "[mpi]") {
-    TempDir tmp("merge-models");
-    run::generate(tmp / "nwb", "--sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions "
-                               "VISp --units 20 --trials 80 --conditions 4 --seed 5 --quiet "
-                               "--model-file " +
-                                   shell_quote((tmp / "model.h5").string()));
-    const auto job = tmp / "job.ini";
-    std::ofstream(job)
-        << "[data]\nsessions = nwb\n"
-           "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
-           "bin_width = 0.05\n[conditions]\ncolumns = stimulus\n[run]\nseed = 7\n"
-           "[pca]\nenabled = false\n[cvpca]\nenabled = false\n[fa]\nenabled = false\n"
-           "[models]\nenabled = true\nfile = model.h5\ncolumn = stimulus\n"
-           "window = response:0:0.6\npermutations = 10\nbootstrap = 20\n"
-           "layers_per_item = 2\n";
-    const auto single = tmp / "single.h5";
-    auto r = run::neuropop_run(2, {job.string(), "--output", single.string(), "--quiet"});
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    REQUIRE(run::count_datasets(single, "/summary") > 0);
-    std::vector<std::string> args{(tmp / "merged.h5").string()};
-    for (auto& shard : merge::run_shards(tmp, job, 3))
-        args.push_back(std::move(shard));
-    r = merge::neuropop_merge(2, args);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    // One models_summary per region.
-    REQUIRE_THAT(r.err, Catch::Contains("2 items across sessions"));
-    merge::require_merge_identical(single, args.front());
-}
+namespace {
 
-// Pooled models comparisons: the shards run their sessions' models items and each its own copy
-// of the model_layers items (intermediate, in no shard's file); the merge runs the model_layers
-// items again with the pooled resamples, nulls and assembly, and must give the single run's
-// /pseudo and /summary.
-TEST_CASE("merged shards of a pooled models job give the single run's /pseudo", "[mpi][models]") {
-    TempDir tmp("merge-pseudo-models");
+// Four generated sessions of VISp (encodes the stimulus) and CA1 with a model file, `shape` the
+// generator's --units/--trials/--conditions; a [models] job with `extra` job text appended.
+std::filesystem::path write_models_job(const TempDir& tmp, const std::string& shape,
+                                       const std::string& extra = "") {
     run::generate(tmp / "nwb", "--sessions 4 --subjects 2 --regions VISp,CA1 --encoding-regions "
-                               "VISp --units 10 --trials 96 --conditions 12 --seed 5 --quiet "
-                               "--model-file " +
+                               "VISp " +
+                                   shape + " --seed 5 --quiet --model-file " +
                                    shell_quote((tmp / "model.h5").string()));
     const auto job = tmp / "job.ini";
     std::ofstream(job)
@@ -216,19 +182,57 @@ TEST_CASE("merged shards of a pooled models job give the single run's /pseudo", 
            "[models]\nenabled = true\nfile = model.h5\ncolumn = stimulus\n"
            "window = response:0:0.6\npermutations = 10\nbootstrap = 20\n"
            "layers_per_item = 2\n"
-           "[pseudo]\nenabled = true\nanalyses = models\nmin_trials = 4\n"
-           "trials = 4\nresamples = 2\nnulls = 4\nnulls_per_item = 2\n"
-           "bootstrap = 20\n";
+        << extra;
+    return job;
+}
+
+// `neuropop merge` on 2 ranks of the job's 3 shards into DIR/merged.h5 (the shards run first).
+CommandResult merge_three_shards(const TempDir& tmp, const std::filesystem::path& job) {
+    std::vector<std::string> args{(tmp / "merged.h5").string()};
+    for (auto& shard : merge::run_shards(tmp, job, 3))
+        args.push_back(std::move(shard));
+    return merge::neuropop_merge(2, args);
+}
+
+} // namespace
+
+// Brain <-> network comparisons: each shard compares its sessions' populations with the model's
+// layers; the merge runs each region's models_summary (bootstrap over sessions) through the
+// scheduler, reading the models groups from the shards, which must equal the single run's.
+TEST_CASE("merged shards of a models job give the single run's models summary", "[mpi]") {
+    TempDir tmp("merge-models");
+    const auto job = write_models_job(tmp, "--units 20 --trials 80 --conditions 4");
+    const auto single = tmp / "single.h5";
+    auto r = run::neuropop_run(2, {job.string(), "--output", single.string(), "--quiet"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(run::count_datasets(single, "/summary") > 0);
+    r = merge_three_shards(tmp, job);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // One models_summary per region.
+    REQUIRE_THAT(r.err, Catch::Contains("2 items across sessions"));
+    merge::require_merge_identical(single, tmp / "merged.h5");
+}
+
+// Pooled models comparisons: the shards run their sessions' models items and each its own copy
+// of the model_layers items (intermediate, in no shard's file); the merge runs the model_layers
+// items again with the pooled resamples, nulls and assembly, and must give the single run's
+// /pseudo and /summary.
+TEST_CASE("merged shards of a pooled models job give the single run's /pseudo", "[mpi][models]") {
+    TempDir tmp("merge-pseudo-models");
+    const auto job =
+        write_models_job(tmp, "--units 10 --trials 96 --conditions 12",
+                         "[pseudo]\nenabled = true\nanalyses = models\nmin_trials = 4\n"
+                         "trials = 4\nresamples = 2\nnulls = 4\nnulls_per_item = 2\n"
+                         "bootstrap = 20\n");
     const auto single = tmp / "single.h5";
     auto r = run::neuropop_run(2, {job.string(), "--output", single.string(), "--quiet"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     REQUIRE(run::count_datasets(single, "/pseudo/VISp/models/profile") > 0);
-    std::vector<std::string> args{(tmp / "merged.h5").string()};
-    for (auto& shard : merge::run_shards(tmp, job, 3))
-        args.push_back(std::move(shard));
-    r = merge::neuropop_merge(2, args);
+    r = merge_three_shards(tmp, job);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    merge::require_merge_identical(single, args.front());
+    merge::require_merge_identical(single, tmp / "merged.h5");
 }

@@ -351,18 +351,10 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
             merge_layout_chunk());
     } catch (const std::exception& e) {
         // The other ranks may wait for this one inside a collective HDF5 call or a layout
-        // broadcast: end them all with one line, as `run` does (a full disk is the usual cause,
-        // and HDF5 does not say so). The shards are inputs and stay untouched.
-        std::string line = "neuropop merge: rank " + std::to_string(ctx.rank()) +
-                           ": cannot write " + partial + ": ";
-        int code = 1;
-        if (auto why = short_of_space(partial, 1u << 20)) {
-            line += *why + " (" + e.what() + ")";
-            code = exit_no_space;
-        } else {
-            line += e.what();
-        }
-        abort_all(line + "; free space, then run the merge again", code);
+        // broadcast; a full disk is the usual cause, and HDF5 does not say so. The shards are
+        // inputs and stay untouched.
+        abort_write_failed("neuropop merge", ctx.rank(), partial, e.what(),
+                           "free space, then run the merge again");
     }
     result.mpio.collective = ctx.sum(counts.collective);
     result.mpio.independent = ctx.sum(counts.independent);

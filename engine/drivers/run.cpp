@@ -183,18 +183,9 @@ Setup prepare(const jobs::JobSpec& spec, WorkFolder& folder, std::optional<jobs:
 }
 
 [[noreturn]] void write_failed(const WorkFolder& folder, int rank, const std::string& what) {
-    std::string line = "neuropop run: rank " + std::to_string(rank) + ": cannot write " +
-                       folder.partial().string() + ": ";
-    int code = 1;
-    if (auto why = short_of_space(folder.partial(), 1u << 20)) {
-        line += *why + " (" + what + ")";
-        code = exit_no_space;
-    } else {
-        line += what;
-    }
-    abort_all(line + "; the finished items are kept in " + folder.dir().string() +
-                  ": run again with --resume",
-              code);
+    abort_write_failed("neuropop run", rank, folder.partial(), what,
+                       "the finished items are kept in " + folder.dir().string() +
+                           ": run again with --resume");
 }
 
 // What every rank's items read and wrote and how its cache did, summed over ranks (collective).

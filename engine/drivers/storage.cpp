@@ -1,5 +1,8 @@
 #include "engine/drivers/storage.hpp"
 
+#include "engine/drivers/run.hpp"
+#include "engine/runtime/mpi_context.hpp"
+
 #include <sys/statvfs.h>
 #include <vector>
 
@@ -43,6 +46,20 @@ std::uint64_t merge_bytes_needed(const std::vector<std::string>& files) {
         if (!ec) total += size;
     }
     return total + total / 10 + (1u << 20);
+}
+
+void abort_write_failed(const std::string& command, int rank, const fs::path& partial,
+                        const std::string& what, const std::string& advice) {
+    std::string line =
+        command + ": rank " + std::to_string(rank) + ": cannot write " + partial.string() + ": ";
+    int code = 1;
+    if (auto why = short_of_space(partial, 1u << 20)) {
+        line += *why + " (" + what + ")";
+        code = exit_no_space;
+    } else {
+        line += what;
+    }
+    abort_all(line + "; " + advice, code);
 }
 
 } // namespace neuropop::engine

@@ -24,4 +24,11 @@ std::optional<std::string> short_of_space(const std::filesystem::path& path, std
 // metadata and the tables: their sizes summed, plus 10 % and 1 MiB.
 std::uint64_t merge_bytes_needed(const std::vector<std::string>& files);
 
+// A write into `partial` failed on this rank (`what`): every rank ends (abort_all; the others
+// may be waiting in a collective call for this one) with one line, "<command>: rank R: cannot
+// write PARTIAL: ..." naming a full disk when there is one (exit 4, else 1), then `advice`.
+[[noreturn]] void abort_write_failed(const std::string& command, int rank,
+                                     const std::filesystem::path& partial, const std::string& what,
+                                     const std::string& advice);
+
 } // namespace neuropop::engine

@@ -47,4 +47,23 @@ double participation_ratio_split_half(const Eigen::MatrixXd& cov, const Eigen::M
     return ratio(trace * trace, trace_of_product(cov_a, cov_b));
 }
 
+double participation_ratio_split_half_samples(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                              const Eigen::Ref<const Eigen::MatrixXd>& a,
+                                              const Eigen::Ref<const Eigen::MatrixXd>& b) {
+    if (a.cols() != x.cols() || b.cols() != x.cols())
+        throw std::invalid_argument("participation_ratio: the halves have " +
+                                    std::to_string(a.cols()) + " and " + std::to_string(b.cols()) +
+                                    " features, the samples " + std::to_string(x.cols()));
+    if (x.rows() < 2 || a.rows() < 2 || b.rows() < 2)
+        return std::numeric_limits<double>::quiet_NaN();
+    const auto centred = [](const Eigen::Ref<const Eigen::MatrixXd>& m) {
+        return Eigen::MatrixXd(m.rowwise() - m.colwise().mean());
+    };
+    const Eigen::MatrixXd xa = centred(a), xb = centred(b);
+    const double trace = centred(x).squaredNorm() / static_cast<double>(x.rows() - 1);
+    const double cross = (xa * xb.transpose()).squaredNorm() /
+                         (static_cast<double>(a.rows() - 1) * static_cast<double>(b.rows() - 1));
+    return ratio(trace * trace, cross);
+}
+
 } // namespace neuropop::kernels

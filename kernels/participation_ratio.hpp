@@ -22,4 +22,14 @@ double participation_ratio(const Eigen::MatrixXd& cov);         // tr(C)² / tr(
 double participation_ratio_split_half(const Eigen::MatrixXd& cov, const Eigen::MatrixXd& cov_a,
                                       const Eigen::MatrixXd& cov_b); // tr(C)² / tr(C_A C_B)
 
+// The split-half estimate from the samples themselves (rows = samples, each set centred on its
+// own mean; a and b disjoint): tr(C) = ‖X_c‖²_F / (n − 1) and
+// tr(C_A C_B) = ‖X_A X_Bᵀ‖²_F / ((n_A − 1)(n_B − 1)). Equal to the covariance form within
+// rounding, in O(n_A n_B p) instead of three features × features covariances (O(n p²) time,
+// O(p²) memory): the form for wide sample matrices (kernels/pca.hpp, pca_uses_svd). NaN when a
+// set has fewer than 2 samples, like the covariance form's callers.
+double participation_ratio_split_half_samples(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                              const Eigen::Ref<const Eigen::MatrixXd>& a,
+                                              const Eigen::Ref<const Eigen::MatrixXd>& b);
+
 } // namespace neuropop::kernels

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/items/prepare.hpp"
@@ -37,12 +38,16 @@ void pca_window(io::ResultBlock& block, const std::string& parent, const jobs::J
     const Eigen::MatrixXd means = condition_means(pop, pop.trials_of, *range);
     const Eigen::MatrixXd samples =
         mode == jobs::PcaSamples::Trials ? trial_bins(pop, flatten(pop.trials_of), *range) : means;
-    const kernels::Moments m = kernels::Moments::of(samples);
-    if (m.count < 2)
+    if (samples.rows() < 2)
         throw std::runtime_error("pca: window '" + w.name + "' has " +
-                                 std::to_string(static_cast<long>(m.count)) +
-                                 " samples; a covariance needs 2");
-    const kernels::PcaResult p = kernels::pca(m, spec.pca.components);
+                                 std::to_string(samples.rows()) + " samples; a covariance needs 2");
+    // Fewer samples than units (condition means of a pooled region): the SVD route, and the
+    // split half from the samples, never a units × units covariance (kernels/pca.hpp).
+    const bool wide = kernels::pca_uses_svd(samples.rows(), samples.cols(), spec.pca.components);
+    std::optional<kernels::Moments> m;
+    if (!wide) m = kernels::Moments::of(samples);
+    const kernels::PcaResult p = wide ? kernels::pca_of_samples(samples, spec.pca.components)
+                                      : kernels::pca(*m, spec.pca.components);
     const Eigen::MatrixXd scores = kernels::project(p, means);
     const double pr = kernels::participation_ratio(p.eigenvalues);
 
@@ -54,11 +59,15 @@ void pca_window(io::ResultBlock& block, const std::string& parent, const jobs::J
         b.push_back(halves.b[i]);
     }
     if (!a.empty()) {
-        const auto ma = kernels::Moments::of(window_samples(pop, mode, a, *range));
-        const auto mb = kernels::Moments::of(window_samples(pop, mode, b, *range));
-        if (ma.count >= 2 && mb.count >= 2)
-            pr_split = kernels::participation_ratio_split_half(m.covariance(), ma.covariance(),
-                                                               mb.covariance());
+        const Eigen::MatrixXd sa = window_samples(pop, mode, a, *range);
+        const Eigen::MatrixXd sb = window_samples(pop, mode, b, *range);
+        if (wide) {
+            pr_split = kernels::participation_ratio_split_half_samples(samples, sa, sb);
+        } else if (sa.rows() >= 2 && sb.rows() >= 2) {
+            pr_split = kernels::participation_ratio_split_half(
+                m->covariance(), kernels::Moments::of(sa).covariance(),
+                kernels::Moments::of(sb).covariance());
+        }
     }
 
     const auto U = pop.units;

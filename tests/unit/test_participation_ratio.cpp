@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <utility>
 
 #include "kernels/moments.hpp"
 #include "kernels/participation_ratio.hpp"
@@ -44,6 +45,30 @@ TEST_CASE("participation ratio closed forms", "[participation_ratio]") {
         // The split-half form with C_A = C_B = C is the plug-in form.
         CHECK(participation_ratio_split_half(m.covariance(), m.covariance(), m.covariance()) ==
               Approx(participation_ratio(m.covariance())).epsilon(1e-12));
+    }
+    SECTION("the samples form equals the covariance form, narrow and wide") {
+        // tr(C)² / tr(C_A C_B) from covariances vs from ‖X_A X_Bᵀ‖²: equal in exact arithmetic;
+        // both sum O(n p) products of O(1) terms, so 1e-11 relative is rounding with margin.
+        for (const auto& [rows, cols] : {std::pair{60, 8}, std::pair{16, 300}}) {
+            CounterRng rng(17, static_cast<std::uint64_t>(cols));
+            Eigen::MatrixXd x = neuropop::test::gaussian_matrix(rows, cols, rng);
+            x.col(0) *= 4.0;
+            x.rowwise() += Eigen::RowVectorXd::LinSpaced(cols, 2.0, 9.0);
+            const Eigen::MatrixXd a = x.topRows(rows / 2), b = x.bottomRows(rows - rows / 2);
+            INFO(rows << " × " << cols);
+            CHECK(neuropop::kernels::participation_ratio_split_half_samples(x, a, b) ==
+                  Approx(participation_ratio_split_half(Moments::of(x).covariance(),
+                                                        Moments::of(a).covariance(),
+                                                        Moments::of(b).covariance()))
+                      .epsilon(1e-11));
+        }
+        // A half with one sample has no covariance: NaN, like the callers of the matrix form.
+        const Eigen::MatrixXd x = Eigen::MatrixXd::Random(5, 3);
+        CHECK(std::isnan(neuropop::kernels::participation_ratio_split_half_samples(
+            x, x.topRows(1), x.bottomRows(4))));
+        CHECK_THROWS_AS(neuropop::kernels::participation_ratio_split_half_samples(x, x.leftCols(2),
+                                                                                  x.rightCols(3)),
+                        std::invalid_argument);
     }
     SECTION("degenerate inputs") {
         CHECK(std::isnan(participation_ratio(Eigen::MatrixXd::Zero(3, 3).eval())));

@@ -144,6 +144,81 @@ TEST_CASE("PCA matches scikit-learn on generated and real IT data", "[pca][refer
     }
 }
 
+// sklearn.decomposition.PCA(svd_solver='full') of a wide matrix (fewer samples than features):
+// explained_variance_ has min(n, p) entries, components_ as many rows.
+const std::string wide_script = test::python_matrix_io() + R"PY(
+import sys
+from sklearn.decomposition import PCA
+out = sys.argv[1]
+x = read_matrix(out + '/X')
+p = PCA(svd_solver='full').fit(x)
+comps = p.components_.T.copy()
+signs = np.sign(comps[np.argmax(np.abs(comps), axis=0), np.arange(comps.shape[1])])
+write_matrix(out + '/ev', p.explained_variance_)
+write_matrix(out + '/comps', comps * signs)
+write_matrix(out + '/proj', p.transform(x) * signs)
+)PY";
+
+TEST_CASE("PCA of a wide sample matrix takes the SVD route and matches scikit-learn",
+          "[pca][reference]") {
+    // 40 samples (e.g. 4 conditions × 10 bins) of 600 units, the shape of a pooled region's
+    // condition means: 12 orthogonal latent directions with singular values 60 · 0.75^j (so the
+    // first 10 eigenvalues are separated by ≥ 0.4 % of the largest) plus small isotropic noise.
+    const Eigen::Index n = 40, p = 600, k = 10;
+    CounterRng rng(29, 3);
+    Eigen::MatrixXd latent = test::random_orthogonal(n, rng).leftCols(12);
+    for (Eigen::Index j = 0; j < 12; ++j)
+        latent.col(j) *= 60.0 * std::pow(0.75, static_cast<double>(j));
+    Eigen::MatrixXd x = latent * test::random_orthogonal(p, rng).topRows(12) +
+                        0.05 * test::gaussian_matrix(n, p, rng);
+    x.rowwise() += Eigen::RowVectorXd::LinSpaced(p, 1.0, 5.0);
+    REQUIRE(neuropop::kernels::pca_uses_svd(n, p, k));
+    REQUIRE_FALSE(neuropop::kernels::pca_uses_svd(n, p, n)); // more axes than rank n − 1
+    REQUIRE_FALSE(neuropop::kernels::pca_uses_svd(p + 1, p, k));
+
+    test::TempDir dir("pca_wide");
+    test::write_matrix(dir / "X", x);
+    test::run_python(wide_script, {dir.path().string()});
+    const Eigen::VectorXd ev = test::read_matrix(dir / "ev").row(0).transpose();
+    const Eigen::MatrixXd comps = test::read_matrix(dir / "comps");
+    const Eigen::MatrixXd proj = test::read_matrix(dir / "proj");
+    REQUIRE(ev.size() == n);
+
+    const PcaResult r = neuropop::kernels::pca_of_samples(x, static_cast<std::size_t>(k));
+    const PcaResult cov = neuropop::kernels::pca(Moments::of(x), static_cast<std::size_t>(k));
+    REQUIRE(r.eigenvalues.size() == p);
+    REQUIRE(r.components.cols() == k);
+    // Eigenvalues: sklearn's SVD and ours are backward stable (~n ε λ_max); the covariance route
+    // squares the data but is also within ~p ε λ_max: 1e-9 λ_max for both, as above. Past the
+    // rank (n − 1) every eigenvalue is zero (sklearn reports n values, the last ~0).
+    const double lmax = ev(0);
+    for (Eigen::Index j = 0; j < p; ++j) {
+        INFO("eigenvalue " << j);
+        const double truth = j < n ? ev(j) : 0.0;
+        CHECK(std::abs(r.eigenvalues(j) - truth) <= 1e-9 * lmax);
+        CHECK(std::abs(cov.eigenvalues(j) - r.eigenvalues(j)) <= 1e-9 * lmax);
+        CHECK(std::abs(r.explained_ratio(j) - cov.explained_ratio(j)) <= 1e-9);
+    }
+    CHECK((r.mean - cov.mean).cwiseAbs().maxCoeff() <= 1e-12 * cov.mean.cwiseAbs().maxCoeff());
+    // Axes: the first k eigenvalues are well separated here (gaps ≥ 1e-3 λ_max, checked), so
+    // each axis is unique up to sign and both follow the largest-|loading| convention: entries
+    // within 1e-6 (perturbation ≈ 1e-12 λ_max / gap ≈ 1e-9), scores within 1e-6 × ‖X − μ‖.
+    for (Eigen::Index j = 0; j + 1 < k; ++j)
+        REQUIRE(ev(j) - ev(j + 1) >= 1e-3 * lmax);
+    const Eigen::MatrixXd ours = project(r, x);
+    const double scale = (x.rowwise() - r.mean.transpose()).rowwise().norm().maxCoeff();
+    for (Eigen::Index j = 0; j < k; ++j) {
+        INFO("component " << j);
+        CHECK((r.components.col(j) - comps.col(j)).cwiseAbs().maxCoeff() <= 1e-6);
+        CHECK((r.components.col(j) - cov.components.col(j)).cwiseAbs().maxCoeff() <= 1e-6);
+        CHECK((ours.col(j) - proj.col(j)).cwiseAbs().maxCoeff() <= 1e-6 * scale);
+    }
+    CHECK((r.components.transpose() * r.components - Eigen::MatrixXd::Identity(k, k))
+              .cwiseAbs()
+              .maxCoeff() <= 1e-12);
+    CHECK_THROWS_AS(neuropop::kernels::pca_of_samples(x.topRows(1), 1), std::invalid_argument);
+}
+
 TEST_CASE("PCA closed forms and conventions", "[pca]") {
     SECTION("a diagonal covariance gives sorted axes along the coordinates") {
         Eigen::MatrixXd cov = Eigen::Vector3d(1.0, 5.0, 2.0).asDiagonal();

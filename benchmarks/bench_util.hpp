@@ -15,7 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/malloc_tuning.hpp"
+
 namespace neuropop::bench {
+
+// Every bench process starts with the malloc thresholds `neuropop` sets in main
+// (engine/runtime/malloc_tuning.hpp), so a kernel is timed as it runs in a rank, not in a fresh
+// process whose temporaries all come from fresh pages.
+inline const bool malloc_tuned = neuropop::engine::tune_malloc();
 
 struct Timing {
     double seconds = 1e300, cpu_seconds = 1e300;

@@ -9,6 +9,7 @@
 #include <boost/program_options/errors.hpp>
 
 #include "cli/commands.hpp"
+#include "engine/runtime/malloc_tuning.hpp"
 #include "io/errors.hpp"
 #include "io/h5_error.hpp"
 
@@ -49,6 +50,7 @@ void usage(std::ostream& os) {
 } // namespace
 
 int main(int argc, char** argv) {
+    neuropop::engine::tune_malloc();
     neuropop::h5::silence_errors();
     if (argc < 2) {
         usage(std::cerr);

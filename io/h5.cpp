@@ -15,7 +15,15 @@ namespace neuropop::io {
 namespace {
 // Relaxed: each counter is only summed; items read on the main thread, compute threads do no I/O.
 std::atomic<std::uint64_t> bytes_read{0}, bytes_written{0};
+thread_local int uncounted_reads = 0; // UncountedReads alive on this thread
 } // namespace
+
+UncountedReads::UncountedReads() {
+    ++uncounted_reads;
+}
+UncountedReads::~UncountedReads() {
+    --uncounted_reads;
+}
 
 IoBytes io_bytes() {
     return {bytes_read.load(std::memory_order_relaxed),
@@ -31,6 +39,7 @@ namespace {
 // Adds a finished transfer of `elements` of `mem_type` to a counter of io_bytes(). The size
 // query cannot fail on a type the transfer just used; 0 (its error value) adds nothing.
 void tally(std::atomic<std::uint64_t>& counter, hid_t mem_type, hsize_t elements) {
+    if (&counter == &io::bytes_read && io::uncounted_reads > 0) return;
     counter.fetch_add(static_cast<std::uint64_t>(elements) * H5Tget_size(mem_type),
                       std::memory_order_relaxed);
 }
@@ -849,6 +858,21 @@ File File::create_in_memory(const std::string& name) {
     hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
     if (id < 0) throw Error("H5Fcreate", name, stack_message());
     return File(Handle(id, H5Fclose), name);
+}
+
+File File::open_image(const std::vector<char>& image, const std::string& name) {
+    silence_errors();
+    Handle fapl = own_plist(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", name));
+    check(H5Pset_fapl_core(fapl.id(), 1 << 20, 0), "H5Pset_fapl_core", name);
+    // HDF5 copies the image: the caller's bytes stay untouched and may go away after this.
+    check(H5Pset_file_image(fapl.id(), const_cast<char*>(image.data()), image.size()),
+          "H5Pset_file_image", name);
+    // The core driver refuses an image whose name is a file on disk (an item file's image is
+    // named after its file): a name no file has.
+    const std::string in_memory = name + " (image in memory)";
+    hid_t id = H5Fopen(in_memory.c_str(), H5F_ACC_RDONLY, fapl.id());
+    if (id < 0) throw Error("H5Fopen", in_memory, stack_message());
+    return File(Handle(id, H5Fclose), in_memory);
 }
 
 std::vector<char> File::image() const {

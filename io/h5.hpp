@@ -295,6 +295,8 @@ public:
     // messages. HDF5 never touches the disk, so a full disk cannot fail inside HDF5; image()
     // gives the bytes to write.
     static File create_in_memory(const std::string& name);
+    // Read-only, a file whose bytes image() gave (kept in memory: no storage is touched).
+    static File open_image(const std::vector<char>& image, const std::string& name);
     // The file's bytes as HDF5 would write them (H5Fget_file_image), starting at the signature.
     std::vector<char> image() const;
     const std::string& filename() const { return filename_; }

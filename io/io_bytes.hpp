@@ -14,4 +14,14 @@ struct IoBytes {
 
 IoBytes io_bytes();
 
+// While one lives, this thread's reads are not counted: reads of an item file's image held in
+// memory (h5::File::open_image), which touch no storage.
+class UncountedReads {
+public:
+    UncountedReads();
+    ~UncountedReads();
+    UncountedReads(const UncountedReads&) = delete;
+    UncountedReads& operator=(const UncountedReads&) = delete;
+};
+
 } // namespace neuropop::io

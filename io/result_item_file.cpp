@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "io/io_bytes.hpp"
 #include "io/result_detail.hpp"
 #include "io/result_store.hpp"
 
@@ -300,7 +301,8 @@ std::optional<std::string> check_item_file(const std::string& path) {
     return std::nullopt;
 }
 
-void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block) {
+void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block,
+                     std::vector<char>* image_out) {
     // Built in memory and written with plain POSIX calls: a full disk then fails here, with the
     // system's reason, instead of inside HDF5 (which leaves a half-closed file that crashes the
     // library's clean-up at exit).
@@ -329,6 +331,7 @@ void write_item_file(const std::string& path, const ItemHeader& header, const Re
         std::filesystem::remove(tmp);
         throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + ec.message());
     }
+    if (image_out != nullptr) *image_out = std::move(image);
 }
 
 std::optional<ItemHeader> read_item_header(const std::string& path) {
@@ -353,15 +356,15 @@ std::optional<ItemHeader> read_item_header(const std::string& path) {
     }
 }
 
-ResultBlock read_item_file(const std::string& path, bool values) {
-    h5::File f = h5::File::open(path);
+namespace {
+
+ResultBlock read_all(const h5::File& f, bool values) {
     ResultBlock out;
     read_group(f, "/", values, out);
     return out;
 }
 
-ResultBlock read_item_file(const std::string& path, const WantedValues& wanted) {
-    h5::File f = h5::File::open(path);
+ResultBlock read_wanted(const h5::File& f, const WantedValues& wanted) {
     ResultBlock out;
     read_group(f, "/", false, out);
     std::vector<std::size_t> chosen;
@@ -373,6 +376,27 @@ ResultBlock read_item_file(const std::string& path, const WantedValues& wanted) 
         d.values = detail::read_values(f.open_dataset(d.path), d.type());
     }
     return out;
+}
+
+} // namespace
+
+ResultBlock read_item_file(const std::string& path, bool values) {
+    return read_all(h5::File::open(path), values);
+}
+
+ResultBlock read_item_file(const std::string& path, const WantedValues& wanted) {
+    return read_wanted(h5::File::open(path), wanted);
+}
+
+ResultBlock read_item_image(const std::vector<char>& image, const std::string& name, bool values) {
+    const UncountedReads memory;
+    return read_all(h5::File::open_image(image, name), values);
+}
+
+ResultBlock read_item_image(const std::vector<char>& image, const std::string& name,
+                            const WantedValues& wanted) {
+    const UncountedReads memory;
+    return read_wanted(h5::File::open_image(image, name), wanted);
 }
 
 } // namespace neuropop::io

@@ -43,7 +43,10 @@ struct ItemHeader {
 
 // Writes `block` to `path` through a temporary file in the same folder and a rename, so a file
 // found at `path` is always complete (a kill -9 leaves at most a stray temporary).
-void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block);
+// `image`, when given, receives the file's HDF5 bytes (after the checksum block), which
+// read_item_image reads as read_item_file reads the file.
+void write_item_file(const std::string& path, const ItemHeader& header, const ResultBlock& block,
+                     std::vector<char>* image = nullptr);
 // Why the item file at `path` cannot be trusted (missing, truncated, corrupted: its size and
 // CRC-32 differ from those sealed into its user block when it was written); nullopt when intact.
 std::optional<std::string> check_item_file(const std::string& path);
@@ -57,6 +60,12 @@ ResultBlock read_item_file(const std::string& path, bool values = true);
 // shape, as with values == false. For readers that use a few datasets of a large item file.
 using WantedValues = std::function<bool(const ResultBlock& shapes, const DatasetBlock& dataset)>;
 ResultBlock read_item_file(const std::string& path, const WantedValues& wanted);
+// The same from an item file's image held in memory (write_item_file's `image`): the same block,
+// with no storage touched and nothing counted in io_bytes(). `name` is for messages.
+ResultBlock read_item_image(const std::vector<char>& image, const std::string& name,
+                            bool values = true);
+ResultBlock read_item_image(const std::vector<char>& image, const std::string& name,
+                            const WantedValues& wanted);
 
 // ---- complete results files (io/result_read.cpp) --------------------------------------------
 

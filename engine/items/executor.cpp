@@ -171,29 +171,38 @@ std::vector<double> row_major(const Eigen::MatrixXd& m) {
     return out;
 }
 
+io::ResultBlock read_need(const ItemEnv& env, std::uint64_t need, const io::WantedValues& wanted) {
+    if (env.read_item) return env.read_item(need, wanted);
+    const auto file = item_file(env.items_dir, need).string();
+    return wanted ? io::read_item_file(file, wanted) : io::read_item_file(file);
+}
+
 } // namespace detail
 
 namespace {
 
 class BlockTask : public Task {
 public:
-    // `on_commit` runs on the main thread with the finished block (a bin item hands its
-    // population to the cache there).
+    // `on_commit` runs on the main thread with the finished block and, when `keep_image`, the
+    // item file's image (a bin item hands its population to the cache there, an item other items
+    // read its image).
+    using OnCommit = std::function<void(const io::ResultBlock&, std::vector<char>&&)>;
     BlockTask(std::filesystem::path file, io::ItemHeader header, detail::Work work,
-              std::uint64_t bytes_read, std::shared_ptr<ExecutorCounts> counts,
-              std::function<void(const io::ResultBlock&)> on_commit)
+              std::uint64_t bytes_read, std::shared_ptr<ExecutorCounts> counts, OnCommit on_commit,
+              bool keep_image)
         : file_(std::move(file)), header_(std::move(header)), work_(std::move(work)),
-          counts_(std::move(counts)), on_commit_(std::move(on_commit)) {
+          counts_(std::move(counts)), on_commit_(std::move(on_commit)), keep_image_(keep_image) {
         bytes_.read = bytes_read;
     }
     void compute() override { block_ = work_(); }
     void commit(double seconds) override {
         header_.seconds = seconds;
         const auto before = io::io_bytes().written;
-        io::write_item_file(file_.string(), header_, block_);
+        std::vector<char> image;
+        io::write_item_file(file_.string(), header_, block_, keep_image_ ? &image : nullptr);
         bytes_.written = io::io_bytes().written - before;
         counts_->bytes_written += bytes_.written;
-        if (on_commit_) on_commit_(block_);
+        if (on_commit_) on_commit_(block_, std::move(image));
         block_ = {}; // the item file holds it now
     }
     TaskBytes bytes() const override { return bytes_; }
@@ -203,7 +212,8 @@ private:
     io::ItemHeader header_;
     detail::Work work_;
     std::shared_ptr<ExecutorCounts> counts_;
-    std::function<void(const io::ResultBlock&)> on_commit_;
+    OnCommit on_commit_;
+    bool keep_image_;
     io::ResultBlock block_;
     TaskBytes bytes_;
 };
@@ -240,6 +250,18 @@ io::ResultBlock results_of(const std::string& file, const std::string& group) {
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
     const auto& item = plan.items.at(id);
     if (item.kind == jobs::ItemKind::Bin) return id + 1;
+    // One pool (a region's sessions, or one animal's, pooled for one analysis): its resample and
+    // null items and the item assembling them share a key, so the resamples gather on a rank and
+    // the assembly reads their files' images there. A key of its own kind (bit 62) from the
+    // pool's names (FNV-1a): a collision only merges two pools' preferences.
+    if (item.kind == jobs::ItemKind::PseudoResample || item.kind == jobs::ItemKind::PseudoNull ||
+        item.kind == jobs::ItemKind::Pseudo) {
+        std::uint64_t h = 14695981039346656037ull;
+        for (const auto* s : {&item.session_key, &item.region, &item.target})
+            for (const char c : *s + '\0')
+                h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        return (std::uint64_t{1} << 62) | (h & ((std::uint64_t{1} << 62) - 1));
+    }
     const auto bins = bins_needed(plan, item);
     if (bins.empty()) return 0;
     if (bins.size() == 1) return bins.front() + 1;
@@ -253,7 +275,14 @@ ItemExecutor::ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan,
                            ResultsLocator locate_bin, ResultsLocator locate_results)
     : spec_(spec), plan_(plan), items_dir_(std::move(items_dir)), rank_(rank),
       fail_(names_from_env()), cache_(cache_budget(cache_bytes)),
-      locate_bin_(std::move(locate_bin)), locate_results_(std::move(locate_results)) {}
+      locate_bin_(std::move(locate_bin)), locate_results_(std::move(locate_results)),
+      readers_left_(plan.items.size(), 0) {
+    // Items other than bin items whose results another item reads (bin items' counts are kept
+    // as populations instead).
+    for (const auto& i : plan.items)
+        for (auto need : i.needs)
+            if (plan.items.at(need).kind != jobs::ItemKind::Bin) ++readers_left_.at(need);
+}
 
 ExecutorCounts ItemExecutor::counts() const {
     ExecutorCounts c = *counts_;
@@ -272,18 +301,33 @@ std::shared_ptr<const Population> ItemExecutor::population(const jobs::WorkItem&
     });
 }
 
+io::ResultBlock ItemExecutor::read_item(std::uint64_t id, const io::WantedValues& wanted) {
+    const auto file = item_file(items_dir_, id).string();
+    io::ResultBlock out;
+    if (const auto image = cache_.image(id))
+        out =
+            wanted ? io::read_item_image(*image, file, wanted) : io::read_item_image(*image, file);
+    else
+        out = wanted ? io::read_item_file(file, wanted) : io::read_item_file(file);
+    // Its last reader on this rank (each reads it once): no need to hold it any longer.
+    if (auto& left = readers_left_.at(id); left > 0 && --left == 0) cache_.drop_image(id);
+    return out;
+}
+
 std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     const jobs::WorkItem& item = plan_.items.at(id);
-    const detail::ItemEnv env{
-        spec_,
-        plan_,
-        items_dir_,
-        rank_,
-        [this](const jobs::WorkItem& bin) { return population(bin); },
-        [this](const jobs::WorkItem& need, const std::string& group) {
-            return locate_results_ ? results_of(locate_results_(need), group)
-                                   : io::read_item_file(item_file(items_dir_, need.id).string());
-        }};
+    const detail::ItemEnv env{spec_,
+                              plan_,
+                              items_dir_,
+                              rank_,
+                              [this](const jobs::WorkItem& bin) { return population(bin); },
+                              [this](const jobs::WorkItem& need, const std::string& group) {
+                                  return locate_results_ ? results_of(locate_results_(need), group)
+                                                         : read_item(need.id, {});
+                              },
+                              [this](std::uint64_t need, const io::WantedValues& wanted) {
+                                  return read_item(need, wanted);
+                              }};
     const detail::ItemRunner& runner = detail::runner_of(item.kind);
     const auto read_before = io::io_bytes().read;
     detail::Work work;
@@ -307,11 +351,17 @@ std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
                 throw std::runtime_error("injected failure (" + std::string(fail_items_env) +
                                          " names " + name + ")");
             };
-    std::function<void(const io::ResultBlock&)> on_commit;
-    // With no budget nothing would be kept: skip the conversion.
+    BlockTask::OnCommit on_commit;
+    // With no budget nothing would be kept: skip the conversion and the image.
+    const bool keep_image =
+        cache_.budget() > 0 && item.kind != jobs::ItemKind::Bin && readers_left_.at(id) > 0;
+    if (keep_image)
+        on_commit = [this, id](const io::ResultBlock&, std::vector<char>&& image) {
+            cache_.put_image(id, std::make_shared<const std::vector<char>>(std::move(image)));
+        };
     if (item.kind == jobs::ItemKind::Bin && cache_.budget() > 0)
         on_commit = [this, id, group = binned_group(item.session_key, item.region)](
-                        const io::ResultBlock& block) {
+                        const io::ResultBlock& block, std::vector<char>&&) {
             // A block the analyses could not read as a population is not kept: they read the
             // file instead and report the problem there, as without the cache.
             try {
@@ -322,7 +372,8 @@ std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
         };
     io::ItemHeader header{item.id, item.name(), rank_, 0.0};
     return std::make_unique<BlockTask>(item_file(items_dir_, id), std::move(header),
-                                       std::move(work), bytes_read, counts_, std::move(on_commit));
+                                       std::move(work), bytes_read, counts_, std::move(on_commit),
+                                       keep_image);
 }
 
 } // namespace neuropop::engine

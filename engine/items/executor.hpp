@@ -15,6 +15,7 @@
 
 #include "engine/items/population_cache.hpp"
 #include "engine/runtime/task.hpp"
+#include "io/result_store.hpp"
 #include "jobs/job_spec.hpp"
 #include "jobs/plan.hpp"
 
@@ -53,8 +54,9 @@ inline constexpr const char* fail_items_env = "NEUROPOP_TEST_FAIL_ITEMS";
 inline constexpr const char* cache_off_env = "NEUROPOP_TEST_CACHE_OFF";
 
 // The data an item reads, as the scheduler's affinity key (engine/runtime/scheduler.hpp): an
-// item reading one population (its bin item included) is keyed by that bin item, one pooling
-// several (a pseudo-population resample) by the smallest of them, others 0 (none).
+// item reading one population (its bin item included) is keyed by that bin item; the resample,
+// null and assembly items of one pseudo-population pool by that pool; another reading several
+// populations (an interactions pair, its folds) by the smallest of them; others 0 (none).
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id);
 
 // What a rank's items read and wrote, for the results root (docs/DESIGN.md "Data locality").
@@ -81,6 +83,8 @@ public:
 
 private:
     std::shared_ptr<const Population> population(const jobs::WorkItem& bin);
+    // Item `id`'s file in the work folder, from its image when this rank holds it.
+    io::ResultBlock read_item(std::uint64_t id, const io::WantedValues& wanted);
 
     const jobs::JobSpec& spec_;
     const PlanView& plan_;
@@ -91,6 +95,9 @@ private:
     // Bin items' populations (/binned/<session>/<region>) and other needs' results
     // (ItemEnv::results) when not read from the work folder.
     ResultsLocator locate_bin_, locate_results_;
+    // Per item: how many items still to prepare here may read its file (its dependents, less
+    // those that read it on this rank); its image is dropped at 0.
+    std::vector<std::uint32_t> readers_left_;
     // Shared with the tasks, which add their item file's bytes when they commit.
     std::shared_ptr<ExecutorCounts> counts_ = std::make_shared<ExecutorCounts>();
 };

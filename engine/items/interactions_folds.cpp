@@ -190,8 +190,8 @@ io::ResultBlock fold_rows_block(const jobs::WorkItem& item, const FoldRows& rows
     return block;
 }
 
-FoldRows read_fold_rows(const std::filesystem::path& file, const jobs::WorkItem& item) {
-    const auto block = io::read_item_file(file.string());
+FoldRows read_fold_rows(const io::ResultBlock& block, const std::filesystem::path& file,
+                        const jobs::WorkItem& item) {
     const auto g = block_group(item);
     if (block.find(io::join_path(g, "curve")) == nullptr)
         throw std::runtime_error(item.name() + ": " + file.string() + " holds no " + g + "/curve");

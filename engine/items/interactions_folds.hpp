@@ -73,8 +73,9 @@ PairCurves assemble_pair_curves(const jobs::JobSpec& spec, const PairInput& in,
                                 std::vector<FoldRows> blocks, const std::string& name);
 
 // An interactions_folds item's file: its rows below /interactions_folds/... (intermediate, not
-// merged), and reading them back.
+// merged), and reading them back from that file's block (`file` for messages).
 io::ResultBlock fold_rows_block(const jobs::WorkItem& fold_item, const FoldRows& rows);
-FoldRows read_fold_rows(const std::filesystem::path& file, const jobs::WorkItem& fold_item);
+FoldRows read_fold_rows(const io::ResultBlock& block, const std::filesystem::path& file,
+                        const jobs::WorkItem& fold_item);
 
 } // namespace neuropop::engine::detail

@@ -83,7 +83,7 @@ NullScores read_nulls(const ItemEnv& env, const jobs::WorkItem& item, std::size_
     for (const auto* n : nulls) {
         if (n->first != out.permutations)
             throw std::logic_error(item.name() + ": permutation blocks do not tile [0, B)");
-        const auto block = io::read_item_file(item_file(env.items_dir, n->id).string());
+        const auto block = read_need(env, n->id);
         const auto& d = block.at(null_dataset(*n));
         const auto rows = static_cast<std::size_t>(n->last - n->first);
         if (d.shape.size() != 2 || d.shape[0] != rows || d.shape[1] != times)

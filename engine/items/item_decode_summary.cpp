@@ -11,7 +11,7 @@ namespace neuropop::engine::detail {
 Work prepare_decode_summary(const ItemEnv& env, const jobs::WorkItem& item) {
     std::vector<io::ResultBlock> blocks;
     for (auto need : item.needs)
-        blocks.push_back(io::read_item_file(item_file(env.items_dir, need).string()));
+        blocks.push_back(read_need(env, need));
     return [blocks = std::move(blocks), column = item.target]() {
         std::vector<const io::ResultBlock*> view;
         for (const auto& b : blocks)

@@ -116,7 +116,8 @@ Work prepare_interactions(const ItemEnv& env, const jobs::WorkItem& item) {
     // item reads its null blocks).
     std::vector<FoldRows> blocks;
     for (const auto* f : needs.folds)
-        blocks.push_back(read_fold_rows(item_file(env.items_dir, f->id), *f));
+        blocks.push_back(
+            read_fold_rows(read_need(env, f->id), item_file(env.items_dir, f->id), *f));
     const auto& session = env.plan.sessions.at(item.session);
     io::Attributes attrs{{"session", session.key},     {"identifier", session.identifier},
                          {"subject", session.subject}, {"source", item.region},

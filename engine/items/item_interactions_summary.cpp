@@ -201,7 +201,7 @@ Work prepare_interactions_summary(const ItemEnv& env, const jobs::WorkItem& item
     };
     std::vector<io::ResultBlock> blocks;
     for (auto need : item.needs)
-        blocks.push_back(io::read_item_file(item_file(env.items_dir, need).string(), used));
+        blocks.push_back(read_need(env, need, used));
     return [blocks = std::move(blocks), source = item.region, target = item.target,
             key = item.rng_key()]() {
         std::vector<const io::ResultBlock*> view;

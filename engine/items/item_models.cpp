@@ -233,8 +233,7 @@ ModelLayers read_model_layers(const ItemEnv& env, const jobs::WorkItem& item) {
     for (auto need : item.needs) {
         const auto& n = env.plan.items.at(need);
         if (n.kind != jobs::ItemKind::ModelLayers) continue;
-        append_layer_block(io::read_item_file(item_file(env.items_dir, n.id).string()), n.block,
-                           out);
+        append_layer_block(read_need(env, n.id), n.block, out);
     }
     if (out.names.empty()) throw std::logic_error(item.name() + ": no model_layers item");
     return out;

@@ -156,13 +156,12 @@ Work prepare_pseudo_assemble(const ItemEnv& env, const jobs::WorkItem& item) {
     std::vector<io::ResultBlock> resamples, nulls;
     for (auto need : item.needs) {
         const auto& n = env.plan.items.at(need);
-        const auto file = item_file(env.items_dir, n.id).string();
         if (n.kind != jobs::ItemKind::PseudoResample)
-            nulls.push_back(io::read_item_file(file, null_statistics));
+            nulls.push_back(read_need(env, n.id, null_statistics));
         else if (resamples.empty())
-            resamples.push_back(io::read_item_file(file));
+            resamples.push_back(read_need(env, n.id));
         else
-            resamples.push_back(io::read_item_file(file, stacked));
+            resamples.push_back(read_need(env, n.id, stacked));
     }
     if (resamples.empty()) throw std::logic_error(item.name() + ": no resample item");
     const jobs::PseudoTarget target = pseudo_target(env.spec, item.target);

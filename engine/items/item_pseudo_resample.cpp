@@ -144,7 +144,7 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
 
         // No population source: the pooled analysis runs here, on a compute thread, which must
         // not read files; it is given its pooled population.
-        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}, {}};
+        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}, {}, {}};
         auto null_spec = std::make_shared<jobs::JobSpec>(*spec);
         null_spec->models.permutations = 0;
         // Nor geometry or capacity: a null keeps only the statistics of pseudo_statistics(), and

@@ -78,15 +78,14 @@ Work prepare_pseudo_summary(const ItemEnv& env, const jobs::WorkItem& item) {
     std::map<std::string, std::map<std::string, AnimalRuns>> animals;
     for (auto need : item.needs) {
         const auto& n = env.plan.items.at(need);
-        const auto file = item_file(env.items_dir, n.id).string();
         if (n.kind == jobs::ItemKind::Pseudo) {
-            pooled[n.region] = io::read_item_file(file, io::WantedValues(pooled_value_used));
+            pooled[n.region] = read_need(env, n.id, io::WantedValues(pooled_value_used));
             continue;
         }
         auto& runs = animals[n.region][n.session_key.substr(std::string("animal=").size())];
         runs.inner = pseudo_inner_group(n);
         (n.kind == jobs::ItemKind::PseudoResample ? runs.resamples : runs.nulls)
-            .push_back(io::read_item_file(file, animal_values_used(runs.inner)));
+            .push_back(read_need(env, n.id, animal_values_used(runs.inner)));
     }
     return [item, pooled = std::move(pooled), animals = std::move(animals),
             seed = env.spec.run.seed, bootstrap = env.spec.pseudo.bootstrap]() {

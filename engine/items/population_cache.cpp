@@ -27,27 +27,52 @@ std::shared_ptr<const Population> PopulationCache::get(std::uint64_t bin_id,
     }
     ++counts_.misses;
     auto pop = std::make_shared<const Population>(load());
-    insert(bin_id, pop);
+    insert({bin_id, pop, nullptr, bytes_of(*pop)});
     return pop;
 }
 
 void PopulationCache::put(std::uint64_t bin_id, std::shared_ptr<const Population> pop) {
     if (where_.count(bin_id) != 0) return;
-    insert(bin_id, std::move(pop));
+    const auto bytes = bytes_of(*pop);
+    insert({bin_id, std::move(pop), nullptr, bytes});
 }
 
-void PopulationCache::insert(std::uint64_t id, std::shared_ptr<const Population> pop) {
-    const auto bytes = bytes_of(*pop);
-    if (bytes > budget_) return;
-    while (used_ + bytes > budget_ && !order_.empty()) {
+std::shared_ptr<const std::vector<char>> PopulationCache::image(std::uint64_t id) {
+    if (auto it = where_.find(id | image_key); it != where_.end()) {
+        ++counts_.hits;
+        order_.splice(order_.begin(), order_, it->second);
+        return it->second->image;
+    }
+    ++counts_.misses;
+    return nullptr;
+}
+
+void PopulationCache::put_image(std::uint64_t id, std::shared_ptr<const std::vector<char>> image) {
+    if (where_.count(id | image_key) != 0) return;
+    const auto bytes = sizeof(std::vector<char>) + image->size();
+    insert({id | image_key, nullptr, std::move(image), bytes});
+}
+
+void PopulationCache::drop_image(std::uint64_t id) {
+    const auto it = where_.find(id | image_key);
+    if (it == where_.end()) return;
+    used_ -= it->second->bytes;
+    order_.erase(it->second);
+    where_.erase(it);
+}
+
+void PopulationCache::insert(Entry entry) {
+    if (entry.bytes > budget_) return;
+    while (used_ + entry.bytes > budget_ && !order_.empty()) {
         used_ -= order_.back().bytes;
-        where_.erase(order_.back().id);
+        where_.erase(order_.back().key);
         order_.pop_back();
         ++counts_.evictions;
     }
-    order_.push_front({id, std::move(pop), bytes});
-    where_[id] = order_.begin();
-    used_ += bytes;
+    used_ += entry.bytes;
+    const auto key = entry.key;
+    order_.push_front(std::move(entry));
+    where_[key] = order_.begin();
 }
 
 } // namespace neuropop::engine

@@ -1,17 +1,23 @@
 #pragma once
-// A rank's binned populations, kept in memory between the items that analyse them (docs/DESIGN.md
-// "Data locality"): a population's PCA, cvPCA, FA, decoding, null blocks, geometry and every
-// pseudo-population resample of its region read the same counts, which otherwise come back from
-// the bin item's file once per item. Least recently used first out, within a byte budget; a
-// population larger than the budget is handed out and not kept. Main thread only (prepare and
-// commit), so it takes no lock. What is cached is the population the file read would give, so
-// results do not depend on the budget (tests/mpi: the cache on and off give the same bits).
+// A rank's data kept in memory between the items that read it (docs/DESIGN.md "Data locality"):
+// - binned populations: a population's PCA, cvPCA, FA, decoding, null blocks, geometry and every
+//   pseudo-population resample of its region read the same counts, which otherwise come back
+//   from the bin item's file once per item;
+// - the item files this rank wrote that other items read (null blocks, pooled resamples, fold
+//   blocks, per-session results), as their HDF5 images: a reader running on this rank (the
+//   scheduler's affinity sends it here) reads the image instead of the file, through the same
+//   reading code, so it gets the same block.
+// Least recently used first out, within one byte budget; an entry larger than the budget is handed
+// out and not kept. Main thread only (prepare and commit), so it takes no lock. What is cached is
+// what the file read would give, so results do not depend on the budget (tests/mpi: the cache on
+// and off give the same bits).
 
 #include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/items/population.hpp"
 
@@ -27,6 +33,14 @@ public:
     // A population this rank has just counted (its bin item ran here): no read needed later.
     void put(std::uint64_t bin_id, std::shared_ptr<const Population> pop);
 
+    // The image of item `id`'s file when this rank holds it (a hit), else null (a miss: the
+    // caller reads the file).
+    std::shared_ptr<const std::vector<char>> image(std::uint64_t id);
+    // The image of an item file this rank has just written.
+    void put_image(std::uint64_t id, std::shared_ptr<const std::vector<char>> image);
+    // Forgets item `id`'s image (its last reader has read it).
+    void drop_image(std::uint64_t id);
+
     struct Counts {
         std::uint64_t hits = 0, misses = 0, evictions = 0;
     };
@@ -39,11 +53,13 @@ public:
 
 private:
     struct Entry {
-        std::uint64_t id;
+        std::uint64_t key; // a bin item's id, or an item's id | image_key
         std::shared_ptr<const Population> pop;
+        std::shared_ptr<const std::vector<char>> image;
         std::uint64_t bytes;
     };
-    void insert(std::uint64_t id, std::shared_ptr<const Population> pop);
+    static constexpr std::uint64_t image_key = std::uint64_t{1} << 63;
+    void insert(Entry entry);
 
     std::uint64_t budget_, used_ = 0;
     std::list<Entry> order_; // most recently used first

@@ -29,7 +29,15 @@ struct ItemEnv {
     // in `neuropop merge`, the group in the shard that ran it (engine/drivers/merge.cpp). Only
     // kinds with ItemRunner::reads_needs_by_group read their needs this way.
     std::function<io::ResultBlock(const jobs::WorkItem& need, const std::string& group)> results;
+    // The item file of item `need` in the work folder (values: those `wanted` selects, all when
+    // it is empty), from the image this rank kept when it wrote it, else from storage
+    // (engine/items/population_cache.hpp). Unset: from storage.
+    std::function<io::ResultBlock(std::uint64_t need, const io::WantedValues& wanted)> read_item;
 };
+
+// env.read_item(need, wanted), or the file when env has none.
+io::ResultBlock read_need(const ItemEnv& env, std::uint64_t need,
+                          const io::WantedValues& wanted = {});
 
 using Work = std::function<io::ResultBlock()>;
 

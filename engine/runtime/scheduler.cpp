@@ -7,6 +7,7 @@
 #include <deque>
 #include <list>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -27,7 +28,8 @@ bool Master::ByCost::operator()(std::uint64_t a, std::uint64_t b) const {
 
 Master::Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& completed)
     : items_(std::move(items)), state_(items_.size(), ItemState::Waiting), unmet_(items_.size(), 0),
-      dependents_(items_.size()), outcomes_(items_.size()), ready_(ByCost{&items_}) {
+      dependents_(items_.size()), outcomes_(items_.size()), ready_(ByCost{&items_}),
+      ready_unkeyed_(ByCost{&items_}) {
     for (std::size_t i = 0; i < items_.size(); ++i) {
         if (items_[i].id != i)
             throw std::invalid_argument("scheduler: item " + std::to_string(items_[i].id) +
@@ -62,6 +64,8 @@ void Master::make_ready(std::uint64_t id) {
     ready_.push(id);
     if (const auto key = items_[id].affinity; key != 0)
         ready_by_key_.try_emplace(key, ByCost{&items_}).first->second.push(id);
+    else
+        ready_unkeyed_.push(id);
 }
 
 std::optional<std::uint64_t> Master::top_ready(ReadyQueue& q) {
@@ -85,16 +89,40 @@ void Master::take(std::uint64_t id, int rank) {
 std::optional<std::uint64_t> Master::next(int rank) {
     std::optional<std::uint64_t> best;
     const ByCost after{&items_};
+    const auto consider = [&](std::optional<std::uint64_t> id) {
+        if (id && (!best || after(*best, *id))) best = id;
+    };
     if (auto h = held_.find(rank); h != held_.end())
         for (auto key : h->second) {
             auto q = ready_by_key_.find(key);
             if (q == ready_by_key_.end()) continue;
-            if (auto id = top_ready(q->second); id && (!best || after(*best, *id))) best = id;
+            consider(top_ready(q->second));
         }
-    if (best)
+    if (best) {
         ++affine_;
-    else
-        best = top_ready(ready_);
+    } else {
+        // None of its own: the costliest item whose data no other rank holds (new data, or
+        // none), so the items of another rank's data stay with it; only when there is none,
+        // the costliest of all.
+        std::set<std::uint64_t> elsewhere;
+        for (const auto& [r, keys] : held_)
+            if (r != rank) elsewhere.insert(keys.begin(), keys.end());
+        consider(top_ready(ready_unkeyed_));
+        for (auto q = ready_by_key_.begin(); q != ready_by_key_.end();) {
+            if (elsewhere.count(q->first) != 0) {
+                ++q;
+                continue;
+            }
+            const auto id = top_ready(q->second);
+            if (!id) {
+                q = ready_by_key_.erase(q); // refilled by make_ready when its key is ready again
+                continue;
+            }
+            consider(id);
+            ++q;
+        }
+        if (!best) best = top_ready(ready_);
+    }
     if (!best) return std::nullopt;
     take(*best, rank);
     return best;

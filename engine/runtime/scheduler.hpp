@@ -51,7 +51,9 @@ public:
     explicit Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& completed = {});
     // The next item for `rank`, now Running on it; nullopt when nothing is ready. Among the
     // ready items whose affinity key `rank` ran most recently (up to held_keys keys), the one
-    // of largest cost; when there is none, the ready item of largest cost. Ties: smallest id.
+    // of largest cost; when there is none, the costliest ready item whose key no other rank
+    // holds (or of key 0); when there is none either, the ready item of largest cost. Ties:
+    // smallest id.
     std::optional<std::uint64_t> next(int rank);
     // Keys a rank is taken to hold: its most recent ones (a cache holds a few populations).
     static constexpr std::size_t held_keys = 16;
@@ -90,6 +92,7 @@ private:
 
     ReadyQueue ready_;
     std::map<std::uint64_t, ReadyQueue> ready_by_key_; // affinity key -> its ready items
+    ReadyQueue ready_unkeyed_;                         // ready items of key 0
     std::map<int, std::deque<std::uint64_t>> held_;    // rank -> its recent keys, newest last
     std::size_t affine_ = 0;
     std::size_t finished_ = 0, failed_ = 0, resumed_ = 0;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "io/io_bytes.hpp"
 #include "io/result_store.hpp"
 #include "tests/io/results_store_fixtures.hpp"
 #include "tests/support/support.hpp"
@@ -110,6 +111,63 @@ TEST_CASE("an item file gives back every dataset, attribute and group it was wri
     CHECK(some.at("/sessions/s1/VISp/time").f64().empty());
     CHECK(some.at("/sessions/s1/VISp/conditions").text() ==
           block.at("/sessions/s1/VISp/conditions").text());
+}
+
+namespace {
+
+// Every group (with attributes) and dataset (with values, attributes and axes) of two blocks, in
+// order: what a reader of either could tell apart.
+void require_same_block(const io::ResultBlock& a, const io::ResultBlock& b) {
+    REQUIRE(a.groups.size() == b.groups.size());
+    for (std::size_t i = 0; i < a.groups.size(); ++i) {
+        CHECK(a.groups[i].path == b.groups[i].path);
+        CHECK(a.groups[i].attributes == b.groups[i].attributes);
+    }
+    REQUIRE(a.datasets.size() == b.datasets.size());
+    for (std::size_t i = 0; i < a.datasets.size(); ++i) {
+        const auto &x = a.datasets[i], &y = b.datasets[i];
+        CHECK(x.path == y.path);
+        CHECK(x.values == y.values);
+        CHECK(x.shape == y.shape);
+        CHECK(x.units == y.units);
+        CHECK(x.description == y.description);
+        CHECK(x.dims == y.dims);
+        CHECK(x.scales == y.scales);
+        CHECK(x.attributes == y.attributes);
+    }
+}
+
+} // namespace
+
+TEST_CASE("an item file's image held in memory reads as the file does, without counting a read",
+          "[results_store]") {
+    TempDir tmp("item-image");
+    const auto path = (tmp / "7.h5").string();
+    const io::ResultBlock block = results::item_a();
+    std::vector<char> image;
+    io::write_item_file(path, {7, "pca/s1/VISp/0", 1, 2.5}, block, &image);
+    REQUIRE_FALSE(image.empty());
+    // The image is the file's bytes after its 512-byte checksum block.
+    CHECK(image.size() + 512 == std::filesystem::file_size(path));
+
+    const io::WantedValues rates = [](const io::ResultBlock&, const io::DatasetBlock& d) {
+        return d.path == "/sessions/s1/VISp/rates";
+    };
+    const auto before = io::io_bytes().read;
+    const auto all = io::read_item_image(image, path),
+               shapes = io::read_item_image(image, path, false),
+               some = io::read_item_image(image, path, rates);
+    CHECK(io::io_bytes().read == before);
+    require_same_block(all, io::read_item_file(path));
+    require_same_block(shapes, io::read_item_file(path, false));
+    require_same_block(some, io::read_item_file(path, rates));
+    // The file's reads are counted (the values of the numeric datasets at least).
+    CHECK(io::io_bytes().read - before >= 3 * sizeof(double) * 8);
+    // The image is named after its file in errors, and no file of that name is needed.
+    std::filesystem::remove(path);
+    require_same_block(io::read_item_image(image, path), all);
+    CHECK_THROWS_WITH(io::read_item_image(std::vector<char>(64, 'x'), path),
+                      Catch::Contains(path + " (image in memory)"));
 }
 
 TEST_CASE("a damaged item file is reported, a missing one has no header", "[results_store]") {

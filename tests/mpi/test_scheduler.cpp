@@ -86,6 +86,33 @@ TEST_CASE("master hands a rank the items of data it holds before costlier items 
     REQUIRE(m.all_finished());
 }
 
+TEST_CASE("a rank without data of its own takes new data before another rank's, and another "
+          "rank's only when nothing else is ready",
+          "[scheduler]") {
+    // Keys: 1 and 2 two pools whose items need nothing; 3 the items of a third.
+    Master m({{0, "resample/p/0", {}, 5.0, 1},
+              {1, "resample/p/1", {}, 5.0, 1},
+              {2, "resample/p/2", {}, 5.0, 1},
+              {3, "resample/q/0", {}, 1.0, 2},
+              {4, "resample/q/1", {}, 1.0, 2},
+              {5, "pool/p", {0, 1, 2}, 1.0, 1},
+              {6, "pool/q", {3, 4}, 1.0, 2}});
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(0)); // rank 0 now holds p
+    // Rank 1 holds nothing: q's items (cost 1), which nobody holds, before p's (cost 5).
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(3));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(1));
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(4));
+    // Rank 1 holds q, whose items are all taken, and p is rank 0's: it takes p's all the same
+    // rather than wait.
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(2));
+    for (std::uint64_t id = 0; id < 5; ++id)
+        m.finish(ok(id));
+    // Each pool's assembly goes to the rank that ran its last resample (both hold both now):
+    // the costliest first, ties by id, as among held keys.
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(5));
+    REQUIRE(m.next(1) == std::optional<std::uint64_t>(6));
+}
+
 TEST_CASE("master forgets all but a rank's most recent keys", "[scheduler]") {
     std::vector<SchedItem> items;
     const std::uint64_t n = Master::held_keys + 1;

@@ -101,3 +101,45 @@ TEST_CASE("population cache: a put population is a hit; a budget of 0 keeps noth
     REQUIRE(loads == 1);
     REQUIRE(off.held_bytes() == 0);
 }
+
+TEST_CASE("population cache: item images share the budget with populations, keyed apart from "
+          "them, and leave when dropped",
+          "[unit]") {
+    const auto one = PopulationCache::bytes_of(population(100, 0)); // ~40 kB
+    PopulationCache cache(2 * one + one / 2);
+    const auto image = [&](char tag) {
+        return std::make_shared<const std::vector<char>>(one - sizeof(std::vector<char>), tag);
+    };
+    int loads = 0;
+    const auto load = [&] {
+        ++loads;
+        return population(100, 5);
+    };
+    cache.get(3, load);
+    // Item 3's image is not bin item 3's population.
+    REQUIRE(cache.image(3) == nullptr);
+    REQUIRE(cache.counts().misses == 2);
+    cache.put_image(3, image('a'));
+    REQUIRE(cache.held_bytes() == 2 * one);
+    const auto held = cache.image(3);
+    REQUIRE(held != nullptr);
+    REQUIRE(held->front() == 'a');
+    REQUIRE(cache.counts().hits == 1);
+    cache.get(3, load);
+    REQUIRE(loads == 1);
+    // A third entry evicts the least recently used, here the image.
+    cache.put_image(4, image('b'));
+    REQUIRE(cache.counts().evictions == 1);
+    REQUIRE(cache.image(3) == nullptr);
+    REQUIRE(held->front() == 'a'); // a reader's copy outlives the eviction
+    // Dropped: its bytes are free again, without an eviction counted.
+    cache.drop_image(4);
+    REQUIRE(cache.image(4) == nullptr);
+    REQUIRE(cache.held_bytes() == one);
+    REQUIRE(cache.counts().evictions == 1);
+    // No budget: nothing is kept.
+    PopulationCache off(0);
+    off.put_image(1, image('c'));
+    REQUIRE(off.image(1) == nullptr);
+    REQUIRE(off.held_bytes() == 0);
+}

@@ -6,6 +6,7 @@
 // population against every layer at once, keeping its stimulus-permutation RSA p per resample.
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -113,12 +114,24 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
     // region's other resample and null items, which pool the same sessions).
     auto sources = std::make_shared<std::vector<std::shared_ptr<const Population>>>();
     auto keys = std::make_shared<std::vector<std::string>>();
-    for (auto need : item.needs) {
-        const auto& bin = env.plan.items.at(need);
-        if (bin.kind != jobs::ItemKind::Bin) continue;
-        sources->push_back(env.population(bin));
-        keys->push_back(bin.session_key);
+    std::vector<const jobs::WorkItem*> bins;
+    for (auto need : item.needs)
+        if (const auto& bin = env.plan.items.at(need); bin.kind == jobs::ItemKind::Bin)
+            bins.push_back(&bin);
+    // Every other pooled item on this rank reads its sessions last to first. The pool's items run
+    // one after another on one rank (they share a scheduler key) and read the same sessions;
+    // when the cache holds only k of them, a least-recently-used cache scanned in the same order
+    // every time misses all of them (each read evicts the next one needed), while a reversed
+    // scan starts with the k the previous one left. The pool keeps the needs order either way.
+    static std::atomic<std::uint64_t> scans{0};
+    const bool reverse = scans.fetch_add(1, std::memory_order_relaxed) % 2 == 1;
+    sources->resize(bins.size());
+    for (std::size_t i = 0; i < bins.size(); ++i) {
+        const std::size_t j = reverse ? bins.size() - 1 - i : i;
+        (*sources)[j] = env.population(*bins[j]);
     }
+    for (const auto* bin : bins)
+        keys->push_back(bin->session_key);
     if (sources->empty()) throw std::logic_error(item.name() + ": no contributing session");
     const jobs::PseudoTarget target = pseudo_target(env.spec, item.target);
     auto spec = restricted_spec(env.spec, target);

@@ -7,7 +7,8 @@
 //
 //   mpirun --oversubscribe -np 2 neuropop_bench_merge datasets=20000 dir=/tmp/m
 //
-// Prints one line per rank count: merge seconds (best of `repeats`) and every rank's peak RSS
+// Prints one line per rank count: merge seconds (best of `repeats`; per phase, wall and every
+// rank's CPU seconds) and every rank's peak RSS
 // during the merge (VmHWM reset through /proc/self/clear_refs just before it), both the peak
 // and the growth over the RSS at the reset. Item files are written once per process count by
 // all ranks (item i by rank i % ranks) and removed afterwards unless keep=1.
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <numeric>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 #include "benchmarks/bench_args.hpp"
@@ -71,16 +73,30 @@ double now() {
         .count();
 }
 
+// CPU seconds of this process (all threads): on a loaded machine the wall time of a phase
+// mostly measures the other jobs, its CPU time does not (the ranks wait without spinning).
+double cpu_now() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    const auto s = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+    };
+    return s(u.ru_utime) + s(u.ru_stime);
+}
+
 std::size_t merge(const std::string& out, const std::vector<std::string>& files,
                   std::vector<io::ResultBlock>& inline_blocks, const io::Attributes& root,
-                  const Context& ctx, std::vector<double>& phases) {
+                  const Context& ctx, std::vector<double>& phases, std::vector<double>& cpu) {
     const int rank = ctx.rank();
-    double t = now();
+    double t = now(), c = cpu_now();
     const auto lap = [&] {
+        const double used = cpu_now();
+        cpu.push_back(used - c);
         ctx.barrier();
         const double at = now();
         phases.push_back(at - t);
         t = at;
+        c = cpu_now();
     };
     // The layout stays on rank 0, which sends it to the others a chunk at a time.
     io::MergeLayout layout;
@@ -123,7 +139,7 @@ int main(int argc, char** argv) {
         ctx.barrier();
         const std::string out = (dir / ("results-" + std::to_string(size) + ".h5")).string();
         double best = 1e300, peak = 0, growth = 0;
-        std::vector<double> phases, best_phases;
+        std::vector<double> phases, best_phases, cpu, best_cpu;
         std::size_t written = 0;
         for (int r = 0; r < repeats; ++r) {
             ctx.barrier();
@@ -132,10 +148,14 @@ int main(int argc, char** argv) {
             std::vector<io::ResultBlock> inline_blocks;
             const io::Attributes root{{"description", std::string("merge benchmark")}};
             phases.clear();
-            const std::size_t n = merge(out, files, inline_blocks, root, ctx, phases);
+            cpu.clear();
+            const std::size_t n = merge(out, files, inline_blocks, root, ctx, phases, cpu);
             ctx.barrier();
             const double seconds = now() - t0;
-            if (seconds < best) best_phases = phases;
+            if (seconds < best) {
+                best_phases = phases;
+                best_cpu = cpu;
+            }
             best = std::min(best, seconds);
             peak = bench::peak_rss_mb();
             growth = peak - at_reset;
@@ -143,6 +163,8 @@ int main(int argc, char** argv) {
         }
         // Every rank's figures on rank 0, in kB: a sum where only rank k adds its own.
         std::vector<double> peaks(static_cast<std::size_t>(size)), growths(peaks.size());
+        // CPU seconds of each phase on each rank, in ms: [phase][rank].
+        std::vector<std::vector<double>> cpus(3, std::vector<double>(peaks.size()));
         for (int k = 0; k < size; ++k) {
             const auto kb = [&](double mb) {
                 return k == rank ? static_cast<std::int64_t>(mb * 1024.0) : std::int64_t{0};
@@ -150,12 +172,23 @@ int main(int argc, char** argv) {
             peaks[static_cast<std::size_t>(k)] = static_cast<double>(ctx.sum(kb(peak))) / 1024.0;
             growths[static_cast<std::size_t>(k)] =
                 static_cast<double>(ctx.sum(kb(growth))) / 1024.0;
+            for (std::size_t p = 0; p < cpus.size(); ++p) {
+                const std::int64_t ms =
+                    k == rank ? static_cast<std::int64_t>(best_cpu.at(p) * 1000.0) : 0;
+                cpus[p][static_cast<std::size_t>(k)] = static_cast<double>(ctx.sum(ms)) / 1000.0;
+            }
         }
         if (rank == 0) {
             std::cout << std::fixed << std::setprecision(3) << "bench=merge ranks=" << size
                       << " items=" << items << " datasets=" << written << " seconds=" << best
                       << " plan_s=" << best_phases.at(0) << " create_write_s=" << best_phases.at(1)
                       << " serial_pass_s=" << best_phases.at(2);
+            const char* names[] = {"plan_cpu_s", "create_write_cpu_s", "serial_pass_cpu_s"};
+            for (std::size_t p = 0; p < cpus.size(); ++p) {
+                std::cout << " " << names[p] << "=";
+                for (std::size_t k = 0; k < cpus[p].size(); ++k)
+                    std::cout << (k ? "," : "") << cpus[p][k];
+            }
             std::cout << std::setprecision(1) << " peak_rss_mb=";
             for (std::size_t k = 0; k < peaks.size(); ++k)
                 std::cout << (k ? "," : "") << peaks[k];

@@ -73,15 +73,20 @@ public:
             if (!origin_of_.count(s))
                 throw std::runtime_error("dimension scale " + s + " is not a results dataset");
         // Spread the large numeric datasets over ranks, to the least loaded rank in dataset
-        // order; strings and small datasets go to rank 0's serial pass. Inline blocks live in
-        // rank 0's memory, so their large datasets are rank 0's too.
-        std::vector<std::uint64_t> load(static_cast<std::size_t>(std::max(ranks, 1)), 0);
+        // order; the small numeric ones by item file (source i to rank i mod ranks), so each
+        // rank reads whole item files; strings go to rank 0's serial pass. Inline blocks live in
+        // rank 0's memory, so their datasets are rank 0's too.
+        const std::size_t n_ranks = static_cast<std::size_t>(std::max(ranks, 1));
+        std::vector<std::uint64_t> load(n_ranks, 0);
         for (auto& d : layout_.datasets) {
             d.is_scale = scales.count(d.path) > 0;
             d.owner = 0;
             d.collective = d.type != ElementType::String && d.elements() > 0 &&
                            d.bytes() >= collective_min_bytes;
-            if (!d.collective || d.source < 0) continue;
+            if (d.source < 0) continue;
+            if (d.written_at_creation())
+                d.owner = static_cast<std::int32_t>(static_cast<std::size_t>(d.source) % n_ranks);
+            if (!d.collective) continue;
             auto least = std::min_element(load.begin(), load.end());
             d.owner = static_cast<std::int32_t>(least - load.begin());
             *least += std::max<std::uint64_t>(d.bytes(), 1);

@@ -26,6 +26,16 @@ bool in_pass(const LayoutDataset& d, MergePass pass) {
     }
 }
 
+// Source `source` of `layout` as an index into `sources`, the chunk's own list (-1 stays -1).
+std::int32_t renumber(std::int32_t source, const MergeLayout& layout,
+                      std::vector<std::string>& sources,
+                      std::map<std::int32_t, std::int32_t>& renumbered) {
+    if (source < 0) return source;
+    auto [it, fresh] = renumbered.emplace(source, static_cast<std::int32_t>(sources.size()));
+    if (fresh) sources.push_back(layout.sources.at(static_cast<std::size_t>(source)));
+    return it->second;
+}
+
 // `d` with only the fields `pass` uses; `sources` collects the chunk's source files.
 LayoutDataset for_pass(const LayoutDataset& d, MergePass pass, const MergeLayout& layout,
                        std::vector<std::string>& sources,
@@ -38,6 +48,12 @@ LayoutDataset for_pass(const LayoutDataset& d, MergePass pass, const MergeLayout
         c.type = d.type;
         c.shape = d.shape;
         c.attributes = d.attributes;
+        c.collective = d.collective;
+        if (d.written_at_creation()) { // and where its values come from
+            c.owner = d.owner;
+            c.inline_block = d.inline_block;
+            c.source = renumber(d.source, layout, sources, renumbered);
+        }
         break;
     case MergePass::Attach:
         c.dims = d.dims;
@@ -49,12 +65,7 @@ LayoutDataset for_pass(const LayoutDataset& d, MergePass pass, const MergeLayout
         c.collective = d.collective;
         c.owner = d.owner;
         c.inline_block = d.inline_block;
-        if (d.source >= 0) {
-            auto [it, fresh] =
-                renumbered.emplace(d.source, static_cast<std::int32_t>(sources.size()));
-            if (fresh) sources.push_back(layout.sources.at(static_cast<std::size_t>(d.source)));
-            c.source = it->second;
-        }
+        c.source = renumber(d.source, layout, sources, renumbered);
         break;
     }
     return c;

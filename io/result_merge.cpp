@@ -1,6 +1,7 @@
 // The collective merge of item files into the results file (io/result_store.hpp).
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <type_traits>
@@ -61,8 +62,13 @@ DatasetValues load_values(const MergeLayout& layout, const LayoutDataset& d,
 // per dataset on every rank even with the caps below; benchmarks/README.md "Peak memory"), so
 // without this the merge's memory grows with the results file's size (~1.2 GB per rank for a
 // Brain-Wide-Map-sized file). Closing and opening are collective: every rank counts the same
-// objects in layout order and so reopens at the same points; no object may be open across a
-// touch().
+// objects in layout order and so reopens at the same points.
+//
+// It also keeps the handles the passes reuse between reopenings: the group the last dataset was
+// in (consecutive datasets mostly share it) and a few dimension scales (an item's datasets share
+// theirs), so most objects are found by one name in an open group instead of by a path walked
+// from the root (H5Dopen2 by path was a quarter of the merge's time). They are closed before the
+// file is, so no object is open across a reopening.
 class MergedFile {
 public:
     MergedFile(const std::string& path, const h5::Handle& fapl, std::size_t objects_per_open)
@@ -70,24 +76,59 @@ public:
           file_(h5::File::create(path, true, &fapl)) {}
     const h5::File& operator*() const { return file_; }
     const h5::File* operator->() const { return &file_; }
+    // The group at absolute path `path`, kept open until another is asked for or the file reopens.
+    const h5::Group& group(const std::string& path) {
+        if (path != group_path_) {
+            group_ = file_.open_group(path);
+            group_path_ = path;
+        }
+        return group_;
+    }
+    // The dataset at absolute path `path`, opened in its group.
+    h5::Dataset dataset(const std::string& path) {
+        return group(parent_path(path)).open_dataset(base_name(path));
+    }
+    // The dimension scale at absolute path `path`, kept open (at most `scales_kept` of them) until
+    // the file reopens.
+    const h5::Dataset& scale(const std::string& path) {
+        auto it = scales_.find(path);
+        if (it != scales_.end()) return it->second;
+        if (scales_.size() >= scales_kept) scales_.clear();
+        return scales_.emplace(path, dataset(path)).first->second;
+    }
     void touched() {
         if (++count_ % every_ != 0) return;
+        release();
         file_.close();
         file_ = h5::File::open(path_, h5::File::Mode::ReadWrite, &fapl_);
     }
-    void close() { file_.close(); }
+    void close() {
+        release();
+        file_.close();
+    }
 
 private:
+    // An open dataset costs every rank ~25 KB (attach_scales below): a few dozen stay cheap.
+    static constexpr std::size_t scales_kept = 32;
+    void release() {
+        scales_.clear();
+        group_ = h5::Group();
+        group_path_.clear();
+    }
     std::string path_;
     const h5::Handle& fapl_;
     std::size_t every_;
     std::size_t count_ = 0;
     h5::File file_;
+    std::string group_path_;
+    h5::Group group_;
+    std::map<std::string, h5::Dataset> scales_;
 };
 
-// Measured with neuropop_bench_merge (1 rank, 20 000 datasets): 500 keeps the merge's peak flat
-// in the dataset count, and the reopenings cost little beside the writes.
-constexpr std::size_t objects_per_open = 500;
+// default_objects_per_open (io/result_store.hpp): measured with neuropop_bench_merge (1 rank,
+// 20 000 datasets), 500 keeps the merge's peak flat in the dataset count, and the reopenings
+// cost little beside the writes; reopening less often is slower, not faster (1 500 or never:
+// CPU time up, peak RSS 88 and 169 MB instead of 70; HDF5 searches ever longer lists).
 
 // Collective: calls use(chunk) for every chunk of `pass`, the same chunks in the same order on
 // every rank: rank 0 cuts them from its layout and broadcasts each one encoded, an empty message
@@ -116,12 +157,12 @@ void attach_scales(MergedFile& file, const MergeLayout& chunk) {
     for (const auto& d : chunk.datasets) {
         if (d.dims.empty()) continue;
         {
-            h5::Dataset ds = file->open_dataset(d.path);
+            h5::Dataset ds = file.dataset(d.path);
             for (std::size_t axis = 0; axis < d.dims.size(); ++axis) {
                 auto a = static_cast<unsigned>(axis);
                 const std::string& scale = d.scales[axis];
                 // A scale cannot carry scales itself; its own axis is the one it names.
-                if (!scale.empty() && !d.is_scale) ds.attach_scale(file->open_dataset(scale), a);
+                if (!scale.empty() && !d.is_scale) ds.attach_scale(file.scale(scale), a);
                 ds.set_axis_label(a, d.dims[axis]);
             }
         }
@@ -142,7 +183,8 @@ constexpr std::size_t metadata_cache_bytes = 4u << 20;
 
 MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeLayout& layout,
                             const std::vector<ResultBlock>& inline_blocks,
-                            const Broadcast& broadcast, void (*after_create)(), std::size_t chunk) {
+                            const Broadcast& broadcast, void (*after_create)(), std::size_t chunk,
+                            std::size_t objects_per_open) {
     const int rank = h5::mpi_rank(comm, path);
     const bool root = rank == 0;
     const h5::Handle fapl =
@@ -156,6 +198,15 @@ MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeL
     // issuing thousands of small independent writes.
     h5::collective_metadata_write(fapl, path);
     MpioCounts counts;
+    {
+        // Every rank must reopen after the same objects: rank 0's interval for all.
+        std::vector<std::uint8_t> every(sizeof objects_per_open);
+        std::memcpy(every.data(), &objects_per_open, every.size());
+        broadcast(every);
+        if (every.size() != sizeof objects_per_open)
+            throw std::runtime_error("merge: bad reopen interval from rank 0");
+        std::memcpy(&objects_per_open, every.data(), every.size());
+    }
     MergedFile file(path, fapl, objects_per_open);
     for_each_chunk(layout, root, MergePass::Root, chunk, broadcast,
                    [&](const MergeLayout& c) { detail::write_attributes(*file, c.root); });
@@ -169,13 +220,18 @@ MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeL
     // allocates contiguous storage at creation and would otherwise write the fill value with
     // collective I/O, once per dataset.
     const h5::Handle dcpl = h5::dataset_create_without_fill();
+    SourceCache sources;
     for_each_chunk(layout, root, MergePass::Create, chunk, broadcast, [&](const MergeLayout& c) {
         for (const auto& d : c.datasets) {
             {
-                h5::Dataset ds = detail::create_dataset(file->open_group(parent_path(d.path)),
+                h5::Dataset ds = detail::create_dataset(file.group(parent_path(d.path)),
                                                         base_name(d.path), d.type, d.shape, &dcpl);
                 detail::write_attributes(ds, d.attributes);
                 if (d.is_scale) ds.make_scale(base_name(d.path));
+                // Small numbers are written now, through the handle just created, by their
+                // owner alone (independent I/O: the others wait for nothing).
+                if (d.written_at_creation() && d.owner == rank)
+                    detail::write_values(ds, load_values(c, d, inline_blocks, sources));
             }
             file.touched();
         }
@@ -185,11 +241,10 @@ MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeL
     if (after_create) after_create();
 
     const h5::Handle dxpl = h5::collective_transfer(path);
-    SourceCache sources;
     for_each_chunk(layout, root, MergePass::Write, chunk, broadcast, [&](const MergeLayout& c) {
         for (const auto& d : c.datasets) {
             {
-                const h5::Dataset ds = file->open_dataset(d.path);
+                const h5::Dataset ds = file.dataset(d.path);
                 const bool owner = d.owner == rank;
                 // Empty vectors of the layout's type on the other ranks: they select no element.
                 const DatasetValues values =
@@ -219,17 +274,17 @@ MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeL
 }
 
 void write_serial_pass(const std::string& path, const MergeLayout& layout,
-                       const std::vector<ResultBlock>& inline_blocks,
-                       const Attributes& extra_root) {
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& extra_root,
+                       std::size_t objects_per_open) {
     h5::File file = h5::File::open(path, h5::File::Mode::ReadWrite);
     SourceCache sources;
     std::size_t written = 0;
     for (const auto& d : layout.datasets) {
-        if (d.collective || d.elements() == 0) continue;
+        if (d.type != ElementType::String || d.elements() == 0) continue;
         detail::write_values(file.open_dataset(d.path),
                              load_values(layout, d, inline_blocks, sources));
         // Reopened now and then for the reason MergedFile is (rank 0 alone here).
-        if (++written % objects_per_open == 0) {
+        if (++written % std::max<std::size_t>(objects_per_open, 1) == 0) {
             file.close();
             file = h5::File::open(path, h5::File::Mode::ReadWrite);
         }

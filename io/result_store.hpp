@@ -15,9 +15,12 @@
 //    ("Parallel IO does not support writing VL ... datatypes yet"), so string datasets are
 //    created collectively and filled by rank 0 in a short serial pass after the parallel close.
 //    Small numeric datasets (coordinates, scalars, per-unit vectors: below
-//    collective_min_bytes) go in that pass too: a collective write costs several
+//    collective_min_bytes) are not written collectively: a collective write costs several
 //    synchronisations of every rank whatever its size, and on busy nodes hundreds of them took
-//    seconds (412 tiny writes of the IT job: 4-7 s on 2 ranks) for a few kilobytes.
+//    seconds (412 tiny writes of the IT job: 4-7 s on 2 ranks) for a few kilobytes. Their owner
+//    (the rank reading their item file) writes them with independent transfer right after
+//    creating them, through the same handle, so they are spread over the ranks and each
+//    dataset is opened once.
 
 #include <cstddef>
 #include <cstdint>
@@ -88,11 +91,16 @@ struct LayoutDataset {
     std::vector<std::string> dims;   // label per axis
     std::vector<std::string> scales; // absolute path of each axis's scale, or ""
     bool is_scale = false;           // some dataset uses this one as a dimension scale
-    bool collective = false;         // written by write_collective (else by the serial pass)
+    bool collective = false;         // written with collective transfer (else see below)
     std::int32_t source = -1;        // index into MergeLayout::sources; -1: an inline block
     std::uint32_t inline_block = 0;  // when source == -1: which inline block (rank 0 only)
     std::int32_t owner = 0;          // rank that writes the values
     std::uint64_t elements() const;
+    // Small numbers: written by their owner right after creation, with independent transfer.
+    // Strings are written by rank 0's serial pass, large numbers in write_collective's Write pass.
+    bool written_at_creation() const {
+        return !collective && type != ElementType::String && elements() > 0;
+    }
     std::uint64_t bytes() const; // of the values in memory (strings: their pointers)
 };
 
@@ -107,8 +115,9 @@ inline constexpr std::uint64_t default_collective_min_bytes = 64 * 1024;
 
 // Rank 0: the layout of every item file (in the given order) followed by the inline blocks
 // (built in memory on rank 0, e.g. the inventory and /progress). Numeric datasets of at least
-// `collective_min_bytes` are written collectively, spread over `ranks` owners by size; the rest
-// and the strings belong to rank 0's serial pass. Two items naming the same dataset path is an
+// `collective_min_bytes` are written collectively, spread over `ranks` owners by size; the
+// smaller ones by their item file's owner (item file i: rank i mod `ranks`; inline blocks: rank
+// 0) at creation; the strings by rank 0's serial pass. Two items naming the same dataset path is an
 // error (std::runtime_error naming both sources).
 //
 // Every axis gets a dimension scale, so that xarray (h5netcdf) opens every group: an axis that
@@ -171,21 +180,27 @@ struct MpioCounts {
     std::int64_t independent = 0;
 };
 
-// Collective over `comm`: creates `path` (truncating) with the mpio driver, then the layout, then
-// writes every dataset marked collective. `layout` is the whole layout on rank 0 and is not read
+// Collective over `comm`: creates `path` (truncating) with the mpio driver, then the layout (each
+// owner writing its small numeric datasets as it creates them), then writes every dataset marked
+// collective. `layout` is the whole layout on rank 0 and is not read
 // on the other ranks (pass an empty one): rank 0 sends it through `broadcast` in chunks of
 // `chunk` groups or datasets (layout_chunk). `inline_blocks` are only read on rank 0. Returns
 // this rank's transfer-mode counts. `after_create` (may be null) runs on every rank once the
-// layout exists, before any value is written (a test hook to interrupt a merge).
+// layout exists, before any large value is written (a test hook to interrupt a merge).
+// The merged file is closed and reopened every `objects_per_open` objects created or changed
+// (rank 0's value is used on every rank; io/result_merge.cpp says why), and the handles the
+// passes keep open are closed then.
+inline constexpr std::size_t default_objects_per_open = 500;
 MpioCounts write_collective(const std::string& path, MPI_Comm comm, const MergeLayout& layout,
                             const std::vector<ResultBlock>& inline_blocks,
                             const Broadcast& broadcast, void (*after_create)() = nullptr,
-                            std::size_t chunk = default_layout_chunk);
+                            std::size_t chunk = default_layout_chunk,
+                            std::size_t objects_per_open = default_objects_per_open);
 
-// Rank 0, after write_collective returned on every rank: fills the string datasets and the small
-// numeric ones, and adds `extra_root` attributes to the root group, with the default (serial)
-// driver.
+// Rank 0, after write_collective returned on every rank: fills the string datasets and adds
+// `extra_root` attributes to the root group, with the default (serial) driver.
 void write_serial_pass(const std::string& path, const MergeLayout& layout,
-                       const std::vector<ResultBlock>& inline_blocks, const Attributes& extra_root);
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& extra_root,
+                       std::size_t objects_per_open = default_objects_per_open);
 
 } // namespace neuropop::io

@@ -348,7 +348,7 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
         counts = io::write_collective(
             partial, ctx.comm(), layout, inline_blocks,
             [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, nullptr,
-            merge_layout_chunk());
+            merge_layout_chunk(), merge_objects_per_open());
     } catch (const std::exception& e) {
         // The other ranks may wait for this one inside a collective HDF5 call or a layout
         // broadcast; a full disk is the usual cause, and HDF5 does not say so. The shards are
@@ -365,7 +365,8 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
     if (root) {
         try {
             io::write_serial_pass(partial, layout, inline_blocks,
-                                  merge_attributes(result.mpio, result.items, 0, resumed));
+                                  merge_attributes(result.mpio, result.items, 0, resumed),
+                                  merge_objects_per_open());
             fs::rename(partial, options.output);
             fs::remove_all(work);
         } catch (const std::exception& e) {

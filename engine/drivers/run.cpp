@@ -221,6 +221,11 @@ std::size_t merge_layout_chunk() {
     return n > 0 ? static_cast<std::size_t>(n) : io::default_layout_chunk;
 }
 
+std::size_t merge_objects_per_open() {
+    const auto n = env_count(merge_reopen_env);
+    return n > 0 ? static_cast<std::size_t>(n) : io::default_objects_per_open;
+}
+
 std::string utc_now() {
     std::time_t t = std::time(nullptr);
     std::tm tm{};
@@ -407,7 +412,7 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
         counts = io::write_collective(
             partial, ctx.comm(), layout, inline_blocks,
             [&ctx](std::vector<std::uint8_t>& b) { ctx.broadcast(b); }, &kill_in_merge_hook,
-            merge_layout_chunk());
+            merge_layout_chunk(), merge_objects_per_open());
     } catch (const std::exception& e) {
         // The other ranks may wait inside a collective call for this one: end them all, saying
         // why in one line (a full disk is the usual cause, and HDF5 does not say so).
@@ -424,7 +429,8 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
             auto attributes = merge_attributes(result.mpio, result.items, failed,
                                                static_cast<std::int64_t>(result.resumed));
             attributes.insert(attributes.end(), data.begin(), data.end());
-            io::write_serial_pass(partial, layout, inline_blocks, attributes);
+            io::write_serial_pass(partial, layout, inline_blocks, attributes,
+                                  merge_objects_per_open());
             if (failed == 0) folder.finish();
         } catch (const std::exception& e) {
             status = 1;

@@ -54,6 +54,10 @@ inline constexpr const char* merge_chunk_env = "NEUROPOP_TEST_MERGE_CHUNK";
 // Groups or datasets per chunk of the merge layout (`neuropop run` and `neuropop merge`): the
 // default unless a test sets merge_chunk_env. Only rank 0's matters: it cuts the chunks.
 std::size_t merge_layout_chunk();
+//   NEUROPOP_TEST_MERGE_REOPEN=N        close and reopen the merged file every N objects
+//                                       (default io::default_objects_per_open; rank 0's value)
+inline constexpr const char* merge_reopen_env = "NEUROPOP_TEST_MERGE_REOPEN";
+std::size_t merge_objects_per_open();
 
 // Initialises MPI if the caller has not (finalised at exit). Progress and the summary go to
 // rank 0's stderr unless spec.run.quiet; problems and failures are returned, not printed.

@@ -13,7 +13,8 @@
 
 namespace neuropop::engine {
 
-// Idempotent; a no-op on a C library other than glibc. Returns whether the thresholds were set.
+// Idempotent; a no-op on a C library other than glibc, and under a sanitizer whose allocator
+// replaces glibc's (ASan intercepts mallopt). Returns whether the thresholds were set.
 bool tune_malloc();
 
 } // namespace neuropop::engine

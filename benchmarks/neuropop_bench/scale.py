@@ -24,13 +24,14 @@ SIZES = {False: ((6, 24), 150, 800, 1.1), True: ((2, 4), 40, 200, 1.0)}
 # permutations (1 000), 4 interaction nulls (19), 20 pseudo nulls (79), and no temporal
 # generalisation (its null alone took 70 % of the time of one full-size session).
 # The projection counts decode_null items at demo.ini's 100 permutations (NULL_ITEMS_FACTOR).
-# The population cache is fixed at 128 MB per rank, below the small study's /binned (185 MB at
-# full size), so both studies fill it: the default (physical memory / (8 x ranks), 1.5 GB on a
-# 24 GB machine) holds the whole large study's /binned and the RSS growth would measure the
-# cache filling, not the engine's growth with the study.
 JOB_FLAGS = ["--decode.generalization", "false", "--decode.permutations", "25",
              "--geometry.permutations", "100", "--interactions.permutations", "4",
-             "--pseudo.nulls", "20", "--run.cache_mb", "128"]
+             "--pseudo.nulls", "20"]
+# The population cache (populations and item images) is fixed below the small study's /binned
+# (185 MB at full size, 4.2 MB at --quick size), so both studies fill it: the default (physical
+# memory / (8 x ranks), 1.5 GB on a 24 GB machine) holds the whole large study's /binned and the
+# RSS growth would measure the cache filling, not the engine's growth with the study.
+CACHE_MB = {False: 128, True: 2}
 NULL_ITEMS_FACTOR = {"decode_null": 100 / 25}
 # Goals (benchmarks/README.md, "Scale"): peak RSS per rank grows < 20 % from the small to the
 # large study; bytes read grow with the NWB size (their ratio within 10 %); merge seconds per
@@ -158,7 +159,7 @@ def scale(build_dir, quick, data):
                     '"$@"' % (TIME, data), "sh"]
             cmd = ["mpirun", "--oversubscribe", "-np", str(ranks)] + wrap + [
                 str(exe), "run", str(job), "--output", str(output), "--force", "--threads",
-                "1"] + JOB_FLAGS
+                "1"] + JOB_FLAGS + ["--run.cache_mb", str(CACHE_MB[quick])]
             rc, out, err, secs = run(cmd, 7200, MPI_ENV)
             if rc != 0:
                 errors.append("scale: neuropop run, %d sessions, %d rank(s) exited %d"

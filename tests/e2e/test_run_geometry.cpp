@@ -233,14 +233,8 @@ void generate(const t::TempDir& dir, int sessions, int trials, int seed) {
 }
 
 void write_job(const t::TempDir& dir, int permutations, const std::string& extra = "") {
-    std::ofstream(dir / "job.ini") << "[data]\nsessions = data\n"
-                                      "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
-                                      "bin_width = 0.05\n"
-                                      "[conditions]\ncolumns = stimulus\n"
-                                      "[output]\npath = results.h5\n"
-                                      "[pca]\nenabled = false\n[cvpca]\nenabled = false\n"
-                                      "[fa]\nenabled = false\n"
-                                      "[geometry]\nenabled = true\nconditions = stimulus*control\n"
+    std::ofstream(dir / "job.ini") << t::generated_job_head
+                                   << "[geometry]\nenabled = true\nconditions = stimulus*control\n"
                                       "windows = baseline:-0.2:0, response:0:0.6\n"
                                       "models = stimulus, control\nepisodes = 5\npermutations = "
                                    << permutations << "\n"

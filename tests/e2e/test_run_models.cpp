@@ -34,14 +34,8 @@ void generate(const t::TempDir& dir, int sessions, int subjects, int seed,
 }
 
 void write_job(const t::TempDir& dir, const std::string& extra = "") {
-    std::ofstream(dir / "job.ini") << "[data]\nsessions = data\n"
-                                      "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
-                                      "bin_width = 0.05\n"
-                                      "[conditions]\ncolumns = stimulus\n"
-                                      "[output]\npath = results.h5\n"
-                                      "[pca]\nenabled = false\n[cvpca]\nenabled = false\n"
-                                      "[fa]\nenabled = false\n"
-                                      "[models]\nenabled = true\nfile = model.h5\n"
+    std::ofstream(dir / "job.ini") << t::generated_job_head
+                                   << "[models]\nenabled = true\nfile = model.h5\n"
                                       "column = stimulus\nwindow = response:0:0.6\n"
                                       "permutations = 50\nbootstrap = 200\nlayers_per_item = 2\n"
                                    << extra;

@@ -33,21 +33,14 @@ void generate(const t::TempDir& dir) {
     REQUIRE(r.exit_code == 0);
 }
 
-// The job text both pooled cases share, up to [models]'s layer choice: data, window, no
-// PCA/cvPCA/FA, [models] on the generated model file.
-const char* models_job_head = "[data]\nsessions = data\n"
-                              "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
-                              "bin_width = 0.05\n"
-                              "[conditions]\ncolumns = stimulus\n"
-                              "[output]\npath = results.h5\n"
-                              "[pca]\nenabled = false\n[cvpca]\nenabled = false\n"
-                              "[fa]\nenabled = false\n"
-                              "[models]\nenabled = true\nfile = model.h5\n"
+// The job text both pooled cases share after t::generated_job_head, up to [models]'s layer
+// choice: [models] on the generated model file.
+const char* models_job_head = "[models]\nenabled = true\nfile = model.h5\n"
                               "column = stimulus\nwindow = response:0:0.6\n"
                               "permutations = 20\nbootstrap = 50\nlayers_per_item = 2\n";
 
 void write_job(const t::TempDir& dir) {
-    std::ofstream(dir / "job.ini") << models_job_head
+    std::ofstream(dir / "job.ini") << t::generated_job_head << models_job_head
                                    << "[pseudo]\nenabled = true\nanalyses = models\n"
                                       "min_trials = 4\ntrials = 4\nresamples = 3\nnulls = 9\n"
                                       "nulls_per_item = 5\nbootstrap = 50\n";
@@ -197,7 +190,7 @@ void geometry_data(const t::TempDir& dir) {
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     t::add_category((dir / "data").string());
-    std::ofstream(dir / "job.ini") << models_job_head
+    std::ofstream(dir / "job.ini") << t::generated_job_head << models_job_head
                                    << "layers = latent_A, rotated_A\n"
                                       "measures = debiased_cka, geometry, capacity\n"
                                       "manifold_column = category\nshots = 1, 2\n"

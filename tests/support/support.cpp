@@ -37,6 +37,14 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ec);
 }
 
+const char* const generated_job_head = "[data]\nsessions = data\n"
+                                       "[align]\nevent = stim_on_time\nstart = -0.2\nstop = 0.6\n"
+                                       "bin_width = 0.05\n"
+                                       "[conditions]\ncolumns = stimulus\n"
+                                       "[output]\npath = results.h5\n"
+                                       "[pca]\nenabled = false\n[cvpca]\nenabled = false\n"
+                                       "[fa]\nenabled = false\n";
+
 std::string shell_quote(const std::string& s) {
     std::string out = "'";
     for (char c : s) {

@@ -43,6 +43,11 @@ std::vector<double> parse_doubles(const std::string& text);
 
 std::string shell_quote(const std::string& s);
 
+// The head of a job on generated sessions in the work folder's data/: aligned on stim_on_time over
+// [-0.2, 0.6) s in 0.05 s bins, conditions by stimulus, results in results.h5, PCA, cvPCA and FA
+// off. The test's analysis sections follow it.
+extern const char* const generated_job_head;
+
 // A file's bytes (binary); "" when it cannot be read.
 std::string slurp(const std::filesystem::path& p);
 // `p` with `suffix` appended to its last component ("out.h5" + ".partial.d").

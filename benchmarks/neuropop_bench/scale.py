@@ -23,7 +23,6 @@ SIZES = {False: ((6, 24), 150, 800, 1.1), True: ((2, 4), 40, 200, 1.0)}
 # about half an hour: one null item per decoding target and window (demo.ini: 4), 100 RDM
 # permutations (1 000), 4 interaction nulls (19), 20 pseudo nulls (79), and no temporal
 # generalisation (its null alone took 70 % of the time of one full-size session).
-# The projection counts decode_null items at demo.ini's 100 permutations (NULL_ITEMS_FACTOR).
 JOB_FLAGS = ["--decode.generalization", "false", "--decode.permutations", "25",
              "--geometry.permutations", "100", "--interactions.permutations", "4",
              "--pseudo.nulls", "20"]
@@ -32,7 +31,9 @@ JOB_FLAGS = ["--decode.generalization", "false", "--decode.permutations", "25",
 # memory / (8 x ranks), 1.5 GB on a 24 GB machine) holds the whole large study's /binned and the
 # RSS growth would measure the cache filling, not the engine's growth with the study.
 CACHE_MB = {False: 128, True: 2}
-NULL_ITEMS_FACTOR = {"decode_null": 100 / 25}
+# The projection counts decode_null items at demo.ini's 100 permutations and pseudo_null items at
+# its 79 nulls, 20 per item (4 items per pool against the run's 1).
+NULL_ITEMS_FACTOR = {"decode_null": 100 / 25, "pseudo_null": 4.0}
 # Goals (benchmarks/README.md, "Scale"): peak RSS per rank grows < 20 % from the small to the
 # large study; bytes read grow with the NWB size (their ratio within 10 %); merge seconds per
 # results dataset constant (within a factor 1.5: one merge of a few seconds, single runs).

@@ -29,9 +29,26 @@ DEFAULT_EXPONENTS = (1, 1)  # decode, decode_null, summaries and any other
 PAIR_KINDS = ("interactions", "interactions_summary")
 
 
+# Pseudo-population items (docs/ANALYSES.md §5), per region and pooled analysis: resamples and
+# nulls pool every session of their region, the pool's item stacks them, the summary compares
+# animals across regions.
+POOLED_DRAWS = ("pseudo_resample", "pseudo_null")
+POOLED_KINDS = POOLED_DRAWS + ("pseudo", "pseudo_summary")
+
+
+def pooled_key(kind, item):
+    """`kind:analysis` for a pooled item named like `pseudo_null/<animal>/<region>/decode:
+    stimulus/0` (the analysis it pools, whose cost exponents it takes); other kinds unchanged."""
+    parts = item.split("/")
+    if kind in POOLED_KINDS and len(parts) > 3 and parts[3]:
+        return "%s:%s" % (kind, parts[3].split(":")[0])
+    return kind
+
+
 def measured_items(results):
     """Per analysis kind: (items, mean seconds, mean bytes read, mean bytes written) from
-    /progress of a results file, and the number of datasets in the file."""
+    /progress of a results file, and the number of datasets in the file. Pooled kinds are told
+    apart by the analysis they pool (pooled_key)."""
     import h5py
     kinds = {}
     with h5py.File(results, "r") as f:
@@ -39,7 +56,10 @@ def measured_items(results):
         names = [a.decode() if isinstance(a, bytes) else str(a) for a in p["analysis"][:]]
         read = p["bytes_read"][:] if "bytes_read" in p else [0] * len(names)
         written = p["bytes_written"][:] if "bytes_written" in p else [0] * len(names)
-        for kind, sec, r, w in zip(names, p["seconds"][:], read, written):
+        items = [a.decode() if isinstance(a, bytes) else str(a) for a in p["name"][:]] \
+            if "name" in p else [""] * len(names)
+        for kind, item, sec, r, w in zip(names, items, p["seconds"][:], read, written):
+            kind = pooled_key(kind, item)
             n, total, tr, tw = kinds.get(kind, (0, 0.0, 0.0, 0.0))
             kinds[kind] = (n + 1, total + float(sec), tr + float(r), tw + float(w))
         datasets = []
@@ -50,37 +70,55 @@ def measured_items(results):
 
 def simulate_schedule(items, ranks, bytes_per_item):
     """List scheduling as engine/runtime/scheduler.hpp does it: ready items, largest cost first, to the
-    first rank free; an analysis item is ready once its population's bin item is done. items:
-    [(population, kind, seconds)]. Returns (makespan, master busy seconds, I/O seconds total).
-    A rank that asks while nothing is ready waits: an item starts no earlier than the moment
-    it became ready, and `free` holds exactly one entry per rank."""
+    first rank free. items: [(population, kind, seconds)], where an analysis item is ready once
+    its population's bin item is done, or [(population, kind, seconds, needs, provides)] with
+    the dependencies spelled out: ready once `needs` = (key, count) items providing `key` are
+    done (None: at once); `provides` the keys its completion counts towards. Returns (makespan,
+    master busy seconds, I/O seconds total). A rank that asks while nothing is ready waits: an
+    item starts no earlier than the moment it became ready, and `free` holds exactly one entry
+    per rank."""
     per_rank_gbps = min(RANK_GBPS, FS_GBPS / ranks)
-    waiting = {}
-    ready = []  # (-cost, order, population, kind, seconds, time it became ready)
-    for order, (pop, kind, sec) in enumerate(items):
-        if kind == "bin":
-            heapq.heappush(ready, (-sec, order, pop, kind, sec, 0.0))
+    waiting = {}  # key -> [(count needed, order, kind, seconds, provides)]
+    done = {}  # key -> items providing it that are done
+    ready = []  # (-cost, order, kind, seconds, provides, time it became ready)
+    for order, item in enumerate(items):
+        if len(item) == 3:
+            pop, kind, sec = item
+            needs, provides = ((None, ((pop,),)) if kind == "bin" else (((pop,), 1), ()))
         else:
-            waiting.setdefault(pop, []).append((order, kind, sec))
+            _, kind, sec, needs, provides = item
+        if needs is None:
+            heapq.heappush(ready, (-sec, order, kind, sec, provides, 0.0))
+        else:
+            waiting.setdefault(needs[0], []).append((needs[1], order, kind, sec, provides))
 
-    def release(t, pop, kind):
-        if kind == "bin":
-            for order, k, sec in waiting.pop(pop, []):
-                heapq.heappush(ready, (-sec, order, pop, k, sec, t))
+    def release(t, provides):
+        for key in provides:
+            done[key] = done.get(key, 0) + 1
+            still = []
+            for count, order, kind, sec, more in waiting.pop(key, []):
+                if done[key] >= count:
+                    heapq.heappush(ready, (-sec, order, kind, sec, more, t))
+                else:
+                    still.append((count, order, kind, sec, more))
+            if still:
+                waiting[key] = still
 
     free = [(0.0, r) for r in range(ranks)]  # (time the rank asks, rank)
     heapq.heapify(free)
-    running = []  # (finish time, population, kind)
+    running = []  # (finish time, order, provides)
     master_free, master_busy, io_total, makespan = 0.0, 0.0, 0.0, 0.0
     while ready or running:
         if not ready:  # wait for the next finish to release analyses
-            release(*heapq.heappop(running))
+            t, _, provides = heapq.heappop(running)
+            release(t, provides)
             continue
         t_ask, r = heapq.heappop(free)
         # release every item finished before this request
         while running and running[0][0] <= t_ask:
-            release(*heapq.heappop(running))
-        _, _, pop, kind, sec, t_ready = heapq.heappop(ready)
+            t, _, provides = heapq.heappop(running)
+            release(t, provides)
+        _, order, kind, sec, provides, t_ready = heapq.heappop(ready)
         asked = max(t_ask, t_ready)
         start = max(asked, master_free) + POLL_S
         master_free = max(asked, master_free) + 3 * MASTER_US * 1e-6
@@ -88,11 +126,13 @@ def simulate_schedule(items, ranks, bytes_per_item):
         io = bytes_per_item[kind] / (per_rank_gbps * 1e9)
         io_total += io
         finish = start + io + sec
-        heapq.heappush(running, (finish, pop, kind))
+        heapq.heappush(running, (finish, order, provides))
         heapq.heappush(free, (finish, r))
         makespan = max(makespan, finish)
+    if waiting:
+        raise ValueError("simulate_schedule: items wait for keys never completed: %s"
+                         % sorted(map(str, waiting))[:3])
     return makespan, master_busy, io_total
-
 
 
 def merge_model(measured):
@@ -138,11 +178,9 @@ def project_measured(kinds, merge, study, null_items_factor=None):
     pops_bwm = BWM["sessions"] * BWM["regions"]
     pairs_m = study["sessions"] * study["regions"] * (study["regions"] - 1)
     pairs_bwm = BWM["sessions"] * BWM["regions"] * (BWM["regions"] - 1)
-    # Pseudo-population items pool units across sessions: their number and size depend on how
-    # many sessions a study pools and how it subsamples, which the measured study cannot tell;
-    # they are left out of the projection (and named in its note).
-    excluded = {k: v for k, v in kinds.items() if k.startswith("pseudo")}
-    kinds = {k: v for k, v in kinds.items() if k not in excluded}
+    regions = BWM["regions"]
+    pooled = {k: v for k, v in kinds.items() if k.split(":")[0] in POOLED_KINDS}
+    kinds = {k: v for k, v in kinds.items() if k not in pooled}
     per_kind = {}  # kind -> (items in the study, seconds each, bytes read each)
     for kind, (n, mean, read) in kinds.items():
         et, eu = COST_EXPONENTS.get(kind, DEFAULT_EXPONENTS)
@@ -151,10 +189,61 @@ def project_measured(kinds, merge, study, null_items_factor=None):
         # A bin item reads its region's spikes (units x time); the others read counts
         # (trials x units), or nothing when their rank holds the population.
         per_kind[kind] = (count, mean * f_trials ** et * f_units ** eu, read * f_trials * f_units)
-    items = [(i % pops_bwm, kind, sec) for kind, (count, sec, _) in per_kind.items()
-             for i in range(count)]
+    # Pooled items pool every session of a region: as many per region as measured (the job's
+    # resamples and nulls), the summaries as many as measured. Their cost grows linearly with the
+    # pooled units (f_pool): pooled, the units far outnumber the pseudo-trials (conditions x
+    # pseudo.trials, which do not grow with the recording), and then every pooled analysis takes
+    # its route for wide data, linear in units (PCA by the samples' SVD, crossnobis by
+    # Woodbury, decoders per iteration); measured on a pool narrower than its pseudo-trials
+    # (the --quick size) that underestimates by at most pseudo-trials / units. A resample or
+    # null reads its region's populations (f_read); stacking and summaries read results.
+    f_pool = BWM["sessions"] * units_bwm / (study["sessions"] * study["units"])
+    f_read = BWM["sessions"] / study["sessions"] * f_trials * f_units
+    for key, (n, mean, read) in pooled.items():
+        kind = key.partition(":")[0]
+        count = n if kind == "pseudo_summary" else max(1, round(
+            n / study["regions"] * regions * null_items_factor.get(kind, 1.0)))
+        per_kind[key] = (count, mean * f_pool, read * (f_read if kind in POOLED_DRAWS else f_pool))
+    # Dependencies as the planner makes them (jobs/planner): a population's analyses need its bin
+    # item; a region's resamples and nulls need every bin item of the region; a pool's item its
+    # region's resamples and nulls of that analysis; the summaries every pool's item.
+    items, region_bins = [], [0] * regions
+    for kind, (count, sec, _) in per_kind.items():
+        if kind.split(":")[0] in POOLED_KINDS:
+            continue
+        for i in range(count):
+            pop = i % pops_bwm
+            if kind == "bin":
+                region_bins[pop % regions] += 1
+                items.append((pop, kind, sec, None, (("pop", pop), ("region", pop % regions))))
+            else:
+                items.append((pop, kind, sec, (("pop", pop), 1), ()))
+    pool_items = {}  # (region, analysis) -> resamples and nulls of that pool
+    for key, (count, sec, _) in per_kind.items():
+        kind, _, analysis = key.partition(":")
+        if kind in POOLED_DRAWS:
+            for i in range(count):
+                r = i % regions
+                pool_items[(r, analysis)] = pool_items.get((r, analysis), 0) + 1
+                items.append((-1, key, sec, (("region", r), region_bins[r]) if region_bins[r]
+                              else None, (("draws", r, analysis),)))
+    pools = 0
+    for key, (count, sec, _) in per_kind.items():
+        kind, _, analysis = key.partition(":")
+        if kind == "pseudo":
+            for i in range(count):
+                r = i % regions
+                pools += 1
+                items.append((-1, key, sec,
+                              (("draws", r, analysis), pool_items.get((r, analysis), 0)) if
+                              pool_items.get((r, analysis)) else None,
+                              (("pools",),)))
+    for key, (count, sec, _) in per_kind.items():
+        if key.partition(":")[0] == "pseudo_summary":
+            items.extend((-1, key, sec, (("pools",), pools) if pools else None, ())
+                         for _ in range(count))
     bytes_per_item = {k: v[2] for k, v in per_kind.items()}
-    compute = sum(sec for _, _, sec in items)
+    compute = sum(item[2] for item in items)
     datasets_bwm = study["datasets"] / populations * pops_bwm
     results_bwm = study["results_bytes"] / populations * pops_bwm * f_trials * f_units
     lines, base = [], None
@@ -188,9 +277,11 @@ def project_measured(kinds, merge, study, null_items_factor=None):
                          for k, (c, sec, _) in sorted(per_kind.items())),
                 compute / 3600, trials_bwm, units_bwm, datasets_bwm, merge["a"], merge["b"],
                 100 * merge["parallel"],
-                sum(bytes_per_item[k] for _, k, _ in items) / 1e9, FS_GBPS, RANK_GBPS)]
-    if excluded:
-        notes.append("scaling: left out (pseudo-populations across sessions, size set by the "
-                     "study's pooling): %s" % ", ".join("%s %d x %.3g s measured" % (k, v[0], v[1])
-                                                        for k, v in sorted(excluded.items())))
+                sum(bytes_per_item[item[1]] for item in items) / 1e9, FS_GBPS, RANK_GBPS)]
+    if pooled:
+        notes.append("scaling: pooled across %d sessions per region (%.3g x the measured pool's "
+                     "units): %s" % (BWM["sessions"], f_pool, ", ".join(
+                         "%s %d x %.3g s (measured %d x %.3g s)" % (k, per_kind[k][0],
+                                                                     per_kind[k][1], v[0], v[1])
+                         for k, v in sorted(pooled.items()))))
     return lines, notes

@@ -45,6 +45,16 @@ class SimulateSchedule(unittest.TestCase):
                                places=6)
         self.assertAlmostEqual(busy, len(items) * MSG, places=12)
 
+    def test_explicit_dependencies_wait_for_every_item_they_count(self):
+        # A pooled item needs both bins of its region (1 s and 3 s on 2 ranks): it starts
+        # after the longer one; a key nobody completes is an error, not a silent drop.
+        items = [(0, "bin", 1.0, None, ("r",)), (1, "bin", 3.0, None, ("r",)),
+                 (-1, "pool", 1.0, ("r", 2), ())]
+        makespan, _, _ = simulate_schedule(items, 2, dict(NO_IO, pool=0.0))
+        self.assertAlmostEqual(makespan, (POLL_S + 3.0) + (POLL_S + 1.0), places=9)
+        with self.assertRaises(ValueError):
+            simulate_schedule(items[:1] + items[2:], 2, dict(NO_IO, pool=0.0))
+
     def test_io_at_the_per_rank_share_of_the_file_system(self):
         # 8 ranks: each at the per-rank NIC share (the aggregate is far from saturated).
         items = [(p, "bin", 0.0) for p in range(8)]
@@ -97,12 +107,46 @@ class ProjectMeasured(unittest.TestCase):
         # Costs scale as trials x units^2 for pca, trials x units otherwise; counts per
         # population times the study's 1500 populations, decode_null's doubled.
         self.assertIn("bin 1500 x 2 s,decode_null 6000 x 2 s,pca 1500 x 4 s", notes[0])
-        self.assertIn("1500 populations, 9000 items", notes[0])
+        self.assertIn("1500 populations, 9012 items", notes[0])
         # 10 datasets per population -> 15 000; bytes: bin 8 x 2 per item, decode_null 4 x 2.
         self.assertIn("15000 datasets", notes[0])
         self.assertIn("%.3g GB read in all" % ((1500 * 16 + 6000 * 8) / 1e9), notes[0])
         self.assertEqual(len(notes), 2)
-        self.assertIn("pseudo_null 4 x 3 s measured", notes[1])
+        # Pooled: 4 per region measured -> 12 for 3 regions; 500 sessions of 400/3 units pool
+        # 1000 x the measured pool's units, at the default exponent 1.
+        self.assertIn("pooled across 500 sessions per region (1e+03 x", notes[1])
+        self.assertIn("pseudo_null 12 x 3e+03 s (measured 4 x 3 s)", notes[1])
+
+    def test_pooled_items_scale_with_the_pool_and_wait_for_their_region(self):
+        kinds = {"bin": (1, 1.0, 0.0), "pseudo_resample:pca": (2, 1.0, 5.0),
+                 "pseudo_null:decode": (1, 2.0, 0.0), "pseudo:pca": (1, 0.5, 0.0),
+                 "pseudo:decode": (1, 0.5, 0.0), "pseudo_summary:pca": (1, 0.25, 0.0)}
+        lines, notes = scaling.project_measured(kinds, self.merge, self.study)
+        # f_pool = 1000 for every pooled kind (wide data: linear in units); bytes: a resample
+        # reads its region's 500 sessions, each 2 x the measured population.
+        self.assertIn("pseudo_resample:pca 6 x 1e+03 s", notes[1])
+        self.assertIn("pseudo_null:decode 3 x 2e+03 s", notes[1])
+        self.assertIn("pseudo:pca 3 x 500 s", notes[1])
+        self.assertIn("pseudo_summary:pca 1 x 250 s", notes[1])
+        self.assertIn("%.3g GB read in all" % (6 * 5.0 * 500 * 2 / 1e9), notes[0])
+        # The chain region bins -> null -> pool -> summary is the critical path: with ranks to
+        # spare, the wall time is at least its sum (plus the merge).
+        chain = 1.0 * 2 + 2e3 + 500 + 250  # bin (2 h: 2 x 1 s), decode null, stacking, summary
+        for d in lines[1:]:
+            self.assertGreater(float(d["projected_hours"]) * 3600, chain)
+        self.assertIn("largest item", lines[-1]["limit"])
+
+    def test_pooled_key_names_the_pooled_analysis(self):
+        self.assertEqual(scaling.pooled_key("pseudo_null", "pseudo_null/all/CA1/decode:stim/0"),
+                         "pseudo_null:decode")
+        self.assertEqual(scaling.pooled_key("pseudo_summary", "pseudo_summary///pca/0"),
+                         "pseudo_summary:pca")
+        self.assertEqual(scaling.pooled_key("decode", "decode/s1/CA1/stim/0"), "decode")
+
+    def test_pooled_null_items_take_the_null_factor_of_their_kind(self):
+        kinds = {"bin": (1, 1.0, 0.0), "pseudo_null:decode": (1, 2.0, 0.0)}
+        _, notes = scaling.project_measured(kinds, self.merge, self.study, {"pseudo_null": 4.0})
+        self.assertIn("pseudo_null:decode 12 x 2e+03 s", notes[1])  # 1 x 3 regions x 4
 
     def test_pair_items_scale_with_ordered_region_pairs(self):
         study = dict(self.study, regions=4)  # 12 ordered pairs per session; the study has 6

@@ -34,6 +34,7 @@ CACHE_MB = {False: 128, True: 2}
 # The projection counts decode_null items at demo.ini's 100 permutations and pseudo_null items at
 # its 79 nulls, 20 per item (4 items per pool against the run's 1).
 NULL_ITEMS_FACTOR = {"decode_null": 100 / 25, "pseudo_null": 4.0}
+POOLED_NULLS_PER_ITEM = 20  # demo.ini's pseudo.nulls_per_item
 # Goals (benchmarks/README.md, "Scale"): peak RSS per rank grows < 20 % from the small to the
 # large study; bytes read grow with the NWB size (their ratio within 10 %); merge seconds per
 # results dataset constant (within a factor 1.5: one merge of a few seconds, single runs).
@@ -236,6 +237,11 @@ def scale(build_dir, quick, data):
         more, more_notes = project_measured(kinds, merge, study, NULL_ITEMS_FACTOR)
         lines.extend(more)
         notes.extend(more_notes)
+        # The same study with one pooled null per item (pseudo.nulls_per_item = 1: the same
+        # results, items 20 x smaller): how much of the limit is the job's choice.
+        split, _ = project_measured(kinds, merge, study, NULL_ITEMS_FACTOR, POOLED_NULLS_PER_ITEM)
+        notes.append("scaling: with pseudo.nulls_per_item = 1 (same results): " + ", ".join(
+            "%s ranks %s (%s)" % (d["ranks"], d["efficiency"], d["limit"]) for d in split[1:]))
     except (OSError, KeyError, ValueError, RuntimeError, ZeroDivisionError) as e:
         errors.append("scale: projection failed: %s" % e)
     return lines, peer_lines, notes, errors

@@ -163,12 +163,14 @@ def merge_seconds(merge, datasets, results_bytes, ranks):
     return meta + results_bytes / (min(FS_GBPS, ranks * RANK_GBPS) * 1e9)
 
 
-def project_measured(kinds, merge, study, null_items_factor=None):
+def project_measured(kinds, merge, study, null_items_factor=None, split_pooled_nulls=1):
     """Lines `bench=scaling ranks=R ...` for RANKS and notes. kinds: {analysis kind: (items,
     mean seconds, mean bytes read)} of the measured study; merge: merge_model(); study: the
     measured study's sessions, regions, units (per population), trials, duration_s, datasets
     (in its results file) and results_bytes; null_items_factor: {kind: factor} applied to
-    item counts (the measured job ran fewer permutations than the projected one)."""
+    item counts (the measured job ran fewer permutations than the projected one);
+    split_pooled_nulls: each pseudo_null item split into that many items of one share each (what
+    a smaller pseudo.nulls_per_item plans; the results do not depend on it)."""
     null_items_factor = null_items_factor or {}
     populations = study["sessions"] * study["regions"]
     units_bwm = BWM["units"] / BWM["regions"]
@@ -203,7 +205,9 @@ def project_measured(kinds, merge, study, null_items_factor=None):
         kind = key.partition(":")[0]
         count = n if kind == "pseudo_summary" else max(1, round(
             n / study["regions"] * regions * null_items_factor.get(kind, 1.0)))
-        per_kind[key] = (count, mean * f_pool, read * (f_read if kind in POOLED_DRAWS else f_pool))
+        split = split_pooled_nulls if kind == "pseudo_null" else 1
+        per_kind[key] = (count * split, mean * f_pool / split,
+                         read * (f_read if kind in POOLED_DRAWS else f_pool))
     # Dependencies as the planner makes them (jobs/planner): a population's analyses need its bin
     # item; a region's resamples and nulls need every bin item of the region; a pool's item its
     # region's resamples and nulls of that analysis; the summaries every pool's item.

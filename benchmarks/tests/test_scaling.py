@@ -148,6 +148,16 @@ class ProjectMeasured(unittest.TestCase):
         _, notes = scaling.project_measured(kinds, self.merge, self.study, {"pseudo_null": 4.0})
         self.assertIn("pseudo_null:decode 12 x 2e+03 s", notes[1])  # 1 x 3 regions x 4
 
+    def test_split_pooled_nulls_shares_an_item_among_smaller_ones(self):
+        kinds = {"bin": (1, 1.0, 0.0), "pseudo_null:decode": (1, 2.0, 0.0)}
+        whole, _ = scaling.project_measured(kinds, self.merge, self.study)
+        split, notes = scaling.project_measured(kinds, self.merge, self.study, None, 4)
+        self.assertIn("pseudo_null:decode 12 x 500 s", notes[1])  # 3 x 4 items of 2e3 / 4 s
+        # The same work in smaller items: no slower anywhere, faster once ranks are plenty.
+        for w, s in zip(whole, split):
+            self.assertLessEqual(float(s["projected_hours"]), float(w["projected_hours"]) * 1.001)
+        self.assertLess(float(split[-1]["projected_hours"]), float(whole[-1]["projected_hours"]))
+
     def test_pair_items_scale_with_ordered_region_pairs(self):
         study = dict(self.study, regions=4)  # 12 ordered pairs per session; the study has 6
         kinds = {"bin": (4, 1.0, 0.0), "interactions": (12, 1.0, 0.0)}

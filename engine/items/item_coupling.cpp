@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -321,10 +322,14 @@ Work prepare_coupling(const ItemEnv& env, const jobs::WorkItem& item, Population
 Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
     if (item.needs.size() != 2)
         throw std::logic_error(item.name() + ": needs the source's and the target's bin items");
-    const auto population = [&](std::uint64_t id) {
+    // Through the rank's population cache, as every other stage-2 item reads its counts (a pair
+    // reads two populations its rank may already hold); from the bin item's file without one.
+    const auto population = [&](std::uint64_t id) -> std::shared_ptr<const Population> {
         const auto& bin = env.plan.items.at(id);
+        if (env.population) return env.population(bin);
         auto block = io::read_item_file(item_file(env.items_dir, bin.id).string());
-        return Population::from_block(block, binned_group(bin.session_key, bin.region));
+        return std::make_shared<const Population>(
+            Population::from_block(block, binned_group(bin.session_key, bin.region)));
     };
     const auto& session = env.plan.sessions.at(item.session);
     io::Attributes attrs{{"session", session.key},     {"identifier", session.identifier},
@@ -333,9 +338,11 @@ Work prepare_coupling_pair(const ItemEnv& env, const jobs::WorkItem& item) {
     return [&spec = env.spec, seed = env.spec.run.seed, key = item.rng_key(), name = item.name(),
             group = "/sessions/" + io::path_safe(item.session_key) + "/coupling_pairs",
             pair = io::path_safe(item.region) + "__" + io::path_safe(item.target),
-            attrs = std::move(attrs), source = population(item.needs[0]),
-            target = population(item.needs[1]), source_name = item.region,
+            attrs = std::move(attrs), source_pop = population(item.needs[0]),
+            target_pop = population(item.needs[1]), source_name = item.region,
             target_name = item.target]() {
+        const Population& source = *source_pop;
+        const Population& target = *target_pop;
         std::string why;
         const auto shape = jobs::coupling_shape(spec, &why);
         if (!shape) throw std::runtime_error(name + ": " + why);

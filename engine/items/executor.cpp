@@ -301,6 +301,22 @@ std::shared_ptr<const Population> ItemExecutor::population(const jobs::WorkItem&
     });
 }
 
+std::vector<std::shared_ptr<const Population>>
+ItemExecutor::pool(const std::vector<const jobs::WorkItem*>& bins) {
+    std::vector<std::uint64_t> ids;
+    for (const auto* bin : bins)
+        ids.push_back(bin->id);
+    cache_.keep_held(ids); // another pool's populations go before this one's load
+    std::vector<std::shared_ptr<const Population>> out;
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
+    for (const auto* bin : bins) {
+        out.push_back(population(*bin));
+        held.emplace_back(bin->id, out.back());
+    }
+    cache_.hold(std::move(held));
+    return out;
+}
+
 io::ResultBlock ItemExecutor::read_item(std::uint64_t id, const io::WantedValues& wanted) {
     const auto file = item_file(items_dir_, id).string();
     io::ResultBlock out;
@@ -316,18 +332,20 @@ io::ResultBlock ItemExecutor::read_item(std::uint64_t id, const io::WantedValues
 
 std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     const jobs::WorkItem& item = plan_.items.at(id);
-    const detail::ItemEnv env{spec_,
-                              plan_,
-                              items_dir_,
-                              rank_,
-                              [this](const jobs::WorkItem& bin) { return population(bin); },
-                              [this](const jobs::WorkItem& need, const std::string& group) {
-                                  return locate_results_ ? results_of(locate_results_(need), group)
-                                                         : read_item(need.id, {});
-                              },
-                              [this](std::uint64_t need, const io::WantedValues& wanted) {
-                                  return read_item(need, wanted);
-                              }};
+    const detail::ItemEnv env{
+        spec_,
+        plan_,
+        items_dir_,
+        rank_,
+        [this](const jobs::WorkItem& bin) { return population(bin); },
+        [this](const jobs::WorkItem& need, const std::string& group) {
+            return locate_results_ ? results_of(locate_results_(need), group)
+                                   : read_item(need.id, {});
+        },
+        [this](std::uint64_t need, const io::WantedValues& wanted) {
+            return read_item(need, wanted);
+        },
+        [this](const std::vector<const jobs::WorkItem*>& bins) { return pool(bins); }};
     const detail::ItemRunner& runner = detail::runner_of(item.kind);
     const auto read_before = io::io_bytes().read;
     detail::Work work;

@@ -83,6 +83,9 @@ public:
 
 private:
     std::shared_ptr<const Population> population(const jobs::WorkItem& bin);
+    // A pseudo-population's sources, held between the pool's items (ItemEnv::pool).
+    std::vector<std::shared_ptr<const Population>>
+    pool(const std::vector<const jobs::WorkItem*>& bins);
     // Item `id`'s file in the work folder, from its image when this rank holds it.
     io::ResultBlock read_item(std::uint64_t id, const io::WantedValues& wanted);
 

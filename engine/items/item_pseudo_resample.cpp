@@ -6,7 +6,6 @@
 // population against every layer at once, keeping its stimulus-permutation RSA p per resample.
 
 #include <algorithm>
-#include <atomic>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -118,17 +117,13 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
     for (auto need : item.needs)
         if (const auto& bin = env.plan.items.at(need); bin.kind == jobs::ItemKind::Bin)
             bins.push_back(&bin);
-    // Every other pooled item on this rank reads its sessions last to first. The pool's items run
-    // one after another on one rank (they share a scheduler key) and read the same sessions;
-    // when the cache holds only k of them, a least-recently-used cache scanned in the same order
-    // every time misses all of them (each read evicts the next one needed), while a reversed
-    // scan starts with the k the previous one left. The pool keeps the needs order either way.
-    static std::atomic<std::uint64_t> scans{0};
-    const bool reverse = scans.fetch_add(1, std::memory_order_relaxed) % 2 == 1;
-    sources->resize(bins.size());
-    for (std::size_t i = 0; i < bins.size(); ++i) {
-        const std::size_t j = reverse ? bins.size() - 1 - i : i;
-        (*sources)[j] = env.population(*bins[j]);
+    // Held together on this rank between the pool's items (they run one after another here: they
+    // share a scheduler key), so a cache smaller than the region does not read them back each time.
+    if (env.pool) {
+        *sources = env.pool(bins);
+    } else {
+        for (const auto* bin : bins)
+            sources->push_back(env.population(*bin));
     }
     for (const auto* bin : bins)
         keys->push_back(bin->session_key);
@@ -157,7 +152,7 @@ Work prepare_pseudo(const ItemEnv& env, const jobs::WorkItem& item) {
 
         // No population source: the pooled analysis runs here, on a compute thread, which must
         // not read files; it is given its pooled population.
-        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}, {}, {}};
+        const ItemEnv inner_env{*spec, env.plan, env.items_dir, env.rank, {}, {}, {}, {}};
         auto null_spec = std::make_shared<jobs::JobSpec>(*spec);
         null_spec->models.permutations = 0;
         // Nor geometry or capacity: a null keeps only the statistics of pseudo_statistics(), and

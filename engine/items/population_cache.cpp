@@ -1,5 +1,7 @@
 #include "engine/items/population_cache.hpp"
 
+#include <algorithm>
+
 namespace neuropop::engine {
 
 std::uint64_t PopulationCache::bytes_of(const Population& pop) {
@@ -25,6 +27,11 @@ std::shared_ptr<const Population> PopulationCache::get(std::uint64_t bin_id,
         order_.splice(order_.begin(), order_, it->second);
         return it->second->pop;
     }
+    for (const auto& [id, held] : held_)
+        if (id == bin_id) {
+            ++counts_.hits;
+            return held;
+        }
     ++counts_.misses;
     auto pop = std::make_shared<const Population>(load());
     insert({bin_id, pop, nullptr, bytes_of(*pop)});
@@ -35,6 +42,18 @@ void PopulationCache::put(std::uint64_t bin_id, std::shared_ptr<const Population
     if (where_.count(bin_id) != 0) return;
     const auto bytes = bytes_of(*pop);
     insert({bin_id, std::move(pop), nullptr, bytes});
+}
+
+void PopulationCache::hold(
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> pool) {
+    if (budget_ == 0) return; // run.cache_mb = 0: nothing is kept between items
+    held_ = std::move(pool);
+}
+
+void PopulationCache::keep_held(const std::vector<std::uint64_t>& ids) {
+    std::erase_if(held_, [&](const auto& h) {
+        return std::find(ids.begin(), ids.end(), h.first) == ids.end();
+    });
 }
 
 std::shared_ptr<const std::vector<char>> PopulationCache::image(std::uint64_t id) {

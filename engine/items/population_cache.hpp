@@ -17,6 +17,7 @@
 #include <list>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/items/population.hpp"
@@ -32,6 +33,19 @@ public:
                                           const std::function<Population()>& load);
     // A population this rank has just counted (its bin item ran here): no read needed later.
     void put(std::uint64_t bin_id, std::shared_ptr<const Population> pop);
+
+    // A pseudo-population's sources (bin id, population), kept alive outside the budget after
+    // the item that pooled them, until another pool replaces them: a region's resample and null
+    // items run one after another on one rank (they share a scheduler key) and pool the same
+    // sessions, which a budget smaller than the region would otherwise evict and read back for
+    // every item. What is held is what that item held anyway, so the rank's peak does not grow
+    // (docs/DESIGN.md "Memory per rank"); get() finds held populations too. A budget of 0 (the
+    // cache off) holds nothing.
+    void hold(std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> pool);
+    // Lets go of the held populations whose bin ids are not in `ids`: called before another pool
+    // loads, so that two pools are never held at once.
+    void keep_held(const std::vector<std::uint64_t>& ids);
+    std::uint64_t held_count() const { return held_.size(); }
 
     // The image of item `id`'s file when this rank holds it (a hit), else null (a miss: the
     // caller reads the file).
@@ -65,6 +79,7 @@ private:
     std::list<Entry> order_; // most recently used first
     std::unordered_map<std::uint64_t, std::list<Entry>::iterator> where_;
     Counts counts_;
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held_;
 };
 
 } // namespace neuropop::engine

@@ -33,6 +33,12 @@ struct ItemEnv {
     // it is empty), from the image this rank kept when it wrote it, else from storage
     // (engine/items/population_cache.hpp). Unset: from storage.
     std::function<io::ResultBlock(std::uint64_t need, const io::WantedValues& wanted)> read_item;
+    // The populations of a pseudo-population's sessions (its bin items, in pooling order), held
+    // together on this rank until another pool is asked for (PopulationCache::hold). Unset: one
+    // `population` call each.
+    std::function<std::vector<std::shared_ptr<const Population>>(
+        const std::vector<const jobs::WorkItem*>& bins)>
+        pool;
 };
 
 // env.read_item(need, wanted), or the file when env has none.

@@ -3,6 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <memory>
+#include <utility>
+#include <vector>
+
 #include "engine/items/population_cache.hpp"
 
 using neuropop::engine::Population;
@@ -142,4 +146,44 @@ TEST_CASE("population cache: item images share the budget with populations, keye
     off.put_image(1, image('c'));
     REQUIRE(off.image(1) == nullptr);
     REQUIRE(off.held_bytes() == 0);
+}
+
+TEST_CASE("population cache: a held pool outlives the budget until another pool replaces it",
+          "[unit]") {
+    // A budget of one population and a pool of three: without hold, every pooled item after the
+    // first would load two or three of them again.
+    const auto one = PopulationCache::bytes_of(population(100, 0));
+    PopulationCache cache(one + one / 2);
+    int loads = 0;
+    const auto load = [&](std::uint32_t tag) {
+        return [&loads, tag] {
+            ++loads;
+            return population(100, tag);
+        };
+    };
+    const std::vector<std::uint64_t> pool{1, 2, 3};
+    const auto take_pool = [&] {
+        cache.keep_held(pool);
+        std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
+        for (auto id : pool)
+            held.emplace_back(id, cache.get(id, load(static_cast<std::uint32_t>(id))));
+        cache.hold(held);
+    };
+    take_pool();
+    REQUIRE(loads == 3);
+    REQUIRE(cache.counts().evictions == 2); // the budget keeps one
+    take_pool();                            // the pool's next item: nothing read
+    REQUIRE(loads == 3);
+    REQUIRE(cache.get(2, load(2))->counts[0] == 2); // any item finds a held population
+    REQUIRE(loads == 3);
+    // Another pool lets go of what it does not share before it loads.
+    cache.keep_held({3, 4});
+    REQUIRE(cache.held_count() == 1);
+    cache.get(1, load(1));
+    REQUIRE(loads == 4);
+
+    // The cache off (budget 0) holds nothing either.
+    PopulationCache off(0);
+    off.hold({{1, std::make_shared<const Population>(population(1, 1))}});
+    REQUIRE(off.held_count() == 0);
 }

@@ -250,14 +250,16 @@ io::ResultBlock results_of(const std::string& file, const std::string& group) {
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
     const auto& item = plan.items.at(id);
     if (item.kind == jobs::ItemKind::Bin) return id + 1;
-    // One pool (a region's sessions, or one animal's, pooled for one analysis): its resample and
-    // null items and the item assembling them share a key, so the resamples gather on a rank and
-    // the assembly reads their files' images there. A key of its own kind (bit 62) from the
-    // pool's names (FNV-1a): a collision only merges two pools' preferences.
+    // One region's sessions (or one animal's) as pooled by every pooled analysis: the resample
+    // and null items and the items assembling them share a key, so a rank that loaded the
+    // region's populations runs the region's pooled items while it holds them (the cache holds one
+    // pool outside its budget, PopulationCache::hold), and the assemblies read the resamples'
+    // images there. A key of its own kind (bit 62) from the pool's names (FNV-1a): a collision
+    // only merges two pools' preferences.
     if (item.kind == jobs::ItemKind::PseudoResample || item.kind == jobs::ItemKind::PseudoNull ||
         item.kind == jobs::ItemKind::Pseudo) {
         std::uint64_t h = 14695981039346656037ull;
-        for (const auto* s : {&item.session_key, &item.region, &item.target})
+        for (const auto* s : {&item.session_key, &item.region})
             for (const char c : *s + '\0')
                 h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
         return (std::uint64_t{1} << 62) | (h & ((std::uint64_t{1} << 62) - 1));

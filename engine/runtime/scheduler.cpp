@@ -92,9 +92,12 @@ std::optional<std::uint64_t> Master::next(int rank) {
     const auto consider = [&](std::optional<std::uint64_t> id) {
         if (id && (!best || after(*best, *id))) best = id;
     };
+    // Its most recent key with a ready item first: a rank finishes the data it just read (a
+    // region's pool, which its cache holds whole only while it stays on it) before going back to
+    // data it read earlier.
     if (auto h = held_.find(rank); h != held_.end())
-        for (auto key : h->second) {
-            auto q = ready_by_key_.find(key);
+        for (auto key = h->second.rbegin(); key != h->second.rend() && !best; ++key) {
+            auto q = ready_by_key_.find(*key);
             if (q == ready_by_key_.end()) continue;
             consider(top_ready(q->second));
         }

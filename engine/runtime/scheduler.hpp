@@ -49,11 +49,11 @@ class Master {
 public:
     // `completed` holds the outcomes of items an interrupted run already finished.
     explicit Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& completed = {});
-    // The next item for `rank`, now Running on it; nullopt when nothing is ready. Among the
-    // ready items whose affinity key `rank` ran most recently (up to held_keys keys), the one
-    // of largest cost; when there is none, the costliest ready item whose key no other rank
-    // holds (or of key 0); when there is none either, the ready item of largest cost. Ties:
-    // smallest id.
+    // The next item for `rank`, now Running on it; nullopt when nothing is ready. Of the
+    // affinity keys `rank` ran most recently (up to held_keys keys), the most recent one with
+    // a ready item gives its costliest; when there is none, the costliest ready item whose key
+    // no other rank holds (or of key 0); when there is none either, the ready item of largest
+    // cost. Ties: smallest id.
     std::optional<std::uint64_t> next(int rank);
     // Keys a rank is taken to hold: its most recent ones (a cache holds a few populations).
     static constexpr std::size_t held_keys = 16;

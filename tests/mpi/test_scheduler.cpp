@@ -113,6 +113,23 @@ TEST_CASE("a rank without data of its own takes new data before another rank's, 
     REQUIRE(m.next(1) == std::optional<std::uint64_t>(6));
 }
 
+TEST_CASE("a rank finishes the data it read last before costlier items of data it read earlier",
+          "[scheduler]") {
+    // Keys: 1 = a region's pool rank 0 read first, 2 = another it read after. Its pool of 2
+    // is what its cache holds now: 2's cheap item before 1's costly one.
+    Master m({{0, "resample/r1/0", {}, 1.0, 1},
+              {1, "resample/r2/0", {}, 1.0, 2},
+              {2, "resample/r1/1", {0, 1}, 50.0, 1},
+              {3, "resample/r2/1", {0, 1}, 5.0, 2}});
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(0));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(1));
+    m.finish(ok(0));
+    m.finish(ok(1));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(3));
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(2));
+    REQUIRE(m.affine() == 2);
+}
+
 TEST_CASE("master forgets all but a rank's most recent keys", "[scheduler]") {
     std::vector<SchedItem> items;
     const std::uint64_t n = Master::held_keys + 1;

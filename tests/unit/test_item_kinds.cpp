@@ -128,3 +128,31 @@ TEST_CASE("the plan message carries every item kind and refuses an unknown one",
     bad.at(24) = static_cast<std::uint8_t>(jobs::item_kind_count);
     CHECK_THROWS_WITH(engine::decode_plan(bad), Catch::Contains("item kind"));
 }
+
+TEST_CASE("a region's pooled items share one scheduler key across analyses; regions and animals "
+          "do not",
+          "[registry]") {
+    engine::PlanView view;
+    const auto add = [&](ItemKind kind, const std::string& animal, const std::string& region,
+                         const std::string& target) {
+        jobs::WorkItem item;
+        item.id = view.items.size();
+        item.kind = kind;
+        item.session_key = animal;
+        item.region = region;
+        item.target = target;
+        view.items.push_back(item);
+        return item.id;
+    };
+    const auto a = add(ItemKind::PseudoResample, "all", "CA1", "decode:stimulus");
+    const auto b = add(ItemKind::PseudoNull, "all", "CA1", "geometry:stimulus*control");
+    const auto c = add(ItemKind::Pseudo, "all", "CA1", "pca");
+    const auto d = add(ItemKind::PseudoResample, "all", "VISp", "decode:stimulus");
+    const auto e = add(ItemKind::PseudoResample, "mouse1", "CA1", "decode:stimulus");
+    const auto key = [&](std::uint64_t id) { return engine::affinity_key(view, id); };
+    CHECK(key(a) == key(b));
+    CHECK(key(a) == key(c));
+    CHECK(key(a) != key(d));
+    CHECK(key(a) != key(e));
+    CHECK(key(a) != 0);
+}

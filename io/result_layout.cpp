@@ -157,6 +157,7 @@ public:
             }
             packed.set_placement(i, d.is_scale, d.collective, d.owner);
         }
+        packed.shrink_to_fit();
     }
 
 private:

@@ -50,6 +50,12 @@ public:
     // A 64-bit name of `path` (its prefix and last name in the table): equal paths, equal keys.
     std::uint64_t key(const std::string& path);
     std::size_t bytes() const; // heap bytes held, approximately
+    // Drops the room the vectors' doubling left (up to as much again as they hold), once the
+    // planner is done adding.
+    void shrink_to_fit() {
+        words_.shrink_to_fit();
+        offsets_.shrink_to_fit();
+    }
 
 private:
     std::vector<std::uint32_t> words_;

@@ -353,6 +353,12 @@ MergeLayout plan_merge(const std::vector<std::string>& sources,
         root, ranks, collective_min_bytes);
 }
 
+MergeLayout plan_merge(const std::vector<std::string>& sources, const BlockOf& block_of,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks, std::uint64_t collective_min_bytes) {
+    return plan(sources, block_of, inline_blocks, root, ranks, collective_min_bytes);
+}
+
 std::vector<std::uint8_t> encode(const MergeLayout& layout) {
     Writer w;
     w.attrs(layout.root);

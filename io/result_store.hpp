@@ -152,6 +152,14 @@ MergeLayout plan_merge(const std::vector<std::string>& sources,
                        int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);
 
+// The same with source i's block made by block_of(i) when the planner reaches it: one is held at
+// a time (rank 0 need not hold every source's metadata at once).
+using BlockOf = std::function<ResultBlock(std::size_t)>;
+MergeLayout plan_merge(const std::vector<std::string>& sources, const BlockOf& block_of,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks,
+                       std::uint64_t collective_min_bytes = default_collective_min_bytes);
+
 // Whether `d`, read back from a results file, is an index scale plan_merge added (above), not a
 // dataset an item wrote: readers that take an item's results from a results file leave these out.
 bool is_index_scale(const DatasetBlock& d);

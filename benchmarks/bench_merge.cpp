@@ -110,7 +110,7 @@ std::size_t merge(const std::string& out, const std::vector<std::string>& files,
         io::write_serial_pass(out, layout, inline_blocks,
                               {{"mpio_collective_writes", counts.collective}});
     lap();
-    return layout.datasets.size();
+    return layout.dataset_count();
 }
 
 } // namespace

@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <set>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "io/result_store.hpp"
 
@@ -32,19 +33,32 @@ void merge_attributes(Attributes& into, const Attributes& from) {
     }
 }
 
+// Index datasets for the axes that name no dimension scale, and those axes pointed at them.
+// An axis labelled L of length n in group G uses G/L when that is (or becomes) a 1-D dataset of n
+// elements, else G/L_index, G/L_index2, ...: deterministic, as the datasets come in item order.
+constexpr const char* index_scale_prefix = "position along the ";
+constexpr const char* index_scale_suffix =
+    " axis (0-based), for the datasets of this group that have no other coordinate for it";
+
+// Builds rank 0's layout one block at a time into its packed form. What it keeps besides
+// (dropped when done): one key per dataset path and the length of each 1-D dataset, for the
+// duplicate-path, scale and index-scale rules, which look at the whole layout.
 class LayoutBuilder {
 public:
     explicit LayoutBuilder(MergeLayout& layout) : layout_(layout) {}
 
     void add(const ResultBlock& block, std::int32_t source, std::uint32_t inline_block,
              const std::string& origin) {
+        const auto origin_id = static_cast<std::uint32_t>(origins_.size());
+        origins_.push_back(origin);
         for (const auto& g : block.groups)
             add_group(g.path, g.attributes);
         for (const auto& d : block.datasets) {
-            auto [it, fresh] = origin_of_.emplace(d.path, origin);
+            const std::uint64_t key = layout_.packed.key(d.path);
+            auto [it, fresh] = origin_of_.emplace(key, origin_id);
             if (!fresh)
                 throw std::runtime_error("results dataset " + d.path + " is written by both " +
-                                         it->second + " and " + origin);
+                                         origins_.at(it->second) + " and " + origin);
             add_group(parent_path(d.path), {});
             LayoutDataset l;
             l.path = d.path;
@@ -58,47 +72,100 @@ public:
                 l.scales.push_back(s.empty() ? std::string() : join_path(parent_path(d.path), s));
             l.source = source;
             l.inline_block = inline_block;
-            layout_.datasets.push_back(std::move(l));
+            if (l.shape.size() == 1) length_of_[key] = l.shape[0];
+            layout_.packed.push_back(l);
+        }
+    }
+
+    // The index scales (see above), added after every block as datasets of their own.
+    void index_scales() {
+        auto& packed = layout_.packed;
+        const std::size_t n_datasets = packed.size();
+        const auto origin_id = static_cast<std::uint32_t>(origins_.size());
+        origins_.push_back("index scales");
+        for (std::size_t i = 0; i < n_datasets; ++i) {
+            LayoutDataset d = packed[i];
+            bool changed = false;
+            for (std::size_t axis = 0; axis < d.dims.size() && axis < d.shape.size(); ++axis) {
+                if (axis < d.scales.size() && !d.scales[axis].empty()) continue;
+                const std::string group = parent_path(d.path);
+                const std::string label = path_safe(d.dims[axis]);
+                const std::uint64_t n = d.shape[axis];
+                std::string path = join_path(group, label);
+                for (int k = 1;; ++k) {
+                    const std::uint64_t key = packed.key(path);
+                    auto it = length_of_.find(key);
+                    if (it != length_of_.end() && it->second == n) break; // reuse
+                    if (!origin_of_.count(key)) {
+                        origin_of_.emplace(key, origin_id);
+                        length_of_[key] = n;
+                        // As an inline block's dataset of dims {label}, scale itself.
+                        LayoutDataset x;
+                        x.path = path;
+                        x.type = ElementType::Int64;
+                        x.shape = {n};
+                        x.attributes = {{"units", std::string("1")},
+                                        {"description",
+                                         index_scale_prefix + d.dims[axis] + index_scale_suffix}};
+                        x.dims = {d.dims[axis]};
+                        x.scales = {join_path(parent_path(path), base_name(path))};
+                        x.source = index_scale_source;
+                        packed.push_back(x);
+                        break;
+                    }
+                    path = join_path(group, label + "_index" + (k > 1 ? std::to_string(k) : ""));
+                }
+                d.scales.resize(d.dims.size());
+                d.scales[axis] = path;
+                changed = true;
+            }
+            if (changed) packed.set_scales(i, d.scales);
         }
     }
 
     void finish(int ranks, std::uint64_t collective_min_bytes) {
+        auto& packed = layout_.packed;
         std::sort(layout_.groups.begin(), layout_.groups.end(),
                   [](const GroupBlock& a, const GroupBlock& b) { return a.path < b.path; });
-        std::set<std::string> scales;
-        for (const auto& d : layout_.datasets)
-            for (const auto& s : d.scales)
-                if (!s.empty()) scales.insert(s);
-        for (const auto& s : scales)
-            if (!origin_of_.count(s))
-                throw std::runtime_error("dimension scale " + s + " is not a results dataset");
+        std::unordered_set<std::uint64_t> scales;
+        for (std::size_t i = 0; i < packed.size(); ++i)
+            for (const auto& s : packed[i].scales)
+                if (!s.empty() && scales.insert(packed.key(s)).second &&
+                    !origin_of_.count(packed.key(s)))
+                    throw std::runtime_error("dimension scale " + s + " is not a results dataset");
         // Spread the large numeric datasets over ranks, to the least loaded rank in dataset
         // order; the small numeric ones by item file (source i to rank i mod ranks), so each
-        // rank reads whole item files; strings go to rank 0's serial pass. Inline blocks live in
-        // rank 0's memory, so their datasets are rank 0's too.
+        // rank reads whole item files; strings go to rank 0's serial pass. Inline blocks and
+        // index scales live in rank 0's memory, so their datasets are rank 0's too.
         const std::size_t n_ranks = static_cast<std::size_t>(std::max(ranks, 1));
         std::vector<std::uint64_t> load(n_ranks, 0);
-        for (auto& d : layout_.datasets) {
-            d.is_scale = scales.count(d.path) > 0;
+        for (std::size_t i = 0; i < packed.size(); ++i) {
+            LayoutDataset d = packed[i];
+            d.is_scale = scales.count(packed.key(d.path)) > 0;
             d.owner = 0;
             d.collective = d.type != ElementType::String && d.elements() > 0 &&
                            d.bytes() >= collective_min_bytes;
-            if (d.source < 0) continue;
-            if (d.written_at_creation())
-                d.owner = static_cast<std::int32_t>(static_cast<std::size_t>(d.source) % n_ranks);
-            if (!d.collective) continue;
-            auto least = std::min_element(load.begin(), load.end());
-            d.owner = static_cast<std::int32_t>(least - load.begin());
-            *least += std::max<std::uint64_t>(d.bytes(), 1);
+            if (d.source >= 0) {
+                if (d.written_at_creation())
+                    d.owner =
+                        static_cast<std::int32_t>(static_cast<std::size_t>(d.source) % n_ranks);
+                if (d.collective) {
+                    auto least = std::min_element(load.begin(), load.end());
+                    d.owner = static_cast<std::int32_t>(least - load.begin());
+                    *least += std::max<std::uint64_t>(d.bytes(), 1);
+                }
+            }
+            packed.set_placement(i, d.is_scale, d.collective, d.owner);
         }
+        packed.shrink_to_fit();
     }
 
 private:
     void add_group(const std::string& path, const Attributes& attributes) {
         if (path.empty() || path == "/") return;
-        add_group(parent_path(path), {});
         auto it = group_index_.find(path);
         if (it == group_index_.end()) {
+            add_group(parent_path(path), {});
             group_index_.emplace(path, layout_.groups.size());
             layout_.groups.push_back({path, attributes});
         } else {
@@ -108,53 +175,10 @@ private:
 
     MergeLayout& layout_;
     std::map<std::string, std::size_t> group_index_;
-    std::map<std::string, std::string> origin_of_;
+    std::vector<std::string> origins_;                           // what add() was given, per call
+    std::unordered_map<std::uint64_t, std::uint32_t> origin_of_; // path key -> origins_ index
+    std::unordered_map<std::uint64_t, std::uint64_t> length_of_; // 1-D datasets: length
 };
-
-// Index datasets for the axes that name no dimension scale, and those axes pointed at them.
-// An axis labelled L of length n in group G uses G/L when that is (or becomes) a 1-D dataset of n
-// elements, else G/L_index, G/L_index2, ...: deterministic, as the datasets come in item order.
-constexpr const char* index_scale_prefix = "position along the ";
-constexpr const char* index_scale_suffix =
-    " axis (0-based), for the datasets of this group that have no other coordinate for it";
-
-ResultBlock index_scales(MergeLayout& layout) {
-    std::map<std::string, std::uint64_t> length_of; // 1-D datasets (and new indexes): length
-    std::set<std::string> taken;
-    for (const auto& d : layout.datasets) {
-        taken.insert(d.path);
-        if (d.shape.size() == 1) length_of[d.path] = d.shape[0];
-    }
-    ResultBlock block;
-    for (auto& d : layout.datasets) {
-        for (std::size_t axis = 0; axis < d.dims.size() && axis < d.shape.size(); ++axis) {
-            if (axis < d.scales.size() && !d.scales[axis].empty()) continue;
-            const std::string group = parent_path(d.path);
-            const std::string label = path_safe(d.dims[axis]);
-            const std::uint64_t n = d.shape[axis];
-            std::string path = join_path(group, label);
-            for (int k = 1;; ++k) {
-                auto it = length_of.find(path);
-                if (it != length_of.end() && it->second == n) break; // reuse
-                if (!taken.count(path)) {
-                    std::vector<std::int64_t> values(static_cast<std::size_t>(n));
-                    for (std::uint64_t i = 0; i < n; ++i)
-                        values[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(i);
-                    block.add_i64(path, {n}, std::move(values), "1",
-                                  index_scale_prefix + d.dims[axis] + index_scale_suffix,
-                                  {{d.dims[axis], base_name(path)}});
-                    taken.insert(path);
-                    length_of[path] = n;
-                    break;
-                }
-                path = join_path(group, label + "_index" + (k > 1 ? std::to_string(k) : ""));
-            }
-            d.scales.resize(d.dims.size());
-            d.scales[axis] = path;
-        }
-    }
-    return block;
-}
 
 // ---- byte encoding ---------------------------------------------------------------------------
 
@@ -277,38 +301,62 @@ bool is_index_scale(const DatasetBlock& d) {
            d.description.compare(d.description.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-MergeLayout plan_merge(const std::vector<std::string>& item_files,
-                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
-                       std::uint64_t collective_min_bytes) {
-    std::vector<ResultBlock> blocks;
-    blocks.reserve(item_files.size());
-    for (const auto& f : item_files)
-        blocks.push_back(read_item_file(f, false));
-    return plan_merge(item_files, blocks, inline_blocks, root, ranks, collective_min_bytes);
+std::vector<LayoutDataset> MergeLayout::all_datasets() const {
+    std::vector<LayoutDataset> all;
+    all.reserve(dataset_count());
+    for (std::size_t i = 0; i < dataset_count(); ++i)
+        all.push_back(dataset(i));
+    return all;
 }
 
-MergeLayout plan_merge(const std::vector<std::string>& sources,
-                       const std::vector<ResultBlock>& blocks,
-                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
-                       std::uint64_t collective_min_bytes) {
-    if (blocks.size() != sources.size())
-        throw std::invalid_argument("plan_merge: one block per source file");
+namespace {
+
+// Adds what every source holds (block_of(i) of source i, read when asked for: one at a time, so
+// rank 0 never holds more than one item file's metadata), then the inline blocks and the index
+// scales, and places every dataset.
+template <typename BlockOf>
+MergeLayout plan(const std::vector<std::string>& sources, BlockOf&& block_of,
+                 const std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
+                 std::uint64_t collective_min_bytes) {
     MergeLayout layout;
     layout.root = root;
     layout.sources = sources;
     LayoutBuilder builder(layout);
     for (std::size_t i = 0; i < sources.size(); ++i)
-        builder.add(blocks[i], static_cast<std::int32_t>(i), 0, sources[i]);
+        builder.add(block_of(i), static_cast<std::int32_t>(i), 0, sources[i]);
     for (std::size_t j = 0; j < inline_blocks.size(); ++j)
         builder.add(inline_blocks[j], -1, static_cast<std::uint32_t>(j),
                     "in-memory block " + std::to_string(j));
-    ResultBlock index = index_scales(layout);
-    if (!index.datasets.empty()) {
-        builder.add(index, -1, static_cast<std::uint32_t>(inline_blocks.size()), "index scales");
-        inline_blocks.push_back(std::move(index));
-    }
+    builder.index_scales();
     builder.finish(ranks, collective_min_bytes);
     return layout;
+}
+
+} // namespace
+
+MergeLayout plan_merge(const std::vector<std::string>& item_files,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks, std::uint64_t collective_min_bytes) {
+    return plan(
+        item_files, [&](std::size_t i) { return read_item_file(item_files[i], false); },
+        inline_blocks, root, ranks, collective_min_bytes);
+}
+
+MergeLayout plan_merge(const std::vector<std::string>& sources,
+                       const std::vector<ResultBlock>& blocks,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks, std::uint64_t collective_min_bytes) {
+    if (blocks.size() != sources.size())
+        throw std::invalid_argument("plan_merge: one block per source file");
+    return plan(
+        sources, [&](std::size_t i) -> const ResultBlock& { return blocks[i]; }, inline_blocks,
+        root, ranks, collective_min_bytes);
+}
+
+MergeLayout plan_merge(const std::vector<std::string>& sources, const BlockOf& block_of,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks, std::uint64_t collective_min_bytes) {
+    return plan(sources, block_of, inline_blocks, root, ranks, collective_min_bytes);
 }
 
 std::vector<std::uint8_t> encode(const MergeLayout& layout) {
@@ -319,8 +367,9 @@ std::vector<std::uint8_t> encode(const MergeLayout& layout) {
         w.str(g.path);
         w.attrs(g.attributes);
     }
-    w.u64(layout.datasets.size());
-    for (const auto& d : layout.datasets) {
+    w.u64(layout.dataset_count());
+    for (std::size_t i = 0; i < layout.dataset_count(); ++i) {
+        const LayoutDataset d = layout.dataset(i);
         w.str(d.path);
         w.u8(static_cast<std::uint8_t>(d.type));
         w.u64(d.shape.size());

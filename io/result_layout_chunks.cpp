@@ -92,10 +92,11 @@ std::optional<MergeLayout> layout_chunk(const MergeLayout& layout, MergePass pas
         break;
     }
     std::map<std::int32_t, std::int32_t> renumbered;
-    for (; cursor < layout.datasets.size() && c.datasets.size() < chunk; ++cursor)
-        if (in_pass(layout.datasets[cursor], pass))
-            c.datasets.push_back(
-                for_pass(layout.datasets[cursor], pass, layout, c.sources, renumbered));
+    for (; cursor < layout.dataset_count() && c.datasets.size() < chunk; ++cursor) {
+        const LayoutDataset d = layout.dataset(cursor);
+        if (in_pass(d, pass))
+            c.datasets.push_back(for_pass(d, pass, layout, c.sources, renumbered));
+    }
     if (c.datasets.empty()) return std::nullopt; // the cursor ran off the end
     return c;
 }

@@ -30,12 +30,17 @@ private:
     h5::File file_;
 };
 
-// The values of `d` (of any element type): from its inline block on rank 0, else from its source
-// file.
+// The values of `d` (of any element type): made for an index scale, from its inline block on
+// rank 0, else from its source file.
 DatasetValues load_values(const MergeLayout& layout, const LayoutDataset& d,
                           const std::vector<ResultBlock>& inline_blocks, SourceCache& sources) {
     DatasetValues v;
-    if (d.source < 0) {
+    if (d.source == index_scale_source) {
+        std::vector<std::int64_t> index(static_cast<std::size_t>(d.elements()));
+        for (std::size_t i = 0; i < index.size(); ++i)
+            index[i] = static_cast<std::int64_t>(i);
+        v = std::move(index);
+    } else if (d.source < 0) {
         if (d.inline_block >= inline_blocks.size())
             throw std::logic_error("merge: inline block of " + d.path + " is not on this rank");
         v = inline_blocks[d.inline_block].at(d.path).values;
@@ -279,7 +284,8 @@ void write_serial_pass(const std::string& path, const MergeLayout& layout,
     h5::File file = h5::File::open(path, h5::File::Mode::ReadWrite);
     SourceCache sources;
     std::size_t written = 0;
-    for (const auto& d : layout.datasets) {
+    for (std::size_t i = 0; i < layout.dataset_count(); ++i) {
+        const LayoutDataset d = layout.dataset(i);
         if (d.type != ElementType::String || d.elements() == 0) continue;
         detail::write_values(file.open_dataset(d.path),
                              load_values(layout, d, inline_blocks, sources));

@@ -32,6 +32,7 @@
 #include <mpi.h>
 
 #include "io/result_block.hpp"
+#include "io/result_layout_packed.hpp"
 
 namespace neuropop::io {
 
@@ -92,7 +93,8 @@ struct LayoutDataset {
     std::vector<std::string> scales; // absolute path of each axis's scale, or ""
     bool is_scale = false;           // some dataset uses this one as a dimension scale
     bool collective = false;         // written with collective transfer (else see below)
-    std::int32_t source = -1;        // index into MergeLayout::sources; -1: an inline block
+    std::int32_t source = -1;        // index into MergeLayout::sources; -1: an inline block;
+                                     // index_scale_source: an index scale (below)
     std::uint32_t inline_block = 0;  // when source == -1: which inline block (rank 0 only)
     std::int32_t owner = 0;          // rank that writes the values
     std::uint64_t elements() const;
@@ -104,11 +106,24 @@ struct LayoutDataset {
     std::uint64_t bytes() const; // of the values in memory (strings: their pointers)
 };
 
+// Where an index scale's values come from (LayoutDataset::source): 0, 1, ..., n - 1, made when
+// written; plan_merge keeps no values for them.
+inline constexpr std::int32_t index_scale_source = -2;
+
 struct MergeLayout {
     Attributes root;
     std::vector<GroupBlock> groups; // parents before children
+    // The datasets in layout order: a chunk's (and a layout built by hand) in `datasets`, the
+    // whole layout plan_merge makes on rank 0 in `packed` (io/result_layout_packed.hpp says
+    // why); dataset(i) reads both, `datasets` first.
     std::vector<LayoutDataset> datasets;
+    PackedDatasets packed;
     std::vector<std::string> sources; // item files
+    std::size_t dataset_count() const { return datasets.size() + packed.size(); }
+    LayoutDataset dataset(std::size_t i) const {
+        return i < datasets.size() ? datasets[i] : packed[i - datasets.size()];
+    }
+    std::vector<LayoutDataset> all_datasets() const; // unpacked: for tests and small layouts
 };
 
 inline constexpr std::uint64_t default_collective_min_bytes = 64 * 1024;
@@ -122,16 +137,27 @@ inline constexpr std::uint64_t default_collective_min_bytes = 64 * 1024;
 //
 // Every axis gets a dimension scale, so that xarray (h5netcdf) opens every group: an axis that
 // names none gets an index dataset 0..n-1 named after its label in the dataset's group (reused by
-// every axis of that label and length there), added to `inline_blocks` as one more block.
+// every axis of that label and length there), with source index_scale_source: its values are
+// made when written, not held.
 MergeLayout plan_merge(const std::vector<std::string>& item_files,
-                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);
 
 // The same from blocks already read (shapes suffice, e.g. read_results_group): `blocks[i]` is what
 // `sources[i]` holds; each dataset's values are later read from that file at the same path.
 MergeLayout plan_merge(const std::vector<std::string>& sources,
                        const std::vector<ResultBlock>& blocks,
-                       std::vector<ResultBlock>& inline_blocks, const Attributes& root, int ranks,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks,
+                       std::uint64_t collective_min_bytes = default_collective_min_bytes);
+
+// The same with source i's block made by block_of(i) when the planner reaches it: one is held at
+// a time (rank 0 need not hold every source's metadata at once).
+using BlockOf = std::function<ResultBlock(std::size_t)>;
+MergeLayout plan_merge(const std::vector<std::string>& sources, const BlockOf& block_of,
+                       const std::vector<ResultBlock>& inline_blocks, const Attributes& root,
+                       int ranks,
                        std::uint64_t collective_min_bytes = default_collective_min_bytes);
 
 // Whether `d`, read back from a results file, is an index scale plan_merge added (above), not a

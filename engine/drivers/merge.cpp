@@ -202,13 +202,13 @@ Prepared prepare(detail::MergeInputs& in, const std::vector<ItemOutcome>& pooled
                 files[o.id] = item_file(items_dir, o.id).string();
         }
         std::vector<std::string> sources = in.shards;
-        std::vector<io::ResultBlock> blocks;
-        for (const auto& s : in.shards)
-            blocks.push_back(shard_results(s));
-        for (const auto& [id, file] : files) {
+        for (const auto& [id, file] : files)
             sources.push_back(file);
-            blocks.push_back(io::read_item_file(file, false));
-        }
+        // Each source's metadata read when the planner reaches it, one held at a time.
+        const std::size_t n_shards = in.shards.size();
+        const auto block_of = [&sources, n_shards](std::size_t i) {
+            return i < n_shards ? shard_results(sources[i]) : io::read_item_file(sources[i], false);
+        };
         for (const auto& r : in.rows)
             p.resumed += r.status == "resumed" ? 1 : 0;
         inline_blocks.insert(inline_blocks.begin(),
@@ -217,7 +217,7 @@ Prepared prepare(detail::MergeInputs& in, const std::vector<ItemOutcome>& pooled
         root.push_back({"merged_shards", static_cast<std::int64_t>(in.shards.size())});
         for (auto& a : data_totals(in.shards, work))
             root.push_back(std::move(a));
-        layout = io::plan_merge(sources, blocks, inline_blocks, root, ranks);
+        layout = io::plan_merge(sources, io::BlockOf(block_of), inline_blocks, root, ranks);
         p.shards = in.shards.size();
         p.items = in.rows.size();
         p.summaries = in.summaries.size();

@@ -23,8 +23,8 @@ using neuropop::test::TempDir;
 
 namespace {
 
-const io::LayoutDataset& layout_dataset(const io::MergeLayout& layout, const std::string& path) {
-    for (const auto& d : layout.datasets)
+io::LayoutDataset layout_dataset(const io::MergeLayout& layout, const std::string& path) {
+    for (const auto& d : layout.all_datasets())
         if (d.path == path) return d;
     FAIL("the layout has no dataset " << path);
     throw std::logic_error("unreachable");
@@ -209,7 +209,7 @@ TEST_CASE("the merge plan keeps item order, adds index scales, spreads large dat
     CHECK(layout.root == root);
     // Item a's datasets, then item b's, then the inline block's, then the index scales.
     std::vector<std::string> order;
-    for (const auto& d : layout.datasets)
+    for (const auto& d : layout.all_datasets())
         order.push_back(d.path);
     const auto at = [&](const std::string& p) {
         return std::find(order.begin(), order.end(), p) - order.begin();
@@ -234,11 +234,17 @@ TEST_CASE("the merge plan keeps item order, adds index scales, spreads large dat
     CHECK(unit.type == io::ElementType::Int64);
     CHECK(unit.shape == std::vector<std::uint64_t>{2});
     CHECK(unit.is_scale);
-    CHECK(unit.source == -1);
-    REQUIRE(inline_blocks.size() == 2); // the index scales' block was added
-    CHECK(inline_blocks[1].at("/sessions/s1/VISp/unit").i64() == std::vector<std::int64_t>{0, 1});
+    // Its values (0, 1) are made when written: no block holds them.
+    CHECK(unit.source == io::index_scale_source);
+    CHECK(unit.dims == std::vector<std::string>{"unit"});
+    CHECK(unit.scales == std::vector<std::string>{"/sessions/s1/VISp/unit"});
+    CHECK(inline_blocks.size() == 1);
     // Read back from a results file, such an index is told apart from the items' datasets.
-    CHECK(io::is_index_scale(inline_blocks[1].at("/sessions/s1/VISp/unit")));
+    io::ResultBlock index;
+    index.add_i64(unit.path, unit.shape, {0, 1}, "1",
+                  std::get<std::string>(unit.attributes.at(1).value), {{"unit", "unit"}});
+    CHECK(unit.attributes.at(0) == io::Attribute{"units", std::string("1")});
+    CHECK(io::is_index_scale(index.at(unit.path)));
     for (const auto& item : {results::item_a(), results::item_b()})
         for (const auto& d : item.datasets)
             CHECK_FALSE(io::is_index_scale(d));
@@ -264,9 +270,11 @@ TEST_CASE("the merge plan keeps item order, adds index scales, spreads large dat
         CHECK(decoded.groups[i].path == layout.groups[i].path);
         CHECK(decoded.groups[i].attributes == layout.groups[i].attributes);
     }
-    REQUIRE(decoded.datasets.size() == layout.datasets.size());
-    for (std::size_t i = 0; i < layout.datasets.size(); ++i) {
-        const auto& x = layout.datasets[i];
+    // The planned layout is packed; decoded, the same datasets in plain form.
+    CHECK(layout.datasets.empty());
+    REQUIRE(decoded.datasets.size() == layout.dataset_count());
+    for (std::size_t i = 0; i < layout.dataset_count(); ++i) {
+        const auto x = layout.dataset(i);
         const auto& y = decoded.datasets[i];
         INFO(x.path);
         CHECK(y.path == x.path);
@@ -314,7 +322,7 @@ TEST_CASE("the merge layout's chunks give every pass its groups and datasets in 
     // so the write pass's chunks renumber sources.
     const io::MergeLayout layout = io::plan_merge({a, b}, inline_blocks, root, 2, 1);
     REQUIRE(layout.groups.size() > 3);
-    REQUIRE(layout.datasets.size() > 3);
+    REQUIRE(layout.dataset_count() > 3);
     const std::size_t chunk = GENERATE(as<std::size_t>{}, 1, 2, 3, 1000);
     INFO("chunks of " << chunk);
     // Every chunk of a pass, through the byte encoding, as write_collective sends them.
@@ -323,7 +331,7 @@ TEST_CASE("the merge layout's chunks give every pass its groups and datasets in 
         std::size_t cursor = 0;
         while (auto c = io::layout_chunk(layout, pass, cursor, chunk)) {
             out.push_back(io::decode(io::encode(*c)));
-            REQUIRE(out.size() <= layout.datasets.size() + layout.groups.size() + 1);
+            REQUIRE(out.size() <= layout.dataset_count() + layout.groups.size() + 1);
         }
         CHECK_FALSE(io::layout_chunk(layout, pass, cursor, chunk)); // stays done
         return out;
@@ -352,8 +360,9 @@ TEST_CASE("the merge layout's chunks give every pass its groups and datasets in 
 
     // Each dataset pass: the datasets it walks, in order, with its fields.
     const auto check_pass = [&](io::MergePass pass, auto walks, auto same) {
+        const std::vector<io::LayoutDataset> all = layout.all_datasets();
         std::vector<const io::LayoutDataset*> want;
-        for (const auto& d : layout.datasets)
+        for (const auto& d : all)
             if (walks(d)) want.push_back(&d);
         REQUIRE_FALSE(want.empty());
         std::size_t i = 0;

@@ -39,9 +39,9 @@ TEST_CASE("a collective write of item files on one rank reads back equal to the 
     const std::size_t chunk = GENERATE(as<std::size_t>{}, 1, 3, io::default_layout_chunk);
     INFO("chunks of " << chunk);
     REQUIRE(layout.groups.size() > 3);
-    REQUIRE(layout.datasets.size() > 3);
+    REQUIRE(layout.dataset_count() > 3);
     std::int64_t marked = 0;
-    for (const auto& d : layout.datasets)
+    for (const auto& d : layout.all_datasets())
         marked += d.collective ? 1 : 0;
     REQUIRE(marked == 2);
 

@@ -48,12 +48,33 @@ void PopulationCache::hold(
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> pool) {
     if (budget_ == 0) return; // run.cache_mb = 0: nothing is kept between items
     held_ = std::move(pool);
+    // The held pool counts against the budget: its populations leave the list (they are held),
+    // and the least recently used others go until the list and the pool fit, so the rank holds
+    // no more than the budget or the pool, whichever is larger (the item needed the pool whole).
+    held_bytes_ = 0;
+    for (const auto& [id, pop] : held_) {
+        held_bytes_ += bytes_of(*pop);
+        if (const auto it = where_.find(id); it != where_.end()) {
+            used_ -= it->second->bytes;
+            order_.erase(it->second);
+            where_.erase(it);
+        }
+    }
+    while (used_ + held_bytes_ > budget_ && !order_.empty()) {
+        used_ -= order_.back().bytes;
+        where_.erase(order_.back().key);
+        order_.pop_back();
+        ++counts_.evictions;
+    }
 }
 
 void PopulationCache::keep_held(const std::vector<std::uint64_t>& ids) {
     std::erase_if(held_, [&](const auto& h) {
         return std::find(ids.begin(), ids.end(), h.first) == ids.end();
     });
+    held_bytes_ = 0;
+    for (const auto& h : held_)
+        held_bytes_ += bytes_of(*h.second);
 }
 
 std::shared_ptr<const std::vector<char>> PopulationCache::image(std::uint64_t id) {
@@ -82,12 +103,13 @@ void PopulationCache::drop_image(std::uint64_t id) {
 
 void PopulationCache::insert(Entry entry) {
     if (entry.bytes > budget_) return;
-    while (used_ + entry.bytes > budget_ && !order_.empty()) {
+    while (used_ + held_bytes_ + entry.bytes > budget_ && !order_.empty()) {
         used_ -= order_.back().bytes;
         where_.erase(order_.back().key);
         order_.pop_back();
         ++counts_.evictions;
     }
+    if (used_ + held_bytes_ + entry.bytes > budget_) return; // a held pool fills the budget
     used_ += entry.bytes;
     const auto key = entry.key;
     order_.push_front(std::move(entry));

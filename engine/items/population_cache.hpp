@@ -38,9 +38,10 @@ public:
     // the item that pooled them, until another pool replaces them: a region's resample and null
     // items run one after another on one rank (they share a scheduler key) and pool the same
     // sessions, which a budget smaller than the region would otherwise evict and read back for
-    // every item. What is held is what that item held anyway, so the rank's peak does not grow
-    // (docs/DESIGN.md "Memory per rank"); get() finds held populations too. A budget of 0 (the
-    // cache off) holds nothing.
+    // every item. The pool counts against the budget (other populations and images make room
+    // for it), so the rank holds at most the larger of the budget and the pool, which the item
+    // needed whole anyway (docs/DESIGN.md "Memory per rank"); get() finds held populations too.
+    // A budget of 0 (the cache off) holds nothing.
     void hold(std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> pool);
     // Lets go of the held populations whose bin ids are not in `ids`: called before another pool
     // loads, so that two pools are never held at once.
@@ -80,6 +81,7 @@ private:
     std::unordered_map<std::uint64_t, std::list<Entry>::iterator> where_;
     Counts counts_;
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held_;
+    std::uint64_t held_bytes_ = 0; // of held_
 };
 
 } // namespace neuropop::engine

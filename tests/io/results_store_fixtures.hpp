@@ -16,8 +16,25 @@
 #include <vector>
 
 #include "io/result_block.hpp"
+#include "io/result_store.hpp"
 
 namespace neuropop::test::results {
+
+// Every field of a merge layout's dataset equal (packed and unpacked, encoded and decoded).
+inline void check_same_dataset(const io::LayoutDataset& x, const io::LayoutDataset& y) {
+    INFO(x.path);
+    CHECK(y.path == x.path);
+    CHECK(y.type == x.type);
+    CHECK(y.shape == x.shape);
+    CHECK(y.attributes == x.attributes);
+    CHECK(y.dims == x.dims);
+    CHECK(y.scales == x.scales);
+    CHECK(y.is_scale == x.is_scale);
+    CHECK(y.collective == x.collective);
+    CHECK(y.source == x.source);
+    CHECK(y.inline_block == x.inline_block);
+    CHECK(y.owner == x.owner);
+}
 
 inline io::ResultBlock item_a() {
     io::ResultBlock b;

@@ -10,25 +10,11 @@
 #include <vector>
 
 #include "io/result_store.hpp"
+#include "tests/io/results_store_fixtures.hpp"
 
 namespace io = neuropop::io;
 
 namespace {
-
-void check_same(const io::LayoutDataset& x, const io::LayoutDataset& y) {
-    INFO(x.path);
-    CHECK(y.path == x.path);
-    CHECK(y.type == x.type);
-    CHECK(y.shape == x.shape);
-    CHECK(y.attributes == x.attributes);
-    CHECK(y.dims == x.dims);
-    CHECK(y.scales == x.scales);
-    CHECK(y.is_scale == x.is_scale);
-    CHECK(y.collective == x.collective);
-    CHECK(y.source == x.source);
-    CHECK(y.inline_block == x.inline_block);
-    CHECK(y.owner == x.owner);
-}
 
 // Items shaped like bench_merge's synthetic decoding item (benchmarks/bench_merge.cpp), shapes
 // only (without its p_value): 7 datasets, 6 of them with axes, 6 axes without a scale.
@@ -96,9 +82,9 @@ TEST_CASE("a packed layout dataset comes back with every field as it went in", "
     for (const auto* d : {&a, &b, &c})
         packed.push_back(*d);
     REQUIRE(packed.size() == 3);
-    check_same(a, packed[0]);
-    check_same(b, packed[1]);
-    check_same(c, packed[2]);
+    neuropop::test::results::check_same_dataset(a, packed[0]);
+    neuropop::test::results::check_same_dataset(b, packed[1]);
+    neuropop::test::results::check_same_dataset(c, packed[2]);
     CHECK(packed.key("/sessions/s1/VISp/rates") ==
           packed.key(std::string("/sessions/s1/VISp/") + "rates"));
     CHECK(packed.key("/sessions/s1/VISp/rates") != packed.key("/sessions/s1/VISp/time"));
@@ -112,8 +98,8 @@ TEST_CASE("a packed layout dataset comes back with every field as it went in", "
     a.collective = false;
     a.owner = 0;
     packed.set_placement(0, a.is_scale, a.collective, a.owner);
-    check_same(a, packed[0]);
-    check_same(b, packed[1]);
+    neuropop::test::results::check_same_dataset(a, packed[0]);
+    neuropop::test::results::check_same_dataset(b, packed[1]);
     CHECK_THROWS_AS(packed.set_scales(2, {"/top", "/top"}), std::logic_error);
 
     io::LayoutDataset wide;

@@ -274,20 +274,7 @@ TEST_CASE("the merge plan keeps item order, adds index scales, spreads large dat
     CHECK(layout.datasets.empty());
     REQUIRE(decoded.datasets.size() == layout.dataset_count());
     for (std::size_t i = 0; i < layout.dataset_count(); ++i) {
-        const auto x = layout.dataset(i);
-        const auto& y = decoded.datasets[i];
-        INFO(x.path);
-        CHECK(y.path == x.path);
-        CHECK(y.type == x.type);
-        CHECK(y.shape == x.shape);
-        CHECK(y.attributes == x.attributes);
-        CHECK(y.dims == x.dims);
-        CHECK(y.scales == x.scales);
-        CHECK(y.is_scale == x.is_scale);
-        CHECK(y.collective == x.collective);
-        CHECK(y.source == x.source);
-        CHECK(y.inline_block == x.inline_block);
-        CHECK(y.owner == x.owner);
+        results::check_same_dataset(layout.dataset(i), decoded.datasets[i]);
     }
     // A truncated encoding is refused, not read past its end.
     CHECK_THROWS(io::decode(std::vector<std::uint8_t>(bytes.begin(), bytes.end() - 3)));

@@ -172,6 +172,7 @@ TEST_CASE("population cache: a held pool outlives the budget until another pool 
     take_pool();
     REQUIRE(loads == 3);
     REQUIRE(cache.counts().evictions == 2); // the budget keeps one
+    REQUIRE(cache.held_bytes() == 0);       // ... which makes room for the held pool
     take_pool();                            // the pool's next item: nothing read
     REQUIRE(loads == 3);
     REQUIRE(cache.get(2, load(2))->counts[0] == 2); // any item finds a held population
@@ -179,8 +180,16 @@ TEST_CASE("population cache: a held pool outlives the budget until another pool 
     // Another pool lets go of what it does not share before it loads.
     cache.keep_held({3, 4});
     REQUIRE(cache.held_count() == 1);
-    cache.get(1, load(1));
+    cache.get(1, load(1)); // no room beside the held one in a budget of one and a half
     REQUIRE(loads == 4);
+    REQUIRE(cache.held_bytes() == 0);
+    cache.get(1, load(1));
+    REQUIRE(loads == 5);
+    cache.keep_held({}); // no pool: the budget is the list's again
+    cache.get(1, load(1));
+    cache.get(1, load(1));
+    REQUIRE(loads == 6);
+    REQUIRE(cache.held_bytes() == one);
 
     // The cache off (budget 0) holds nothing either.
     PopulationCache off(0);

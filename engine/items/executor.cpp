@@ -252,8 +252,8 @@ std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
     if (item.kind == jobs::ItemKind::Bin) return id + 1;
     // One region's sessions (or one animal's) as pooled by every pooled analysis: the resample
     // and null items and the items assembling them share a key, so a rank that loaded the
-    // region's populations runs the region's pooled items while it holds them (the cache holds one
-    // pool outside its budget, PopulationCache::hold), and the assemblies read the resamples'
+    // region's populations runs the region's pooled items while it holds them (the cache holds the
+    // last pool, PopulationCache::hold), and the assemblies read the resamples'
     // images there. A key of its own kind (bit 62) from the pool's names (FNV-1a): a collision
     // only merges two pools' preferences.
     if (item.kind == jobs::ItemKind::PseudoResample || item.kind == jobs::ItemKind::PseudoNull ||

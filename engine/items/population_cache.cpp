@@ -51,30 +51,36 @@ void PopulationCache::hold(
     // The held pool counts against the budget: its populations leave the list (they are held),
     // and the least recently used others go until the list and the pool fit, so the rank holds
     // no more than the budget or the pool, whichever is larger (the item needed the pool whole).
-    held_bytes_ = 0;
-    for (const auto& [id, pop] : held_) {
-        held_bytes_ += bytes_of(*pop);
-        if (const auto it = where_.find(id); it != where_.end()) {
-            used_ -= it->second->bytes;
-            order_.erase(it->second);
-            where_.erase(it);
-        }
-    }
-    while (used_ + held_bytes_ > budget_ && !order_.empty()) {
-        used_ -= order_.back().bytes;
-        where_.erase(order_.back().key);
-        order_.pop_back();
-        ++counts_.evictions;
-    }
+    for (const auto& h : held_)
+        if (const auto it = where_.find(h.first); it != where_.end()) erase(it);
+    recount_held();
+    make_room(0);
 }
 
 void PopulationCache::keep_held(const std::vector<std::uint64_t>& ids) {
     std::erase_if(held_, [&](const auto& h) {
         return std::find(ids.begin(), ids.end(), h.first) == ids.end();
     });
+    recount_held();
+}
+
+void PopulationCache::recount_held() {
     held_bytes_ = 0;
     for (const auto& h : held_)
         held_bytes_ += bytes_of(*h.second);
+}
+
+void PopulationCache::erase(Where::iterator it) {
+    used_ -= it->second->bytes;
+    order_.erase(it->second);
+    where_.erase(it);
+}
+
+void PopulationCache::make_room(std::uint64_t bytes) {
+    while (used_ + held_bytes_ + bytes > budget_ && !order_.empty()) {
+        erase(where_.find(order_.back().key));
+        ++counts_.evictions;
+    }
 }
 
 std::shared_ptr<const std::vector<char>> PopulationCache::image(std::uint64_t id) {
@@ -94,21 +100,12 @@ void PopulationCache::put_image(std::uint64_t id, std::shared_ptr<const std::vec
 }
 
 void PopulationCache::drop_image(std::uint64_t id) {
-    const auto it = where_.find(id | image_key);
-    if (it == where_.end()) return;
-    used_ -= it->second->bytes;
-    order_.erase(it->second);
-    where_.erase(it);
+    if (const auto it = where_.find(id | image_key); it != where_.end()) erase(it);
 }
 
 void PopulationCache::insert(Entry entry) {
     if (entry.bytes > budget_) return;
-    while (used_ + held_bytes_ + entry.bytes > budget_ && !order_.empty()) {
-        used_ -= order_.back().bytes;
-        where_.erase(order_.back().key);
-        order_.pop_back();
-        ++counts_.evictions;
-    }
+    make_room(entry.bytes);
     if (used_ + held_bytes_ + entry.bytes > budget_) return; // a held pool fills the budget
     used_ += entry.bytes;
     const auto key = entry.key;

@@ -34,8 +34,8 @@ public:
     // A population this rank has just counted (its bin item ran here): no read needed later.
     void put(std::uint64_t bin_id, std::shared_ptr<const Population> pop);
 
-    // A pseudo-population's sources (bin id, population), kept alive outside the budget after
-    // the item that pooled them, until another pool replaces them: a region's resample and null
+    // A pseudo-population's sources (bin id, population), kept alive after the item that pooled
+    // them, until another pool replaces them: a region's resample and null
     // items run one after another on one rank (they share a scheduler key) and pool the same
     // sessions, which a budget smaller than the region would otherwise evict and read back for
     // every item. The pool counts against the budget (other populations and images make room
@@ -74,11 +74,16 @@ private:
         std::uint64_t bytes;
     };
     static constexpr std::uint64_t image_key = std::uint64_t{1} << 63;
+    using Where = std::unordered_map<std::uint64_t, std::list<Entry>::iterator>;
     void insert(Entry entry);
+    void erase(Where::iterator it);
+    // Evicts least recently used entries until `bytes` more fit beside the list and the pool.
+    void make_room(std::uint64_t bytes);
+    void recount_held();
 
     std::uint64_t budget_, used_ = 0;
     std::list<Entry> order_; // most recently used first
-    std::unordered_map<std::uint64_t, std::list<Entry>::iterator> where_;
+    Where where_;
     Counts counts_;
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held_;
     std::uint64_t held_bytes_ = 0; // of held_

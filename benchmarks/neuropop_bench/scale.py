@@ -242,6 +242,14 @@ def scale(build_dir, quick, data):
         split, _ = project_measured(kinds, merge, study, NULL_ITEMS_FACTOR, POOLED_NULLS_PER_ITEM)
         notes.append("scaling: with pseudo.nulls_per_item = 1 (same results): " + ", ".join(
             "%s ranks %s (%s)" % (d["ranks"], d["efficiency"], d["limit"]) for d in split[1:]))
+        # What the merge option docs/DESIGN.md favours (not built) would give, same model.
+        for label, factor in (("", 1), (" and pseudo.nulls_per_item = 1", POOLED_NULLS_PER_ITEM)):
+            rows, _ = project_measured(kinds, merge, study, NULL_ITEMS_FACTOR, factor, True)
+            notes.append("scaling: creating the results' objects while computing (docs/DESIGN.md "
+                         "option 3, not built)%s: " % label + ", ".join(
+                             "%s ranks %s (%s, master busy %s)" % (
+                                 d["ranks"], d["efficiency"], d["limit"],
+                                 d["master_utilisation"]) for d in rows[1:]))
     except (OSError, KeyError, ValueError, RuntimeError, ZeroDivisionError) as e:
         errors.append("scale: projection failed: %s" % e)
     return lines, peer_lines, notes, errors

@@ -163,14 +163,32 @@ def merge_seconds(merge, datasets, results_bytes, ranks):
     return meta + results_bytes / (min(FS_GBPS, ranks * RANK_GBPS) * 1e9)
 
 
-def project_measured(kinds, merge, study, null_items_factor=None, split_pooled_nulls=1):
+def merge_while_computing(merge, datasets, results_bytes, ranks, makespan):
+    """docs/DESIGN.md "The merge at cluster scale", option 3 (not built): the master creates
+    every object serially while the others compute, at the measured model's 1-rank cost (creation
+    is the part of the merge that does not shrink with ranks); what does not fit under the
+    makespan, and the values at the ranks' share of the file system, are left after the last
+    item (items are taken to finish at an even pace, so creation keeps up with them when it is
+    shorter than the makespan). Returns (seconds after the last item, seconds of the master's
+    creation). The master's
+    creation time is taken from its compute, which the other ranks absorb: the makespan grows by
+    creation / ranks (the caller adds it)."""
+    create = merge["a"] + merge["b"] * datasets
+    makespan += create / ranks
+    tail = max(0.0, create - makespan)
+    return tail + results_bytes / (min(FS_GBPS, ranks * RANK_GBPS) * 1e9), create
+
+
+def project_measured(kinds, merge, study, null_items_factor=None, split_pooled_nulls=1,
+                     create_while_computing=False):
     """Lines `bench=scaling ranks=R ...` for RANKS and notes. kinds: {analysis kind: (items,
     mean seconds, mean bytes read)} of the measured study; merge: merge_model(); study: the
     measured study's sessions, regions, units (per population), trials, duration_s, datasets
     (in its results file) and results_bytes; null_items_factor: {kind: factor} applied to
     item counts (the measured job ran fewer permutations than the projected one);
     split_pooled_nulls: each pseudo_null item split into that many items of one share each (what
-    a smaller pseudo.nulls_per_item plans; the results do not depend on it)."""
+    a smaller pseudo.nulls_per_item plans; the results do not depend on it);
+    create_while_computing: the merge as merge_while_computing() projects it (not built)."""
     null_items_factor = null_items_factor or {}
     populations = study["sessions"] * study["regions"]
     units_bwm = BWM["units"] / BWM["regions"]
@@ -254,7 +272,13 @@ def project_measured(kinds, merge, study, null_items_factor=None, split_pooled_n
     largest = max(sec for _, sec, _ in per_kind.values())
     for ranks in RANKS:
         makespan, master_busy, io_total = simulate_schedule(items, ranks, bytes_per_item)
-        merge_s = merge_seconds(merge, datasets_bwm, results_bwm, ranks)
+        if create_while_computing:
+            merge_s, create = merge_while_computing(merge, datasets_bwm, results_bwm, ranks,
+                                                    makespan)
+            makespan += create / ranks
+            master_busy += create
+        else:
+            merge_s = merge_seconds(merge, datasets_bwm, results_bwm, ranks)
         wall = makespan + merge_s
         base = base or wall
         eff = base / (ranks * wall)

@@ -170,6 +170,21 @@ class ProjectMeasured(unittest.TestCase):
         self.assertIn("merge", lines[-1]["limit"])
         self.assertLess(float(lines[-1]["efficiency"]), 0.1)
 
+    def test_creating_while_computing_hides_a_merge_shorter_than_the_items(self):
+        slow = dict(a=0.0, b=10.0, parallel=0.0)
+        before, _ = scaling.project_measured(dict(self.kinds), slow, self.study)
+        after, _ = scaling.project_measured(dict(self.kinds), slow, self.study,
+                                            create_while_computing=True)
+        self.assertEqual(len(before), len(after))
+        for b, a in zip(before[1:], after[1:]):
+            self.assertGreaterEqual(float(a["efficiency"]), float(b["efficiency"]))
+        # The master creates while the others compute: busy, and the tail is what does not fit.
+        tail, create = scaling.merge_while_computing(slow, 100, 0.0, 4, 2000.0)
+        self.assertEqual(create, 1000.0)
+        self.assertEqual(tail, 0.0)
+        tail, create = scaling.merge_while_computing(slow, 100, 0.0, 4, 500.0)
+        self.assertEqual(tail, 1000.0 - 750.0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -249,13 +249,21 @@ io::ResultBlock results_of(const std::string& file, const std::string& group) {
 
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
     const auto& item = plan.items.at(id);
-    if (item.kind == jobs::ItemKind::Bin) return id + 1;
+    // One session's data: its bin items, the analyses of its populations and the interactions
+    // between its regions share the session's key, so the rank that bins a session runs what
+    // reads it while its cache holds the session's populations (a few of them: ~31 MB in the
+    // full-size scale study). Keyed by bin item, the interactions of two regions binned on
+    // different ranks, and every item run after the bin's populations had left a cache smaller
+    // than the rank's share of /binned, read them again (24-session study: 1.24 GB of 2.9).
+    if (item.kind == jobs::ItemKind::Bin) return item.session + 1;
     // One region's sessions (or one animal's) as pooled by every pooled analysis: the resample
     // and null items and the items assembling them share a key, so a rank that loaded the
-    // region's populations runs the region's pooled items while it holds them (the cache holds the
-    // last pool, PopulationCache::hold), and the assemblies read the resamples'
-    // images there. A key of its own kind (bit 62) from the pool's names (FNV-1a): a collision
-    // only merges two pools' preferences.
+    // pool's populations runs the pool's items while it holds them (the cache holds the last
+    // pool, PopulationCache::hold), and the assemblies read the resamples' images there. Not one
+    // key per region: the master hands out a key's costliest item first, so a rank went back and
+    // forth between the region's animals' pools and read them again each time (24-session scale
+    // study: 3.2 GB instead of 0.66). A key of its own kind (bit 62) from the pool's names
+    // (FNV-1a): a collision only merges two pools' preferences.
     if (item.kind == jobs::ItemKind::PseudoResample || item.kind == jobs::ItemKind::PseudoNull ||
         item.kind == jobs::ItemKind::Pseudo) {
         std::uint64_t h = 14695981039346656037ull;
@@ -266,7 +274,10 @@ std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
     }
     const auto bins = bins_needed(plan, item);
     if (bins.empty()) return 0;
-    if (bins.size() == 1) return bins.front() + 1;
+    const std::size_t session = plan.items.at(bins.front()).session;
+    if (std::all_of(bins.begin(), bins.end(),
+                    [&](std::uint64_t b) { return plan.items.at(b).session == session; }))
+        return session + 1;
     // Pooling items: a key of their own kind (top bit), shared by the items pooling the same
     // region's sessions, whose smallest bin item is the same.
     return (std::uint64_t{1} << 63) | *std::min_element(bins.begin(), bins.end());
@@ -293,6 +304,11 @@ ExecutorCounts ItemExecutor::counts() const {
 }
 
 std::shared_ptr<const Population> ItemExecutor::population(const jobs::WorkItem& bin) {
+    if (cache_.held_count() != 0 && !cache_.holds(bin.id)) cache_.release_held();
+    return load_population(bin);
+}
+
+std::shared_ptr<const Population> ItemExecutor::load_population(const jobs::WorkItem& bin) {
     return cache_.get(bin.id, [&] {
         const auto before = io::io_bytes().read;
         const auto group = binned_group(bin.session_key, bin.region);
@@ -308,11 +324,18 @@ ItemExecutor::pool(const std::vector<const jobs::WorkItem*>& bins) {
     std::vector<std::uint64_t> ids;
     for (const auto* bin : bins)
         ids.push_back(bin->id);
-    cache_.keep_held(ids); // another pool's populations go before this one's load
     std::vector<std::shared_ptr<const Population>> out;
+    // Within the held pool (an animal's sessions of a region held whole): served from it, and
+    // the region stays held for its other pools.
+    if (cache_.holds_all(ids)) {
+        for (const auto* bin : bins)
+            out.push_back(load_population(*bin));
+        return out;
+    }
+    cache_.keep_held(ids); // another pool's populations go before this one's load
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
     for (const auto* bin : bins) {
-        out.push_back(population(*bin));
+        out.push_back(load_population(*bin));
         held.emplace_back(bin->id, out.back());
     }
     cache_.hold(std::move(held));
@@ -334,6 +357,8 @@ io::ResultBlock ItemExecutor::read_item(std::uint64_t id, const io::WantedValues
 
 std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     const jobs::WorkItem& item = plan_.items.at(id);
+    std::fprintf(stderr, "TRACE %d %s held=%zu used=%llu\n", rank_, item.name().c_str(),
+                 (size_t)cache_.held_count(), (unsigned long long)cache_.held_bytes());
     const detail::ItemEnv env{
         spec_,
         plan_,

@@ -54,9 +54,10 @@ inline constexpr const char* fail_items_env = "NEUROPOP_TEST_FAIL_ITEMS";
 inline constexpr const char* cache_off_env = "NEUROPOP_TEST_CACHE_OFF";
 
 // The data an item reads, as the scheduler's affinity key (engine/runtime/scheduler.hpp): an
-// item reading one population (its bin item included) is keyed by that bin item; the resample,
-// null and assembly items of one pseudo-population pool by that pool; another reading several
-// populations (an interactions pair, its folds) by the smallest of them; others 0 (none).
+// item reading populations of one session (its bin items, their analyses, the interactions
+// between its regions) is keyed by that session; the resample, null and assembly items of one
+// pseudo-population pool (a region's sessions, or one animal's) by that pool; another
+// reading several sessions' populations by the smallest of its bin items; others 0 (none).
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id);
 
 // What a rank's items read and wrote, for the results root (docs/DESIGN.md "Data locality").
@@ -82,7 +83,11 @@ public:
     ExecutorCounts counts() const;
 
 private:
+    // A bin item's population for an item that does not pool (ItemEnv::population): one outside
+    // the held pool ends the hold (the rank has moved on to other data).
     std::shared_ptr<const Population> population(const jobs::WorkItem& bin);
+    // The same through the cache, the hold left as it is.
+    std::shared_ptr<const Population> load_population(const jobs::WorkItem& bin);
     // A pseudo-population's sources, held between the pool's items (ItemEnv::pool).
     std::vector<std::shared_ptr<const Population>>
     pool(const std::vector<const jobs::WorkItem*>& bins);

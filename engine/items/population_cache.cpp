@@ -58,10 +58,30 @@ void PopulationCache::hold(
 }
 
 void PopulationCache::keep_held(const std::vector<std::uint64_t>& ids) {
-    std::erase_if(held_, [&](const auto& h) {
-        return std::find(ids.begin(), ids.end(), h.first) == ids.end();
-    });
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> kept, let_go;
+    for (auto& h : held_)
+        (std::find(ids.begin(), ids.end(), h.first) != ids.end() ? kept : let_go)
+            .push_back(std::move(h));
+    held_ = std::move(kept);
     recount_held();
+    // The others join the list, where the budget allows: a rank going from one animal's pool
+    // to another's of the same region and back finds them there.
+    for (auto it = let_go.rbegin(); it != let_go.rend(); ++it)
+        if (where_.count(it->first) == 0)
+            insert({it->first, it->second, nullptr, bytes_of(*it->second)});
+}
+
+bool PopulationCache::holds(std::uint64_t id) const {
+    return std::any_of(held_.begin(), held_.end(), [&](const auto& h) { return h.first == id; });
+}
+
+bool PopulationCache::holds_all(const std::vector<std::uint64_t>& ids) const {
+    return !held_.empty() &&
+           std::all_of(ids.begin(), ids.end(), [&](std::uint64_t id) { return holds(id); });
+}
+
+void PopulationCache::release_held() {
+    keep_held({});
 }
 
 void PopulationCache::recount_held() {

@@ -44,8 +44,18 @@ public:
     // A budget of 0 (the cache off) holds nothing.
     void hold(std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> pool);
     // Lets go of the held populations whose bin ids are not in `ids`: called before another pool
-    // loads, so that two pools are never held at once.
+    // loads, so that two pools are never held at once. They join the list as the most recently
+    // used (the pool's first ones first), and the least recently used entries go until it fits
+    // the budget.
     void keep_held(const std::vector<std::uint64_t>& ids);
+    // Whether every bin id of `ids` is held: a pool within the held one (an animal's sessions of
+    // a region whose sessions are held) is served from it, and the hold stays as it is.
+    bool holds_all(const std::vector<std::uint64_t>& ids) const;
+    // Whether bin id `id` is held.
+    bool holds(std::uint64_t id) const;
+    // Ends the hold (keep_held of none). For a rank that moves on to other data: a pool as large
+    // as the budget would otherwise leave no room for its populations and images.
+    void release_held();
     std::uint64_t held_count() const { return held_.size(); }
 
     // The image of item `id`'s file when this rank holds it (a hit), else null (a miss: the

@@ -153,6 +153,44 @@ TEST_CASE("a region's pooled items share one scheduler key across analyses; regi
     CHECK(key(a) == key(b));
     CHECK(key(a) == key(c));
     CHECK(key(a) != key(d));
+    // One key per region sent a rank back and forth between its animals' pools (the costliest
+    // item of a key goes first), each time reading the pool again.
     CHECK(key(a) != key(e));
     CHECK(key(a) != 0);
+}
+
+TEST_CASE("one session's bin items, their analyses and its interactions share one scheduler key; "
+          "other sessions and items pooling sessions do not",
+          "[registry]") {
+    engine::PlanView view;
+    const auto add = [&](ItemKind kind, std::size_t session, const std::string& region,
+                         std::vector<std::uint64_t> needs) {
+        jobs::WorkItem item;
+        item.id = view.items.size();
+        item.kind = kind;
+        item.session = session;
+        item.session_key = "s" + std::to_string(session);
+        item.region = region;
+        item.needs = std::move(needs);
+        view.items.push_back(item);
+        return item.id;
+    };
+    const auto bin_a = add(ItemKind::Bin, 0, "A", {});
+    const auto bin_b = add(ItemKind::Bin, 0, "B", {});
+    const auto other_bin = add(ItemKind::Bin, 1, "A", {});
+    const auto pca_b = add(ItemKind::Pca, 0, "B", {bin_b});
+    const auto folds = add(ItemKind::InteractionsFolds, 0, "A", {bin_a, bin_b});
+    const auto other_pca = add(ItemKind::Pca, 1, "A", {other_bin});
+    const auto across = add(ItemKind::InteractionsFolds, 0, "A", {bin_a, other_bin});
+    const auto key = [&](std::uint64_t id) { return engine::affinity_key(view, id); };
+    // Keyed by bin item, the second region's analyses and the pair's folds went to whichever
+    // rank held one population and read the other again.
+    CHECK(key(bin_a) == key(bin_b));
+    CHECK(key(pca_b) == key(bin_a));
+    CHECK(key(folds) == key(bin_a));
+    CHECK(key(other_bin) != key(bin_a));
+    CHECK(key(other_pca) == key(other_bin));
+    CHECK(key(across) != key(bin_a));
+    CHECK(key(across) != key(other_bin));
+    CHECK(key(bin_a) != 0);
 }

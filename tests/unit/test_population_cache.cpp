@@ -196,3 +196,88 @@ TEST_CASE("population cache: a held pool outlives the budget until another pool 
     off.hold({{1, std::make_shared<const Population>(population(1, 1))}});
     REQUIRE(off.held_count() == 0);
 }
+
+TEST_CASE("population cache: a pool within the held one is served from it, and a released hold "
+          "leaves what fits the budget",
+          "[unit]") {
+    const auto one = PopulationCache::bytes_of(population(100, 0));
+    PopulationCache cache(2 * one + one / 2); // room for two of a pool of four
+    int loads = 0;
+    const auto load = [&](std::uint32_t tag) {
+        return [&loads, tag] {
+            ++loads;
+            return population(100, tag);
+        };
+    };
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
+    for (std::uint64_t id = 1; id <= 4; ++id)
+        held.emplace_back(id, cache.get(id, load(static_cast<std::uint32_t>(id))));
+    cache.hold(held);
+    REQUIRE(loads == 4);
+    REQUIRE(cache.holds_all({2, 3}));
+    REQUIRE(cache.holds(4));
+    REQUIRE_FALSE(cache.holds_all({3, 5}));
+    REQUIRE_FALSE(cache.holds(5));
+    // The pool fills the budget: nothing else is kept while it is held.
+    cache.get(5, load(5));
+    cache.get(5, load(5));
+    REQUIRE(loads == 6);
+    // Released: the list keeps two of the four (the budget), the most recently used first, and
+    // the population read next is kept beside one of them.
+    cache.release_held();
+    REQUIRE(cache.held_count() == 0);
+    REQUIRE(cache.held_bytes() == 2 * one);
+    REQUIRE(cache.get(1, load(1))->counts[0] == 1);
+    REQUIRE(loads == 6);
+    cache.get(5, load(5));
+    cache.get(5, load(5));
+    REQUIRE(loads == 7);
+    REQUIRE(cache.held_bytes() == 2 * one);
+    // Nothing held: nothing within it.
+    REQUIRE_FALSE(cache.holds_all({1}));
+}
+
+TEST_CASE("population cache: a pool let go for another joins the list where the budget allows",
+          "[unit]") {
+    // Two animals' pools of two populations each, a budget for five: going from one to the
+    // other and back reads nothing again.
+    const auto one = PopulationCache::bytes_of(population(100, 0));
+    PopulationCache cache(5 * one);
+    int loads = 0;
+    const auto take_pool = [&](const std::vector<std::uint64_t>& pool) {
+        cache.keep_held(pool);
+        std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
+        for (auto id : pool)
+            held.emplace_back(id, cache.get(id, [&loads, id] {
+                ++loads;
+                return population(100, static_cast<std::uint32_t>(id));
+            }));
+        cache.hold(held);
+    };
+    take_pool({1, 2});
+    take_pool({3, 4});
+    REQUIRE(loads == 4);
+    REQUIRE(cache.held_count() == 2);
+    REQUIRE(cache.held_bytes() == 2 * one); // 1 and 2, in the list beside the held 3 and 4
+    take_pool({1, 2});
+    take_pool({3, 4});
+    REQUIRE(loads == 4);
+    // A budget for three: the pool let go keeps one of its two beside the held two.
+    PopulationCache small(3 * one);
+    int small_loads = 0;
+    const auto take_small = [&](const std::vector<std::uint64_t>& pool) {
+        small.keep_held(pool);
+        std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
+        for (auto id : pool)
+            held.emplace_back(id, small.get(id, [&small_loads, id] {
+                ++small_loads;
+                return population(100, static_cast<std::uint32_t>(id));
+            }));
+        small.hold(held);
+    };
+    take_small({1, 2});
+    take_small({3, 4});
+    REQUIRE(small.held_bytes() == one);
+    take_small({1, 2});
+    REQUIRE(small_loads == 5);
+}

@@ -357,8 +357,6 @@ io::ResultBlock ItemExecutor::read_item(std::uint64_t id, const io::WantedValues
 
 std::unique_ptr<Task> ItemExecutor::prepare(std::uint64_t id) {
     const jobs::WorkItem& item = plan_.items.at(id);
-    std::fprintf(stderr, "TRACE %d %s held=%zu used=%llu\n", rank_, item.name().c_str(),
-                 (size_t)cache_.held_count(), (unsigned long long)cache_.held_bytes());
     const detail::ItemEnv env{
         spec_,
         plan_,

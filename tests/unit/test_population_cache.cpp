@@ -25,6 +25,19 @@ Population population(std::size_t trials, std::uint32_t tag) {
     return p;
 }
 
+// What ItemExecutor::pool does with the cache: lets go of another pool, gets the pool's
+// populations (counting in `loads` those read) and holds them.
+void take_pool(PopulationCache& cache, const std::vector<std::uint64_t>& pool, int& loads) {
+    cache.keep_held(pool);
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
+    for (auto id : pool)
+        held.emplace_back(id, cache.get(id, [&loads, id] {
+            ++loads;
+            return population(100, static_cast<std::uint32_t>(id));
+        }));
+    cache.hold(held);
+}
+
 } // namespace
 
 TEST_CASE("population cache: a second get is a hit and does not load again", "[unit]") {
@@ -162,18 +175,11 @@ TEST_CASE("population cache: a held pool outlives the budget until another pool 
         };
     };
     const std::vector<std::uint64_t> pool{1, 2, 3};
-    const auto take_pool = [&] {
-        cache.keep_held(pool);
-        std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
-        for (auto id : pool)
-            held.emplace_back(id, cache.get(id, load(static_cast<std::uint32_t>(id))));
-        cache.hold(held);
-    };
-    take_pool();
+    take_pool(cache, pool, loads);
     REQUIRE(loads == 3);
     REQUIRE(cache.counts().evictions == 2); // the budget keeps one
     REQUIRE(cache.held_bytes() == 0);       // ... which makes room for the held pool
-    take_pool();                            // the pool's next item: nothing read
+    take_pool(cache, pool, loads);          // the pool's next item: nothing read
     REQUIRE(loads == 3);
     REQUIRE(cache.get(2, load(2))->counts[0] == 2); // any item finds a held population
     REQUIRE(loads == 3);
@@ -244,40 +250,20 @@ TEST_CASE("population cache: a pool let go for another joins the list where the 
     const auto one = PopulationCache::bytes_of(population(100, 0));
     PopulationCache cache(5 * one);
     int loads = 0;
-    const auto take_pool = [&](const std::vector<std::uint64_t>& pool) {
-        cache.keep_held(pool);
-        std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
-        for (auto id : pool)
-            held.emplace_back(id, cache.get(id, [&loads, id] {
-                ++loads;
-                return population(100, static_cast<std::uint32_t>(id));
-            }));
-        cache.hold(held);
-    };
-    take_pool({1, 2});
-    take_pool({3, 4});
+    take_pool(cache, {1, 2}, loads);
+    take_pool(cache, {3, 4}, loads);
     REQUIRE(loads == 4);
     REQUIRE(cache.held_count() == 2);
     REQUIRE(cache.held_bytes() == 2 * one); // 1 and 2, in the list beside the held 3 and 4
-    take_pool({1, 2});
-    take_pool({3, 4});
+    take_pool(cache, {1, 2}, loads);
+    take_pool(cache, {3, 4}, loads);
     REQUIRE(loads == 4);
     // A budget for three: the pool let go keeps one of its two beside the held two.
     PopulationCache small(3 * one);
     int small_loads = 0;
-    const auto take_small = [&](const std::vector<std::uint64_t>& pool) {
-        small.keep_held(pool);
-        std::vector<std::pair<std::uint64_t, std::shared_ptr<const Population>>> held;
-        for (auto id : pool)
-            held.emplace_back(id, small.get(id, [&small_loads, id] {
-                ++small_loads;
-                return population(100, static_cast<std::uint32_t>(id));
-            }));
-        small.hold(held);
-    };
-    take_small({1, 2});
-    take_small({3, 4});
+    take_pool(small, {1, 2}, small_loads);
+    take_pool(small, {3, 4}, small_loads);
     REQUIRE(small.held_bytes() == one);
-    take_small({1, 2});
+    take_pool(small, {1, 2}, small_loads);
     REQUIRE(small_loads == 5);
 }

@@ -270,9 +270,10 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
         std::optional<Master> master;
         if (root) {
             std::vector<SchedItem> items;
+            auto after = scheduling_after(checked.plan);
             for (const auto& i : checked.plan.items)
-                items.push_back(
-                    {i.id, i.name(), i.needs, i.cost, affinity_key(checked.plan, i.id)});
+                items.push_back({i.id, i.name(), i.needs, i.cost, affinity_key(checked.plan, i.id),
+                                 std::move(after.at(i.id))});
             // Everything else is in the shards: done, as for a resumed run.
             std::vector<bool> here_ids(items.size(), false);
             for (auto id : checked.pooled)

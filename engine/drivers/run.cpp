@@ -328,8 +328,10 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
     options.threads = result.threads;
     if (root) {
         std::vector<SchedItem> items;
+        auto after = scheduling_after(view);
         for (const auto& i : view.items)
-            items.push_back({i.id, i.name(), i.needs, i.cost, affinity_key(view, i.id)});
+            items.push_back({i.id, i.name(), i.needs, i.cost, affinity_key(view, i.id),
+                             std::move(after.at(i.id))});
         master.emplace(std::move(items), setup.completed);
         options.on_progress = [&progress](const Master& m) {
             progress.update({m.total(), m.finished(), m.failed(), m.resumed()});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <map>
 #include <stdexcept>
 
 #include "engine/items/prepare.hpp"
@@ -256,20 +257,20 @@ std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
     // different ranks, and every item run after the bin's populations had left a cache smaller
     // than the rank's share of /binned, read them again (24-session study: 1.24 GB of 2.9).
     if (item.kind == jobs::ItemKind::Bin) return item.session + 1;
-    // One region's sessions (or one animal's) as pooled by every pooled analysis: the resample
-    // and null items and the items assembling them share a key, so a rank that loaded the
-    // pool's populations runs the pool's items while it holds them (the cache holds the last
-    // pool, PopulationCache::hold), and the assemblies read the resamples' images there. Not one
-    // key per region: the master hands out a key's costliest item first, so a rank went back and
-    // forth between the region's animals' pools and read them again each time (24-session scale
-    // study: 3.2 GB instead of 0.66). A key of its own kind (bit 62) from the pool's names
-    // (FNV-1a): a collision only merges two pools' preferences.
+    // A region's pools (its sessions', each animal's) as pooled by every pooled analysis: the
+    // resample and null items and the items assembling them share a key, so a rank that loaded
+    // the region's populations runs its pooled items while it holds them (the cache holds the
+    // last pool, PopulationCache::hold, and serves an animal's pool from the region's), and the
+    // assemblies read the resamples' images there. The animals' pools wait for the region's
+    // (scheduling_after), so they are not run before it, when nothing holds the region: then the
+    // costliest-first rule sent a rank back and forth between them and each was read again
+    // (24-session scale study: 3.2 GB instead of 0.66). A key of its own kind (bit 62) from the
+    // region's name (FNV-1a): a collision only merges two regions' preferences.
     if (item.kind == jobs::ItemKind::PseudoResample || item.kind == jobs::ItemKind::PseudoNull ||
         item.kind == jobs::ItemKind::Pseudo) {
         std::uint64_t h = 14695981039346656037ull;
-        for (const auto* s : {&item.session_key, &item.region})
-            for (const char c : *s + '\0')
-                h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        for (const char c : item.region)
+            h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
         return (std::uint64_t{1} << 62) | (h & ((std::uint64_t{1} << 62) - 1));
     }
     const auto bins = bins_needed(plan, item);
@@ -281,6 +282,28 @@ std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id) {
     // Pooling items: a key of their own kind (top bit), shared by the items pooling the same
     // region's sessions, whose smallest bin item is the same.
     return (std::uint64_t{1} << 63) | *std::min_element(bins.begin(), bins.end());
+}
+
+std::vector<std::vector<std::uint64_t>> scheduling_after(const PlanView& plan) {
+    const auto draws = [](const jobs::WorkItem& i) {
+        return i.kind == jobs::ItemKind::PseudoResample || i.kind == jobs::ItemKind::PseudoNull;
+    };
+    // The bin items the region's own pool of each pooled analysis draws from.
+    std::map<std::pair<std::string, std::string>, const std::vector<std::uint64_t>*> region_pool;
+    for (const auto& i : plan.items)
+        if (draws(i) && i.session_key == "all")
+            region_pool.try_emplace({i.region, i.target}, &i.needs);
+    std::vector<std::vector<std::uint64_t>> after(plan.items.size());
+    for (const auto& i : plan.items) {
+        if (!draws(i) || i.session_key == "all") continue;
+        const auto it = region_pool.find({i.region, i.target});
+        if (it == region_pool.end()) continue;
+        for (auto b : *it->second)
+            if (plan.items.at(b).kind == jobs::ItemKind::Bin &&
+                std::find(i.needs.begin(), i.needs.end(), b) == i.needs.end())
+                after[i.id].push_back(b);
+    }
+    return after;
 }
 
 ItemExecutor::ItemExecutor(const jobs::JobSpec& spec, const PlanView& plan,

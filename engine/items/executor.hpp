@@ -55,10 +55,15 @@ inline constexpr const char* cache_off_env = "NEUROPOP_TEST_CACHE_OFF";
 
 // The data an item reads, as the scheduler's affinity key (engine/runtime/scheduler.hpp): an
 // item reading populations of one session (its bin items, their analyses, the interactions
-// between its regions) is keyed by that session; the resample, null and assembly items of one
-// pseudo-population pool (a region's sessions, or one animal's) by that pool; another
+// between its regions) is keyed by that session; the resample, null and assembly items of a
+// region's pseudo-population pools (its sessions', each animal's) by that region; another
 // reading several sessions' populations by the smallest of its bin items; others 0 (none).
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id);
+
+// Per item, the items it is handed out after (SchedItem::after): an animal's pooled draws wait
+// for the bin items of its region's pool of the same analysis, so they become ready with that
+// pool and run while a rank holds the region, which serves them (PopulationCache::holds_all).
+std::vector<std::vector<std::uint64_t>> scheduling_after(const PlanView& plan);
 
 // What a rank's items read and wrote, for the results root (docs/DESIGN.md "Data locality").
 struct ExecutorCounts {

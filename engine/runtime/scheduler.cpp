@@ -28,8 +28,8 @@ bool Master::ByCost::operator()(std::uint64_t a, std::uint64_t b) const {
 
 Master::Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& completed)
     : items_(std::move(items)), state_(items_.size(), ItemState::Waiting), unmet_(items_.size(), 0),
-      dependents_(items_.size()), outcomes_(items_.size()), ready_(ByCost{&items_}),
-      ready_unkeyed_(ByCost{&items_}) {
+      dependents_(items_.size()), after_dependents_(items_.size()), outcomes_(items_.size()),
+      ready_(ByCost{&items_}), ready_unkeyed_(ByCost{&items_}) {
     for (std::size_t i = 0; i < items_.size(); ++i) {
         if (items_[i].id != i)
             throw std::invalid_argument("scheduler: item " + std::to_string(items_[i].id) +
@@ -40,6 +40,12 @@ Master::Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& com
                 throw std::invalid_argument("scheduler: item " + items_[i].name +
                                             " needs unknown item " + std::to_string(need));
             dependents_[need].push_back(i);
+        }
+        for (auto a : items_[i].after) {
+            if (a >= items_.size() || a == i)
+                throw std::invalid_argument("scheduler: item " + items_[i].name +
+                                            " is ordered after unknown item " + std::to_string(a));
+            after_dependents_[a].push_back(i);
         }
     }
     for (const auto& c : completed) {
@@ -55,6 +61,8 @@ Master::Master(std::vector<SchedItem> items, const std::vector<ItemOutcome>& com
         if (state_[i] == ItemState::Done) continue;
         for (auto need : items_[i].needs)
             if (state_[need] != ItemState::Done) ++unmet_[i];
+        for (auto a : items_[i].after)
+            if (state_[a] != ItemState::Done) ++unmet_[i];
         if (unmet_[i] == 0) make_ready(i);
     }
 }
@@ -147,6 +155,12 @@ void Master::finish(const ItemOutcome& outcome) {
         ++failed_;
         fail_dependents(id);
     }
+    release_after(id);
+}
+
+void Master::release_after(std::uint64_t id) {
+    for (auto d : after_dependents_[id])
+        if (--unmet_[d] == 0 && state_[d] == ItemState::Waiting) make_ready(d);
 }
 
 void Master::fail_dependents(std::uint64_t id) {
@@ -158,6 +172,7 @@ void Master::fail_dependents(std::uint64_t id) {
         ++finished_;
         ++failed_;
         fail_dependents(d);
+        release_after(d);
     }
 }
 

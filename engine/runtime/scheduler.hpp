@@ -30,6 +30,10 @@ struct SchedItem {
     // that ran an item of the same key holds that data in its cache, so the master hands it
     // such an item before any other (docs/DESIGN.md "Data locality").
     std::uint64_t affinity = 0;
+    // Items that must have finished, done or failed, before this one is handed out: an order
+    // for the sake of the data the rank holds, not an input, so their failure does not fail it
+    // (e.g. an animal's pool waits for its region's pool, whose held sessions then serve it).
+    std::vector<std::uint64_t> after;
 };
 
 enum class ItemState : std::uint8_t { Waiting, Ready, Running, Done, Failed };
@@ -75,6 +79,8 @@ public:
 private:
     void make_ready(std::uint64_t id);
     void fail_dependents(std::uint64_t id);
+    // Item `id` has finished (done or failed): the items ordered after it wait for one less.
+    void release_after(std::uint64_t id);
 
     struct ByCost {
         const std::vector<SchedItem>* items;
@@ -82,8 +88,9 @@ private:
     };
     std::vector<SchedItem> items_;
     std::vector<ItemState> state_;
-    std::vector<std::size_t> unmet_;                     // needs not yet done
+    std::vector<std::size_t> unmet_;                     // needs not done, `after` not finished
     std::vector<std::vector<std::uint64_t>> dependents_; // reverse edges
+    std::vector<std::vector<std::uint64_t>> after_dependents_; // reverse edges of `after`
     std::vector<ItemOutcome> outcomes_;
     using ReadyQueue = std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, ByCost>;
     // The top item still Ready (an item taken through one queue stays in the other until here).

@@ -176,9 +176,46 @@ TEST_CASE("items completed by an interrupted run count as done and release their
     REQUIRE(m.next(0) == std::optional<std::uint64_t>(2));
 }
 
+TEST_CASE("an item ordered after others waits until they finish, done or failed, and does not "
+          "fail with them",
+          "[scheduler]") {
+    // An animal's pool (3) needs its bin (0) and is ordered after the region's other bins (1, 2).
+    std::vector<SchedItem> items{{0, "bin/a", {}, 1.0},
+                                 {1, "bin/b", {}, 1.0},
+                                 {2, "bin/c", {}, 1.0},
+                                 {3, "pseudo_resample/animal=m/R", {0}, 50.0, 0, {1, 2}}};
+    Master m(items);
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(0));
+    m.finish(ok(0));
+    REQUIRE(m.state(3) == ItemState::Waiting); // its need is done, its order is not
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(1));
+    m.finish(ItemOutcome{1, false, false, 0, 0.0, "bad spikes"});
+    REQUIRE(m.state(3) == ItemState::Waiting);
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(2));
+    m.finish(ok(2));
+    REQUIRE(m.state(3) == ItemState::Ready); // a failed item it was only ordered after
+    REQUIRE(m.next(0) == std::optional<std::uint64_t>(3));
+    m.finish(ok(3));
+    REQUIRE(m.all_finished());
+    REQUIRE(m.failed() == 1);
+    // Items an interrupted run completed count as finished for the order too, and an item that
+    // fails because of a need releases the items ordered after it.
+    Master resumed(
+        items, {ItemOutcome{1, true, true, 0, 1.0, {}}, ItemOutcome{2, true, true, 0, 1.0, {}}});
+    REQUIRE(resumed.next(0) == std::optional<std::uint64_t>(0));
+    resumed.finish(ok(0));
+    REQUIRE(resumed.state(3) == ItemState::Ready);
+    Master chain({{0, "bin/a", {}, 1.0}, {1, "pca/a", {0}, 1.0}, {2, "later", {}, 1.0, 0, {1}}});
+    REQUIRE(chain.next(0) == std::optional<std::uint64_t>(0));
+    chain.finish(ItemOutcome{0, false, false, 0, 0.0, "bad spikes"});
+    REQUIRE(chain.state(1) == ItemState::Failed);
+    REQUIRE(chain.state(2) == ItemState::Ready);
+}
+
 TEST_CASE("master refuses a plan whose needs point nowhere", "[scheduler]") {
     REQUIRE_THROWS_AS(Master({{0, "a", {3}, 1.0}}), std::invalid_argument);
     REQUIRE_THROWS_AS(Master({{1, "a", {}, 1.0}}), std::invalid_argument);
+    REQUIRE_THROWS_AS(Master({{0, "a", {}, 1.0, 0, {4}}}), std::invalid_argument);
 }
 
 namespace {

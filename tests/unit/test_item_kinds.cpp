@@ -129,7 +129,7 @@ TEST_CASE("the plan message carries every item kind and refuses an unknown one",
     CHECK_THROWS_WITH(engine::decode_plan(bad), Catch::Contains("item kind"));
 }
 
-TEST_CASE("a region's pooled items share one scheduler key across analyses; regions and animals "
+TEST_CASE("a region's pooled items share one scheduler key across analyses and animals; regions "
           "do not",
           "[registry]") {
     engine::PlanView view;
@@ -153,9 +153,9 @@ TEST_CASE("a region's pooled items share one scheduler key across analyses; regi
     CHECK(key(a) == key(b));
     CHECK(key(a) == key(c));
     CHECK(key(a) != key(d));
-    // One key per region sent a rank back and forth between its animals' pools (the costliest
-    // item of a key goes first), each time reading the pool again.
-    CHECK(key(a) != key(e));
+    // An animal's pool is served from its region's when a rank holds that (it waits for it:
+    // scheduling_after).
+    CHECK(key(a) == key(e));
     CHECK(key(a) != 0);
 }
 
@@ -193,4 +193,34 @@ TEST_CASE("one session's bin items, their analyses and its interactions share on
     CHECK(key(across) != key(bin_a));
     CHECK(key(across) != key(other_bin));
     CHECK(key(bin_a) != 0);
+}
+
+TEST_CASE("an animal's pooled draws are handed out after the bin items of its region's pool",
+          "[registry]") {
+    engine::PlanView view;
+    const auto add = [&](ItemKind kind, const std::string& pool, const std::string& region,
+                         std::vector<std::uint64_t> needs) {
+        jobs::WorkItem item;
+        item.id = view.items.size();
+        item.kind = kind;
+        item.session_key = pool;
+        item.region = region;
+        item.target = "pca";
+        item.needs = std::move(needs);
+        view.items.push_back(item);
+        return item.id;
+    };
+    const auto b0 = add(ItemKind::Bin, "s0", "R", {});
+    const auto b1 = add(ItemKind::Bin, "s1", "R", {});
+    const auto b2 = add(ItemKind::Bin, "s2", "R", {});
+    const auto other = add(ItemKind::Bin, "s0", "Q", {});
+    const auto region = add(ItemKind::PseudoResample, "all", "R", {b0, b1, b2});
+    const auto animal = add(ItemKind::PseudoNull, "animal=m", "R", {b0});
+    const auto elsewhere = add(ItemKind::PseudoResample, "animal=m", "Q", {other});
+    const auto after = engine::scheduling_after(view);
+    REQUIRE(after.size() == view.items.size());
+    CHECK(after[animal] == std::vector<std::uint64_t>{b1, b2});
+    CHECK(after[region].empty());
+    CHECK(after[b0].empty());
+    CHECK(after[elsewhere].empty()); // no pool of its region: nothing to wait for
 }

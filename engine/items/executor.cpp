@@ -288,20 +288,17 @@ std::vector<std::vector<std::uint64_t>> scheduling_after(const PlanView& plan) {
     const auto draws = [](const jobs::WorkItem& i) {
         return i.kind == jobs::ItemKind::PseudoResample || i.kind == jobs::ItemKind::PseudoNull;
     };
-    // The bin items the region's own pool of each pooled analysis draws from.
-    std::map<std::pair<std::string, std::string>, const std::vector<std::uint64_t>*> region_pool;
+    // The first draw of the region's own pool of each pooled analysis: one id per animal's draw,
+    // not the region's bin items (at Brain-Wide-Map size ~500 ids per item, and as many reverse
+    // edges, on the master). When it has finished, its rank holds the region.
+    std::map<std::pair<std::string, std::string>, std::uint64_t> region_pool;
     for (const auto& i : plan.items)
-        if (draws(i) && i.session_key == "all")
-            region_pool.try_emplace({i.region, i.target}, &i.needs);
+        if (draws(i) && i.session_key == "all") region_pool.try_emplace({i.region, i.target}, i.id);
     std::vector<std::vector<std::uint64_t>> after(plan.items.size());
     for (const auto& i : plan.items) {
         if (!draws(i) || i.session_key == "all") continue;
-        const auto it = region_pool.find({i.region, i.target});
-        if (it == region_pool.end()) continue;
-        for (auto b : *it->second)
-            if (plan.items.at(b).kind == jobs::ItemKind::Bin &&
-                std::find(i.needs.begin(), i.needs.end(), b) == i.needs.end())
-                after[i.id].push_back(b);
+        if (const auto it = region_pool.find({i.region, i.target}); it != region_pool.end())
+            after[i.id].push_back(it->second);
     }
     return after;
 }

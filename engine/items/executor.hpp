@@ -61,8 +61,8 @@ inline constexpr const char* cache_off_env = "NEUROPOP_TEST_CACHE_OFF";
 std::uint64_t affinity_key(const PlanView& plan, std::uint64_t id);
 
 // Per item, the items it is handed out after (SchedItem::after): an animal's pooled draws wait
-// for the bin items of its region's pool of the same analysis, so they become ready with that
-// pool and run while a rank holds the region, which serves them (PopulationCache::holds_all).
+// for the first draw of its region's pool of the same analysis, so they run while a rank holds
+// the region, which serves them (PopulationCache::holds_all), not early, when nothing does.
 std::vector<std::vector<std::uint64_t>> scheduling_after(const PlanView& plan);
 
 // What a rank's items read and wrote, for the results root (docs/DESIGN.md "Data locality").

@@ -195,7 +195,7 @@ TEST_CASE("one session's bin items, their analyses and its interactions share on
     CHECK(key(bin_a) != 0);
 }
 
-TEST_CASE("an animal's pooled draws are handed out after the bin items of its region's pool",
+TEST_CASE("an animal's pooled draws are handed out after the first draw of its region's pool",
           "[registry]") {
     engine::PlanView view;
     const auto add = [&](ItemKind kind, const std::string& pool, const std::string& region,
@@ -215,12 +215,14 @@ TEST_CASE("an animal's pooled draws are handed out after the bin items of its re
     const auto b2 = add(ItemKind::Bin, "s2", "R", {});
     const auto other = add(ItemKind::Bin, "s0", "Q", {});
     const auto region = add(ItemKind::PseudoResample, "all", "R", {b0, b1, b2});
+    const auto region_null = add(ItemKind::PseudoNull, "all", "R", {b0, b1, b2});
     const auto animal = add(ItemKind::PseudoNull, "animal=m", "R", {b0});
     const auto elsewhere = add(ItemKind::PseudoResample, "animal=m", "Q", {other});
     const auto after = engine::scheduling_after(view);
     REQUIRE(after.size() == view.items.size());
-    CHECK(after[animal] == std::vector<std::uint64_t>{b1, b2});
+    CHECK(after[animal] == std::vector<std::uint64_t>{region});
     CHECK(after[region].empty());
+    CHECK(after[region_null].empty());
     CHECK(after[b0].empty());
     CHECK(after[elsewhere].empty()); // no pool of its region: nothing to wait for
 }

@@ -1,4 +1,5 @@
 #include "engine/drivers/merge.hpp"
+#include "engine/drivers/scheduled_items.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -269,11 +270,7 @@ MergeResult merge(const MergeOptions& options, const Context& ctx) {
         tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, threads);
         std::optional<Master> master;
         if (root) {
-            std::vector<SchedItem> items;
-            auto after = scheduling_after(checked.plan);
-            for (const auto& i : checked.plan.items)
-                items.push_back({i.id, i.name(), i.needs, i.cost, affinity_key(checked.plan, i.id),
-                                 std::move(after.at(i.id))});
+            std::vector<SchedItem> items = scheduled_items(checked.plan);
             // Everything else is in the shards: done, as for a resumed run.
             std::vector<bool> here_ids(items.size(), false);
             for (auto id : checked.pooled)

@@ -1,4 +1,5 @@
 #include "engine/drivers/run.hpp"
+#include "engine/drivers/scheduled_items.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -327,12 +328,7 @@ RunResult run(const jobs::JobSpec& spec, const Context& ctx) {
     options.slots = result.threads;
     options.threads = result.threads;
     if (root) {
-        std::vector<SchedItem> items;
-        auto after = scheduling_after(view);
-        for (const auto& i : view.items)
-            items.push_back({i.id, i.name(), i.needs, i.cost, affinity_key(view, i.id),
-                             std::move(after.at(i.id))});
-        master.emplace(std::move(items), setup.completed);
+        master.emplace(scheduled_items(view), setup.completed);
         options.on_progress = [&progress](const Master& m) {
             progress.update({m.total(), m.finished(), m.failed(), m.resumed()});
         };
